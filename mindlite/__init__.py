@@ -1,0 +1,17 @@
+"""mindlite: a dual-mode deep learning framework with MindSpore's Python API.
+
+    >>> import mindlite as ms
+    >>> ms.grad(lambda x, y: x * (x + y), grad_position=(0, 1))(ms.Tensor(2.0), ms.Tensor(1.0))
+"""
+from .core.dtype import *  # noqa: F401,F403
+from .core.dtype import dtype_to_nptype, dtype_to_pytype, pytype_to_dtype  # noqa: F401
+from .core.tensor import Parameter, ParameterTuple, Tensor  # noqa: F401
+from .core.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context, set_device  # noqa: F401
+from .core.rng import get_seed, set_seed  # noqa: F401
+from .core.autograd import grad, value_and_grad  # noqa: F401
+from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,  # noqa: F401
+                               set_auto_parallel_context)
+from . import ops, nn, common, context, dtype  # noqa: F401
+from .ops.functional import stop_gradient  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,257 @@
+"""User-facing differentiation: `grad`, `value_and_grad`, `GradOperation` and the legacy
+composite instances (`grad_all`, `grad_by_list`, ...), with MindSpore 2.x semantics.
+
+A gradient call marks each differentiated input (and weight) with a fresh identity node at
+a new tape level, runs the function, then walks the tape back (core/tape.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from .tensor import Parameter, Tensor
+from .trace import STATE, Node, snapshot, wrap
+from . import tape
+
+
+def _is_float(t: Tensor) -> bool:
+    return t.dtype.is_floating_point
+
+
+def _mark(x: Tensor) -> Tensor:
+    """A tensor equal to `x`, tracked as a fresh leaf of the current level."""
+    from ..ops.array import identity_p
+    node = Node(identity_p, (snapshot(x),), {}, x._data, identity_p.bprop)
+    return wrap(x._data, node, 0)
+
+
+def _flatten_outputs(out: Any) -> list:
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        flat: list = []
+        for o in out:
+            flat.extend(_flatten_outputs(o))
+        return flat
+    return []  # non-tensor outputs carry no gradient
+
+
+def _detach(obj: Any) -> Any:
+    if isinstance(obj, Tensor) and not isinstance(obj, Parameter):
+        return wrap(obj._data)
+    if isinstance(obj, tuple):
+        return tuple(_detach(o) for o in obj)
+    if isinstance(obj, list):
+        return [_detach(o) for o in obj]
+    return obj
+
+
+def _normalize_weights(weights: Any) -> tuple:
+    if weights is None:
+        return ()
+    if isinstance(weights, Parameter):
+        return (weights,)
+    if hasattr(weights, "trainable_params") and not isinstance(weights, (list, tuple)):
+        return tuple(weights.trainable_params())  # a Cell
+    ws = tuple(weights)
+    for w in ws:
+        if not isinstance(w, Tensor):
+            raise TypeError(f"weights must be Parameters, got {type(w).__name__}")
+    return ws
+
+
+def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], weights: Sequence[Tensor],
+             has_aux: bool, sens: Any = None) -> tuple[Any, list, list]:
+    """Run `fn(*args)` and differentiate it. Returns (output, input_grads, weight_grads)."""
+    args = list(args)
+    for p in positions:
+        if not -len(args) <= p < len(args):
+            raise IndexError(f"grad_position {p} is out of range for {len(args)} inputs")
+        a = args[p]
+        if not isinstance(a, Tensor) or not _is_float(a):
+            what = f"a {a.dtype} Tensor" if isinstance(a, Tensor) else type(a).__name__
+            raise TypeError(f"grad: input {p} must be a floating-point Tensor to be differentiated, got {what}")
+    level = STATE.level + 1
+    prev_level = STATE.level
+    if prev_level == 0:
+        STATE.gen += 1
+    saved = [(w._node, w._idx) for w in weights]
+    STATE.level = level
+    try:
+        leaves = []
+        for p in positions:
+            args[p] = _mark(args[p])
+            leaves.append(args[p])
+        w_leaves = []
+        for w in weights:
+            m = _mark(w)
+            w._node, w._idx = m._node, 0
+            w_leaves.append(m)
+        out = fn(*args)
+        STATE.level = prev_level
+        main = _main_output(out, has_aux)
+        roots = _flatten_outputs(main)
+        if sens is None:
+            from ..ops import functional as F
+            sens_list = [F.ones_like(r) for r in roots]
+        else:
+            sens_list = [s if isinstance(s, Tensor) else Tensor(s, dtype=r.dtype)
+                         for r, s in zip(roots, _flatten_outputs(sens) or [sens])]
+            if len(sens_list) != len(roots):
+                raise ValueError(f"sens has {len(sens_list)} tensors but the output has {len(roots)}")
+        grads = tape.backward(roots, sens_list, leaves + w_leaves, level)
+    finally:
+        STATE.level = prev_level
+        for w, (n, i) in zip(weights, saved):
+            w._node, w._idx = n, i
+    from ..ops import functional as F
+    full = [g if g is not None else F.zeros_like(x) for g, x in zip(grads, leaves + w_leaves)]
+    in_grads, w_grads = full[:len(leaves)], full[len(leaves):]
+    if prev_level == 0:
+        out, in_grads, w_grads = _detach(out), _detach(in_grads), _detach(w_grads)
+    return out, in_grads, w_grads
+
+
+def _main_output(out: Any, has_aux: bool) -> Any:
+    if not has_aux:
+        return out
+    if not isinstance(out, (tuple, list)) or len(out) < 2:
+        raise ValueError("has_aux=True needs the function to return a tuple (output, *aux)")
+    return out[0]
+
+
+def _positions(grad_position: Any, nargs: int) -> tuple:
+    if grad_position is None:
+        return ()
+    if isinstance(grad_position, int):
+        return (grad_position,)
+    if isinstance(grad_position, (tuple, list)) and all(isinstance(p, int) for p in grad_position):
+        return tuple(grad_position)
+    raise TypeError(f"grad_position must be an int, a tuple of ints or None, got {grad_position!r}")
+
+
+def _pack(grad_position: Any, weights: Any, in_grads: list, w_grads: list, ws: tuple, return_ids: bool) -> Any:
+    if return_ids:
+        pos = _positions(grad_position, len(in_grads))
+        in_grads = [(p, g) for p, g in zip(pos, in_grads)]
+        w_grads = [(w.name, g) for w, g in zip(ws, w_grads)]
+    ins: Any = in_grads[0] if isinstance(grad_position, int) else tuple(in_grads)
+    if weights is None:
+        return ins
+    if grad_position is None:
+        return tuple(w_grads)
+    return ins, tuple(w_grads)
+
+
+def _check_grad_args(fn: Any, grad_position: Any, weights: Any) -> None:
+    if not callable(fn):
+        raise TypeError(f"grad: fn must be callable, got {type(fn).__name__}")
+    if grad_position is None and weights is None:
+        raise ValueError("grad: grad_position and weights cannot both be None")
+
+
+def grad(fn: Callable[..., Any], grad_position: Any = 0, weights: Any = None, has_aux: bool = False,
+         return_ids: bool = False) -> Callable[..., Any]:
+    """Return a function computing the gradient of `fn` (MindSpore 2.x `mindspore.grad`).
+
+    Args:
+        fn: function or Cell. A non-scalar output uses an all-ones sensitivity.
+        grad_position: int, tuple of ints, or None (weights only).
+        weights: Parameter, list of Parameters, or None.
+        has_aux: `fn` returns (output, *aux); only `output` is differentiated and the
+            result is `(grads, aux_tuple)`.
+        return_ids: each gradient becomes (position or parameter name, gradient).
+
+    Example:
+        >>> ms.grad(lambda x, y: x * (x + y), grad_position=(0, 1))(Tensor(2.), Tensor(1.))
+        (Tensor(shape=[], dtype=Float32, value= 5), Tensor(shape=[], dtype=Float32, value= 2))
+    """
+    _check_grad_args(fn, grad_position, weights)
+
+    def grad_fn(*args: Any) -> Any:
+        ws = _normalize_weights(weights)
+        out, ig, wg = vjp_call(fn, args, _positions(grad_position, len(args)), ws, has_aux)
+        g = _pack(grad_position, weights, ig, wg, ws, return_ids)
+        return (g, tuple(out[1:])) if has_aux else g
+    return grad_fn
+
+
+def value_and_grad(fn: Callable[..., Any], grad_position: Any = 0, weights: Any = None, has_aux: bool = False,
+                   return_ids: bool = False) -> Callable[..., Any]:
+    """Like `grad`, but the returned function gives `(fn(*args), grads)`."""
+    _check_grad_args(fn, grad_position, weights)
+
+    def value_and_grad_fn(*args: Any) -> Any:
+        ws = _normalize_weights(weights)
+        out, ig, wg = vjp_call(fn, args, _positions(grad_position, len(args)), ws, has_aux)
+        return out, _pack(grad_position, weights, ig, wg, ws, return_ids)
+    return value_and_grad_fn
+
+
+class GradOperation:
+    """`ops.GradOperation(get_all=False, get_by_list=False, sens_param=False)`.
+
+    `GradOperation(...)(fn[, weights])(*inputs[, sens])`: neither flag -> gradient of the
+    first input; `get_all` -> all inputs; `get_by_list` -> the weights; both ->
+    (inputs_grads, weights_grads); `sens_param` -> the last input is the output sensitivity.
+    """
+
+    def __init__(self, get_all: bool = False, get_by_list: bool = False, sens_param: bool = False) -> None:
+        self.get_all, self.get_by_list, self.sens_param = get_all, get_by_list, sens_param
+
+    def __call__(self, fn: Callable[..., Any], weights: Any = None) -> Callable[..., Any]:
+        if self.get_by_list and weights is None:
+            raise ValueError("GradOperation(get_by_list=True) needs weights: grad_op(fn, weights)")
+
+        def grad_fn(*inputs: Any) -> Any:
+            sens = None
+            if self.sens_param:
+                if not inputs:
+                    raise ValueError("GradOperation(sens_param=True): the last input must be the sensitivity")
+                inputs, sens = inputs[:-1], inputs[-1]
+            positions = tuple(i for i, a in enumerate(inputs) if isinstance(a, Tensor)) if self.get_all else (0,)
+            if not self.get_all and not self.get_by_list and not inputs:
+                raise ValueError("GradOperation: the function has no input to differentiate")
+            if self.get_by_list and not self.get_all:
+                positions = ()
+            ws = _normalize_weights(weights) if self.get_by_list else ()
+            _, ig, wg = vjp_call(fn, inputs, positions, ws, False, sens)
+            if self.get_all and self.get_by_list:
+                return tuple(ig), tuple(wg)
+            if self.get_by_list:
+                return tuple(wg)
+            return tuple(ig) if self.get_all else ig[0]
+        return grad_fn
+
+
+# Legacy composite instances (`import mindspore.ops.composite as C`); the paper uses grad_all.
+grad_op = GradOperation()
+grad_all = GradOperation(get_all=True)
+grad_by_list = GradOperation(get_by_list=True)
+grad_with_sens = GradOperation(sens_param=True)
+grad_all_with_sens = GradOperation(get_all=True, sens_param=True)
+grad_by_list_with_sens = GradOperation(get_by_list=True, sens_param=True)
+
+
+def call_with_custom_bprop(fwd: Callable[..., Any], bprop: Callable[..., Any], args: tuple, name: str) -> Any:
+    """Run `fwd(*args)` untracked and record `bprop(*args, out, dout)` as its backward
+    (a Cell's custom `bprop`). Parameters inside `fwd` get no gradient, as in MindSpore."""
+    from .trace import record_custom
+    level = STATE.level
+    STATE.level = 0
+    try:
+        out = fwd(*args)
+    finally:
+        STATE.level = level
+    tensor_args = tuple(args)
+
+    def _bprop(*inputs: Any, out: Any, dout: Any) -> tuple:
+        grads = bprop(*inputs, out, dout)
+        if not isinstance(grads, (tuple, list)):
+            grads = (grads,)
+        if len(grads) != len(inputs):
+            raise ValueError(f"{name}.bprop must return {len(inputs)} gradients (one per input), got {len(grads)}")
+        return tuple(grads)
+    if isinstance(out, Tensor) or (isinstance(out, tuple) and all(isinstance(o, Tensor) for o in out)):
+        out = tuple(wrap(o._data) for o in out) if isinstance(out, tuple) else wrap(out._data)
+        record_custom(name, tensor_args, out, _bprop)
+    return out

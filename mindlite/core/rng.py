@@ -1,0 +1,50 @@
+"""The random-number state: a global seed plus a counter (counter-based RNG).
+
+Every random op takes a key `[seed, offset]` as an input tensor and the state advances the
+offset once per call, so masks differ call to call, repeat under `set_seed`, and a graph
+can take the key as an input. Op-level seeds (`seed=` arguments) get their own counters.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_DEFAULT_SEED = 0x5EED
+
+
+class _RngState:
+    def __init__(self) -> None:
+        self.seed: int | None = None
+        self.offsets: dict[int, int] = {}
+
+
+_STATE = _RngState()
+
+
+def set_seed(seed: int) -> None:
+    """`mindlite.set_seed(seed)`: seeds mindlite's random ops, the initializers and numpy."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"set_seed: seed must be a non-negative int, got {seed!r}")
+    _STATE.seed = int(seed)
+    _STATE.offsets.clear()
+    np.random.seed(int(seed) % 2**32)
+
+
+def get_seed() -> int | None:
+    return _STATE.seed
+
+
+def next_key(seed: Any = None) -> np.ndarray:
+    """The key for the next random op: `[seed, offset]` as uint64."""
+    base = _STATE.seed if _STATE.seed is not None else _DEFAULT_SEED
+    s = base if seed is None else (base * 1_000_003 + int(seed)) % 2**63
+    off = _STATE.offsets.get(s, 0)
+    _STATE.offsets[s] = off + 1
+    return np.array([s, off], dtype=np.uint64)
+
+
+def generator(key: Any) -> np.random.Generator:
+    """A numpy Philox generator for a key (host side; results move to the device)."""
+    k = np.asarray(key.get() if hasattr(key, "get") else key, dtype=np.uint64)
+    return np.random.Generator(np.random.Philox(key=int(k[0]), counter=int(k[1])))

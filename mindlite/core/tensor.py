@@ -1,0 +1,526 @@
+"""Tensor and Parameter.
+
+A Tensor wraps one backend array (`_data`, numpy or cupy) plus its tape position
+(`_node`, `_idx`) while a gradient is recorded. Arrays are never mutated in place: an
+in-place-looking method (`__setitem__`, `fill_`, `set_data`) rebinds `_data` to a new
+array, so a backward pass never sees changed inputs and views never alias user data.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import dtype as mstype
+
+
+def _default_dtype(data: Any) -> Any:
+    """MindSpore's inference: Python floats -> float32, ints -> int64, bools -> bool_."""
+    arr = np.asarray(data)
+    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+        return np.float32
+    if arr.dtype.kind == "c" and not isinstance(data, (np.ndarray, np.generic)):
+        return np.complex64
+    return None
+
+
+class Tensor:
+    """`mindlite.Tensor(input_data=None, dtype=None, shape=None, init=None)`.
+
+    Args:
+        input_data: numpy array, Tensor, nested list/tuple, or Python/numpy scalar. Data is
+            copied. Without `dtype`, Python floats give float32, ints int64, numpy arrays keep
+            their dtype.
+        dtype: a mindlite dtype (`mindlite.float32`), numpy dtype, or Python type.
+        shape, init: lazy initialisation `Tensor(shape=(2, 3), dtype=ms.float32, init=One())`.
+
+    Example:
+        >>> x = ms.Tensor([[1, 2], [3, 4]], ms.float32)
+        >>> (x @ x + 1).asnumpy()
+        array([[ 8., 11.], [16., 23.]], dtype=float32)
+    """
+
+    __slots__ = ("_data", "_node", "_idx", "__weakref__")
+    __array_priority__ = 100  # numpy defers `ndarray + Tensor` to Tensor.__radd__
+
+    def __init__(self, input_data: Any = None, dtype: Any = None, shape: Any = None, init: Any = None,
+                 internal: bool = False, const_arg: bool = False) -> None:
+        from ..backend.device import current_device
+        self._node = None
+        self._idx = 0
+        t = mstype.to_type(dtype, "dtype") if dtype is not None else None
+        if input_data is None:
+            if init is None or shape is None:
+                raise ValueError("Tensor: give input_data, or both shape and init")
+            from ..common.initializer import initializer
+            self._data = initializer(init, shape, t or mstype.float32)._data
+            return
+        if isinstance(input_data, Tensor):
+            data = input_data._data
+            self._data = data if t is None else data.astype(t.np)
+            return
+        if isinstance(input_data, (str, bytes)) or (isinstance(input_data, np.ndarray) and input_data.dtype == object):
+            raise TypeError(f"Tensor: input_data must be numeric, got {type(input_data).__name__}")
+        np_dtype = t.np if t is not None else _default_dtype(input_data)
+        try:
+            arr = current_device().asarray(input_data, dtype=np_dtype, copy=True)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"Tensor: cannot convert {type(input_data).__name__} to a tensor: {e}") from None
+        mstype.from_numpy_dtype(arr.dtype)  # reject unsupported dtypes early
+        if shape is not None and tuple(arr.shape) != tuple(shape):
+            arr = arr.reshape(shape)
+        self._data = arr
+
+    # ---- properties ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> mstype.Type:
+        return mstype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self._data.size)
+
+    @property
+    def itemsize(self) -> int:
+        return int(self._data.itemsize)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.nbytes)
+
+    @property
+    def strides(self) -> tuple:
+        return self._data.strides
+
+    @property
+    def T(self) -> "Tensor":
+        return F.transpose(self, tuple(range(self.ndim))[::-1])
+
+    @property
+    def data(self) -> "Tensor":
+        return self
+
+    @property
+    def has_init(self) -> bool:
+        return False
+
+    # ---- conversion --------------------------------------------------------------------
+    def asnumpy(self) -> np.ndarray:
+        """A numpy copy of the data (always on the host)."""
+        from ..backend.device import to_numpy
+        return to_numpy(self._data)
+
+    numpy = asnumpy
+
+    @staticmethod
+    def from_numpy(array: np.ndarray) -> "Tensor":
+        """A Tensor sharing memory with `array` (no copy), as MindSpore's `Tensor.from_numpy`."""
+        return _wrap(np.ascontiguousarray(array))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.asnumpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self, index: Any = None) -> Any:
+        if index is None and self.size != 1:
+            raise ValueError(f"item(): only a one-element tensor converts to a Python scalar, got shape {self.shape}")
+        a = self.asnumpy()
+        return a.item() if index is None else a.item(index)
+
+    def tolist(self) -> Any:
+        return self.asnumpy().tolist()
+
+    def astype(self, dtype: Any, copy: bool = True) -> "Tensor":
+        return F.cast(self, dtype)
+
+    to = astype
+
+    def float(self) -> "Tensor":
+        return F.cast(self, mstype.float32)
+
+    def half(self) -> "Tensor":
+        return F.cast(self, mstype.float16)
+
+    def double(self) -> "Tensor":
+        return F.cast(self, mstype.float64)
+
+    def int(self) -> "Tensor":
+        return F.cast(self, mstype.int32)
+
+    def long(self) -> "Tensor":
+        return F.cast(self, mstype.int64)
+
+    def bool(self) -> "Tensor":
+        return F.cast(self, mstype.bool_)
+
+    def copy(self) -> "Tensor":
+        return F.identity_copy(self)
+
+    clone = copy
+
+    def init_data(self) -> "Tensor":
+        return self
+
+    def set_dtype(self, dtype: Any) -> "Tensor":
+        self._data = self._data.astype(mstype.to_type(dtype).np)
+        return self
+
+    def assign_value(self, value: Any) -> "Tensor":
+        """Replace the data (shape and dtype may change, as MindSpore allows)."""
+        v = value if isinstance(value, Tensor) else Tensor(value, dtype=self.dtype)
+        self._data, self._node, self._idx = v._data, v._node, v._idx
+        return self
+
+    def _rebind(self, new: "Tensor") -> "Tensor":
+        self._data, self._node, self._idx = new._data, new._node, new._idx
+        return self
+
+    # ---- Python protocol -------------------------------------------------------------
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Any:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def _scalar(self, kind: type) -> Any:
+        if self.size != 1:
+            raise ValueError(f"only a one-element tensor converts to {kind.__name__}, got shape {self.shape}")
+        return kind(self.asnumpy().reshape(()))
+
+    def __bool__(self) -> bool:
+        return self._scalar(bool)
+
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __float__(self) -> float:
+        return self._scalar(float)
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in ("int", "uint"):
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return self._scalar(int)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.asnumpy(), separator=", ", prefix="  ")
+        return f"Tensor(shape={list(self.shape)}, dtype={self.dtype}, value=\n{body})" if self.ndim \
+            else f"Tensor(shape=[], dtype={self.dtype}, value= {body})"
+
+    def __str__(self) -> str:
+        return str(self.asnumpy())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce__(self) -> tuple:
+        return (Tensor, (self.asnumpy(),))
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        return _wrap(self._data.copy())
+
+    # ---- arithmetic (operators are bound at the end of the module) --------------------
+    def __neg__(self) -> "Tensor":
+        return bind(ops_math.neg_p, self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return bind(ops_math.abs_p, self)
+
+    def __invert__(self) -> "Tensor":
+        return F.logical_not(self) if self._data.dtype.kind == "b" else F.bitwise_not(self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return F.tensor_getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._rebind(F.tensor_setitem(self, index, value))
+
+    # ---- methods mirroring functional ops ---------------------------------------------
+    def reshape(self, *shape: Any) -> "Tensor":
+        return F.reshape(self, _shape_args(shape))
+
+    def view(self, *shape: Any) -> "Tensor":
+        return F.reshape(self, _shape_args(shape))
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return F.reshape(self, other.shape)
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        perm = _shape_args(axes) if axes else tuple(range(self.ndim))[::-1]
+        return F.transpose(self, perm)
+
+    def permute(self, *axes: Any) -> "Tensor":
+        return F.transpose(self, _shape_args(axes))
+
+    def swapaxes(self, axis0: int, axis1: int) -> "Tensor":
+        return F.swapaxes(self, axis0, axis1)
+
+    def expand_dims(self, axis: int) -> "Tensor":
+        return F.expand_dims(self, axis)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return F.expand_dims(self, dim)
+
+    def squeeze(self, axis: Any = None) -> "Tensor":
+        return F.squeeze(self, axis)
+
+    def flatten(self, order: str = "C", *, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return F.flatten(self, order=order, start_dim=start_dim, end_dim=end_dim)
+
+    def ravel(self) -> "Tensor":
+        return F.reshape(self, (-1,))
+
+    def broadcast_to(self, shape: Any) -> "Tensor":
+        return F.broadcast_to(self, shape)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return F.broadcast_to(self, other.shape)
+
+    def tile(self, reps: Any) -> "Tensor":
+        return F.tile(self, reps)
+
+    def repeat(self, repeats: Any, axis: Any = None) -> "Tensor":
+        return F.repeat_elements(self, repeats, axis)
+
+    def split(self, split_size_or_sections: Any, axis: int = 0) -> tuple:
+        return F.split(self, split_size_or_sections, axis)
+
+    def chunk(self, chunks: int, axis: int = 0) -> tuple:
+        return F.chunk(self, chunks, axis)
+
+    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> "Tensor":
+        out = F.sum(self, axis, keepdims)
+        if initial is not None:
+            out = out + initial
+        return out if dtype is None else F.cast(out, dtype)
+
+    def mean(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
+        return F.mean(self, axis, keep_dims)
+
+    def max(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
+            return_indices: bool = False) -> Any:
+        out = F.amax(self, axis, keepdims)
+        if initial is not None:
+            out = F.maximum(out, initial)
+        return (out, F.argmax(self, axis, keepdims)) if return_indices else out
+
+    def min(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
+            return_indices: bool = False) -> Any:
+        out = F.amin(self, axis, keepdims)
+        if initial is not None:
+            out = F.minimum(out, initial)
+        return (out, F.argmin(self, axis, keepdims)) if return_indices else out
+
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return F.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return F.argmin(self, axis, keepdims)
+
+    def prod(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
+        return F.prod(self, axis, keep_dims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
+        return F.var(self, axis, ddof, keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
+        return F.std(self, axis, ddof, keepdims)
+
+    def all(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
+        return F.all(self, axis, keep_dims)
+
+    def any(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
+        return F.any(self, axis, keep_dims)
+
+    def norm(self, ord: Any = None, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return F.norm(self, ord, dim, keepdim)
+
+    def cumsum(self, axis: Any = None, dtype: Any = None) -> "Tensor":
+        x = self if axis is not None else F.reshape(self, (-1,))
+        out = F.cumsum(x, 0 if axis is None else axis)
+        return out if dtype is None else F.cast(out, dtype)
+
+    def logsumexp(self, axis: Any, keepdims: bool = False) -> "Tensor":
+        return F.logsumexp(self, axis, keepdims)
+
+    def fill(self, value: Any) -> "Tensor":
+        """A new tensor of the same shape/dtype filled with `value` (MindSpore `Tensor.fill`)."""
+        return F.fill(self.dtype, self.shape, value)
+
+    def fill_(self, value: Any) -> "Tensor":
+        return self._rebind(F.fill(self.dtype, self.shape, value))
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def masked_fill(self, mask: Any, value: Any) -> "Tensor":
+        return F.masked_fill(self, mask, value)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002 - MindSpore names
+        return F.clip(self, min, max)
+
+    clamp = clip
+
+    def matmul(self, other: Any) -> "Tensor":
+        return F.matmul(self, other)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return F.log_softmax(self, axis)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return F.pow(self, exponent)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:
+        return F.topk(self, k, dim, largest, sorted)
+
+    def sort(self, axis: int = -1, descending: bool = False) -> tuple:
+        return F.sort(self, axis, descending)
+
+    def where(self, condition: Any, y: Any) -> "Tensor":
+        return F.where(condition, self, y)
+
+    def gather(self, input_indices: Any, axis: int, batch_dims: int = 0) -> "Tensor":
+        return F.gather(self, input_indices, axis, batch_dims)
+
+
+def _shape_args(shape: tuple) -> tuple:
+    """Accept both `x.reshape(2, 3)` and `x.reshape((2, 3))`."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Parameter(Tensor):
+    """`mindlite.Parameter(default_input, name=None, requires_grad=True, layerwise_parallel=False,
+    parallel_optimizer=True)`: a named, trainable Tensor.
+
+    `default_input` may be a Tensor, numpy array, number or an initializer result. The name
+    is replaced by the attribute path (`layer1.0.conv1.weight`) when assigned inside a Cell.
+    """
+
+    _counter = 0
+
+    def __init__(self, default_input: Any, name: str | None = None, requires_grad: bool = True,
+                 layerwise_parallel: bool = False, parallel_optimizer: bool = True) -> None:
+        if isinstance(default_input, Tensor):
+            super().__init__(default_input)
+            self._data = default_input._data.copy()
+        elif isinstance(default_input, numbers.Number) and not isinstance(default_input, bool):
+            super().__init__(default_input, dtype=mstype.float32 if isinstance(default_input, float) else mstype.int32)
+        else:
+            super().__init__(default_input)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Parameter name must be a str, got {type(name).__name__}")
+        self.name = name if name is not None else self._auto_name()
+        self.requires_grad = bool(requires_grad)
+        self.layerwise_parallel = layerwise_parallel
+        self.parallel_optimizer = parallel_optimizer
+        self.is_init = True
+
+    @classmethod
+    def _auto_name(cls) -> str:
+        cls._counter += 1
+        return "Parameter" if cls._counter == 1 else f"Parameter{cls._counter - 1}"
+
+    def set_data(self, data: Any, slice_shape: bool = False) -> "Parameter":
+        """Replace the value; the shape must match unless `slice_shape`; dtype is cast to ours."""
+        new = data._data if isinstance(data, Tensor) else Tensor(data, dtype=self.dtype)._data
+        if not slice_shape and tuple(new.shape) != tuple(self.shape):
+            raise ValueError(f"Parameter {self.name}: set_data got shape {tuple(new.shape)}, "
+                             f"expected {tuple(self.shape)}")
+        if new.dtype != self._data.dtype:
+            new = new.astype(self._data.dtype)
+        elif new is self._data:
+            return self
+        self._data = new.copy() if isinstance(data, Tensor) else new
+        return self
+
+    def clone(self, init: Any = "same") -> "Parameter":
+        """A copy with the same name (the caller renames), data copied or re-initialised."""
+        if init == "same":
+            data: Any = Tensor.__new__(Tensor)
+            data._data, data._node, data._idx = self._data.copy(), None, 0
+        else:
+            from ..common.initializer import initializer
+            data = initializer(init, self.shape, self.dtype)
+        return Parameter(data, self.name, self.requires_grad, self.layerwise_parallel, self.parallel_optimizer)
+
+    def value(self) -> Tensor:
+        return _wrap(self._data)
+
+    def __repr__(self) -> str:
+        return f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, requires_grad={self.requires_grad})"
+
+    def __reduce__(self) -> tuple:
+        return (Parameter, (Tensor(self.asnumpy()), self.name, self.requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> "Parameter":
+        return self.clone()
+
+
+class ParameterTuple(tuple):
+    """A tuple of unique Parameters; `clone(prefix, init)` makes `prefix.name` copies."""
+
+    def __new__(cls, iterable: Any) -> "ParameterTuple":
+        items = tuple(iterable)
+        seen = set()
+        for p in items:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"ParameterTuple holds Parameters only, got {type(p).__name__}")
+            if id(p) in seen:
+                raise ValueError(f"ParameterTuple: parameter {p.name} appears twice")
+            seen.add(id(p))
+        return super().__new__(cls, items)
+
+    def clone(self, prefix: str, init: Any = "same") -> "ParameterTuple":
+        out = []
+        for p in self:
+            c = p.clone(init)
+            c.name = f"{prefix}.{p.name}"
+            out.append(c)
+        return ParameterTuple(out)
+
+
+# Late imports: the op modules import this one.
+from .trace import bind, wrap as _wrap  # noqa: E402
+from ..ops import functional as F  # noqa: E402
+from ..ops import math as ops_math  # noqa: E402
+
+
+def _binary(prim_name: str, reflected: bool = False) -> Any:
+    fn = getattr(F, prim_name)
+    if reflected:
+        return lambda self, other: fn(other, self)
+    return lambda self, other: fn(self, other)
+
+
+for _name, _fn in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("floordiv", "floor_div"),
+                   ("mod", "mod"), ("pow", "pow"), ("matmul", "matmul"), ("and", "bitwise_and"),
+                   ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
+    setattr(Tensor, f"__{_name}__", _binary(_fn))
+    setattr(Tensor, f"__r{_name}__", _binary(_fn, reflected=True))
+for _name, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
+                   ("gt", "greater"), ("ge", "greater_equal")]:
+    setattr(Tensor, f"__{_name}__", _binary(_fn))
+for _name in ["abs", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sigmoid", "tanh", "floor", "ceil", "round",
+              "sign", "isnan", "isinf", "isfinite", "neg", "reciprocal", "sin", "cos", "relu", "erf", "expm1"]:
+    setattr(Tensor, _name, getattr(F, _name))
+Tensor.__hash__ = lambda self: id(self)  # type: ignore[method-assign]  # __eq__ is elementwise

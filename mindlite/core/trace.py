@@ -1,0 +1,153 @@
+"""`bind`: the one entry point through which every primitive application passes.
+
+Eager mode (no trace installed) runs `prim.impl` at once and, only while a gradient is
+being taken (`STATE.level > 0`) and some input is being tracked, records a tape `Node`.
+A graph trace (GRAPH_MODE / jit) is installed in `STATE.trace` and receives every bind
+instead. The hot path is a few attribute look-ups and one array call.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class _State:
+    __slots__ = ("xp", "trace", "level", "gen")
+
+    def __init__(self) -> None:
+        self.xp: Any = np        # array module of the current device
+        self.trace: Any = None   # a graph trace, or None for eager
+        self.level = 0           # grad nesting depth being recorded; 0 = no tape
+        self.gen = 0             # id of the outermost grad call (stale nodes are ignored)
+
+
+STATE = _State()
+_new_tensor = Tensor.__new__
+_ndarray = np.ndarray
+
+
+class Node:
+    """One recorded application on the eager tape.
+
+    `inputs` are snapshots (data, node, index) of the argument tensors at call time, so
+    later in-place rebinding of a tensor cannot change what the backward sees.
+    """
+
+    __slots__ = ("prim", "inputs", "params", "outs", "level", "gen", "bprop")
+
+    def __init__(self, prim: Any, inputs: tuple, params: dict, outs: Any, bprop: Callable[..., Any]) -> None:
+        self.prim = prim
+        self.inputs = inputs
+        self.params = params
+        self.outs = outs          # output array, or tuple of arrays for multiple results
+        self.level = STATE.level
+        self.gen = STATE.gen
+        self.bprop = bprop
+
+    def __repr__(self) -> str:
+        return f"Node({getattr(self.prim, 'name', self.prim)}, level={self.level})"
+
+
+def wrap(arr: Any, node: Node | None = None, idx: int = 0) -> Tensor:
+    """Fast internal Tensor constructor (no validation, no copy)."""
+    t = _new_tensor(Tensor)
+    t._data = arr
+    t._node = node
+    t._idx = idx
+    return t
+
+
+def snapshot(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return wrap(x._data, x._node, x._idx)
+    return x
+
+
+def bind(prim: Any, *args: Any, **params: Any) -> Any:
+    """Apply primitive `prim` to `args` with attributes `params`."""
+    if STATE.trace is not None:
+        return STATE.trace.bind(prim, args, params)
+    xs = [a._data if isinstance(a, Tensor) else a for a in args]
+    try:
+        out = prim.impl(STATE.xp, *xs, **params)
+    except Exception as e:  # turn a backend error into one that names the op
+        raise op_error(prim, args, params, e) from e
+    if prim.multiple_results:
+        res: Any = tuple(wrap(o) for o in out)
+    else:
+        if type(out) is not _ndarray:
+            out = STATE.xp.asarray(out)  # numpy returns scalars for 0-d results
+        res = wrap(out)
+    if STATE.level and prim.bprop is not None:
+        _record(prim, args, params, out, res)
+    return res
+
+
+def _is_live(t: Any) -> bool:
+    n = t._node if isinstance(t, Tensor) else None
+    return n is not None and n.gen == STATE.gen
+
+
+def _record(prim: Any, args: tuple, params: dict, out: Any, res: Any) -> None:
+    for a in args:
+        if _is_live(a):
+            break
+    else:
+        return
+    outs = res if prim.multiple_results else (res,)
+    if not any(o._data.dtype.kind in "fc" for o in outs):
+        return  # integer/bool results carry no gradient
+    node = Node(prim, tuple(snapshot(a) for a in args), params, out, prim.bprop)
+    for i, o in enumerate(outs):
+        o._node, o._idx = node, i
+
+
+def record_custom(fn_name: str, args: tuple, outs: Any, bprop: Callable[..., Any]) -> None:
+    """Record a node whose backward is a user function (Cell.bprop); `outs` are Tensors."""
+    if not STATE.level or not any(_is_live(a) for a in args):
+        return
+    multiple = isinstance(outs, tuple)
+    out_data = tuple(o._data for o in outs) if multiple else outs._data
+    node = Node(fn_name, tuple(snapshot(a) for a in args), {}, out_data, bprop)
+    for i, o in enumerate(outs if multiple else (outs,)):
+        o._node, o._idx = node, i
+
+
+def describe(args: tuple) -> str:
+    parts = []
+    for a in args:
+        data = getattr(a, "_data", a)
+        if hasattr(data, "shape") and hasattr(data, "dtype"):
+            from .dtype import from_numpy_dtype
+            try:
+                dt = from_numpy_dtype(data.dtype).name
+            except TypeError:
+                dt = str(data.dtype)
+            parts.append(f"{dt}{list(data.shape)}")
+        else:
+            parts.append(repr(a))
+    return ", ".join(parts)
+
+
+def op_error(prim: Any, args: tuple, params: dict, exc: Exception) -> Exception:
+    """An error naming the op, the input shapes/dtypes and (from the shape rule) the cause."""
+    if getattr(exc, "_mindlite", False):
+        return exc
+    from ..ops.registry import aval_of
+    where = f"{prim.name}({describe(args)})"
+    cause: Exception = exc
+    if prim.infer is not None:
+        try:
+            prim.infer(*[aval_of(a) for a in args], **params)
+        except (ValueError, TypeError, IndexError) as rule_err:
+            cause = rule_err
+    kind = type(cause) if isinstance(cause, (ValueError, TypeError, IndexError)) else RuntimeError
+    msg = str(cause)
+    if not msg.startswith(prim.name):
+        msg = f"{prim.name}: {msg}"
+    err = kind(f"{msg}\n  in op {where}")
+    err._mindlite = True  # type: ignore[attr-defined]
+    return err

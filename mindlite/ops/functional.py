@@ -1,0 +1,435 @@
+"""Functional ops (`mindlite.ops.add`, `ops.relu`, ...): MindSpore 2.x names over the primitive table.
+
+Thin wrappers only: argument normalisation and MindSpore signatures. The math lives in the
+primitives (math.py, array.py, reduce.py, linalg.py, nn.py, conv.py, random.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..core import dtype as mstype
+from ..core.tensor import Tensor
+from .registry import norm_axis
+from . import math as _m, array as _a
+from .math import (abs_p, add_p, atan2_p, bitwise_and_p, bitwise_not_p, bitwise_or_p, bitwise_xor_p, cast_p,
+                   ceil_p, copy_p, cos_p, div_p, equal_p, erf_p, exp_p, expm1_p, floor_div_p, floor_p, gelu_p,
+                   greater_equal_p, greater_p, isfinite_p, isinf_p, isnan_p, less_equal_p, less_p, log1p_p, log_p,
+                   logical_and_p, logical_not_p, logical_or_p, logical_xor_p, maximum_p, minimum_p, mod_p, mul_p,
+                   neg_p, not_equal_p, pow_p, reciprocal_p, relu_p, round_p, rsqrt_p, sigmoid_p, sign_p, sin_p,
+                   sqrt_p, square_p, stop_gradient_p, sub_p, tanh_p, where_p)
+from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, logsumexp, max, mean, min, norm, prod,  # noqa: A004
+                     std, sum, sum_to, var)
+from .linalg import batch_matmul, bmm, matmul
+from .creation import arange, eye, fill, full, full_like, linspace, ones, ones_like, zeros, zeros_like
+from .random import (bernoulli, normal, randint, randperm, shuffle, standard_normal, uniform)
+from .nn import (batch_norm, binary_cross_entropy_with_logits, clip, clip_by_global_norm, cross_entropy, dense,
+                 dropout, fast_gelu, gelu, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
+                 masked_fill, mse_loss, nll_loss, relu6, silu, smooth_l1_loss, softmax,
+                 softmax_cross_entropy_with_logits, softplus)
+from .array import tensor_getitem, tensor_setitem
+
+Number = (int, float, bool)
+
+
+# ---- elementwise -------------------------------------------------------------------------------
+def add(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return add_p(input, other)
+
+
+def sub(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return sub_p(input, other)
+
+
+def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return mul_p(input, other)
+
+
+def div(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return div_p(input, other)
+
+
+def floor_div(x: Any, y: Any) -> Tensor:
+    return floor_div_p(x, y)
+
+
+def mod(x: Any, y: Any) -> Tensor:
+    """Floor modulo (Python's %): the result has the sign of y."""
+    return mod_p(x, y)
+
+
+floor_mod = remainder = mod
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001,A002
+    return pow_p(input, exponent)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    return maximum_p(x, y)
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    return minimum_p(x, y)
+
+
+def atan2(input: Any, other: Any) -> Tensor:  # noqa: A002
+    return atan2_p(input, other)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    return where_p(condition, x, y)
+
+
+def _unary(prim: Any) -> Any:
+    def fn(input: Any) -> Tensor:  # noqa: A002
+        return prim(input)
+    fn.__name__ = prim.name
+    fn.__doc__ = f"Elementwise {prim.name}."
+    return fn
+
+
+neg = _unary(neg_p)
+negative = neg
+abs = _unary(abs_p)  # noqa: A001
+absolute = abs
+sign = _unary(sign_p)
+exp = _unary(exp_p)
+expm1 = _unary(expm1_p)
+log = _unary(log_p)
+log1p = _unary(log1p_p)
+sqrt = _unary(sqrt_p)
+rsqrt = _unary(rsqrt_p)
+square = _unary(square_p)
+reciprocal = _unary(reciprocal_p)
+sin = _unary(sin_p)
+cos = _unary(cos_p)
+tanh = _unary(tanh_p)
+sigmoid = _unary(sigmoid_p)
+erf = _unary(erf_p)
+relu = _unary(relu_p)
+floor = _unary(floor_p)
+ceil = _unary(ceil_p)
+round = _unary(round_p)  # noqa: A001
+isnan = _unary(isnan_p)
+isinf = _unary(isinf_p)
+isfinite = _unary(isfinite_p)
+logical_not = _unary(logical_not_p)
+bitwise_not = _unary(bitwise_not_p)
+stop_gradient = _unary(stop_gradient_p)
+identity_copy = _unary(copy_p)
+
+
+def _pred(prim: Any) -> Any:
+    def fn(input: Any, other: Any) -> Tensor:  # noqa: A002
+        return prim(input, other)
+    fn.__name__ = prim.name
+    return fn
+
+
+equal = _pred(equal_p)
+not_equal = ne = _pred(not_equal_p)
+less = lt = _pred(less_p)
+less_equal = le = _pred(less_equal_p)
+greater = gt = _pred(greater_p)
+greater_equal = ge = _pred(greater_equal_p)
+logical_and = _pred(logical_and_p)
+logical_or = _pred(logical_or_p)
+logical_xor = _pred(logical_xor_p)
+bitwise_and = _pred(bitwise_and_p)
+bitwise_or = _pred(bitwise_or_p)
+bitwise_xor = _pred(bitwise_xor_p)
+
+
+def cast(input_x: Tensor, dtype: Any) -> Tensor:
+    t = mstype.to_type(dtype, "dtype")
+    if isinstance(input_x, Tensor) and input_x._data.dtype == t.np:
+        return input_x
+    return cast_p(input_x, dtype=t)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    return clip(input, min, max)
+
+
+clip_by_value = clamp
+
+
+# ---- shape -------------------------------------------------------------------------------------
+def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
+    shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
+    if shape == input.shape:
+        return input
+    return _a.reshape_p(input, shape=_a._resolve_shape(shape, input.size))
+
+
+def transpose(input: Tensor, input_perm: Sequence[int]) -> Tensor:  # noqa: A002
+    n = input.ndim
+    perm = tuple(int(p) % n if n else 0 for p in input_perm)
+    if len(perm) != n or sorted(perm) != list(range(n)):
+        raise ValueError(f"transpose: input_perm {list(input_perm)} is not a permutation of {n} axes "
+                         f"(input {list(input.shape)})")
+    return _a.transpose_p(input, perm=perm)
+
+
+permute = transpose
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    perm = list(range(input.ndim))
+    perm[axis0], perm[axis1] = perm[axis1], perm[axis0]
+    return transpose(input, perm)
+
+
+def expand_dims(input_x: Tensor, axis: int) -> Tensor:
+    n = input_x.ndim + 1
+    if not -n <= axis < n:
+        raise ValueError(f"expand_dims: axis {axis} is out of range for a {input_x.ndim}-d input")
+    shape = list(input_x.shape)
+    shape.insert(axis % n, 1)
+    return reshape(input_x, shape)
+
+
+unsqueeze = expand_dims
+
+
+def squeeze(input: Tensor, axis: Any = None) -> Tensor:  # noqa: A002
+    if axis is None:
+        shape = [d for d in input.shape if d != 1]
+    else:
+        axes = norm_axis(axis, input.ndim, "squeeze")
+        for a in axes:
+            if input.shape[a] != 1:
+                raise ValueError(f"squeeze: dimension {a} of shape {list(input.shape)} is not 1")
+        shape = [d for i, d in enumerate(input.shape) if i not in axes]
+    return reshape(input, shape)
+
+
+def flatten(input: Tensor, order: str = "C", *, start_dim: int = 1, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """Merge dimensions start_dim..end_dim (MindSpore 2.x `ops.flatten`, default start_dim=1)."""
+    if order not in ("C", "F"):
+        raise ValueError(f"flatten: order must be 'C' or 'F', got {order!r}")
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = start_dim % input.ndim, end_dim % input.ndim
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} is after end_dim {end_dim}")
+    x = transpose(input, tuple(range(input.ndim))[::-1]) if order == "F" else input
+    shape = x.shape[:s] + (-1,) + x.shape[e + 1:]
+    return reshape(x, shape)
+
+
+def broadcast_to(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
+    shape = tuple(input.shape[i - (len(shape) - input.ndim)] if d == -1 else d for i, d in enumerate(shape))
+    if tuple(shape) == input.shape:
+        return input
+    return _a.broadcast_to_p(input, shape=tuple(int(d) for d in shape))
+
+
+def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    return _a.tile_p(input, reps=tuple(int(d) for d in dims))
+
+
+def repeat_elements(x: Tensor, rep: int, axis: Any = 0) -> Tensor:
+    """Repeat each element `rep` times along `axis` (numpy.repeat with an int count)."""
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    axis = axis % x.ndim
+    y = expand_dims(x, axis + 1)
+    reps = [1] * y.ndim
+    reps[axis + 1] = int(rep)
+    y = tile(y, reps)
+    shape = list(x.shape)
+    shape[axis] *= int(rep)
+    return reshape(y, shape)
+
+
+def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("concat: needs at least one tensor")
+    nd = tensors[0].ndim
+    if not -nd <= axis < max(nd, 1):
+        raise ValueError(f"concat: axis {axis} is out of range for {nd}-d inputs")
+    if len(tensors) == 1:
+        return tensors[0]
+    return _a.concat_p(*tensors, axis=axis % nd)
+
+
+cat = concat
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {[list(s) for s in shapes]}")
+    n = tensors[0].ndim + 1
+    return concat([expand_dims(t, axis % n) for t in tensors], axis % n)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, axis: int = 0) -> tuple:
+    """Split into chunks of size `split_size_or_sections` (int) or of the given sizes (list)."""
+    axis = axis % tensor.ndim
+    n = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        k = split_size_or_sections
+        if k <= 0:
+            raise ValueError(f"split: split size must be positive, got {k}")
+        sizes = [k] * (n // k) + ([n % k] if n % k else [])
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} do not add up to dimension {axis} of {list(tensor.shape)}")
+    return _a.split_p(tensor, axis=axis, sizes=tuple(sizes))
+
+
+def chunk(input: Tensor, chunks: int, axis: int = 0) -> tuple:  # noqa: A002
+    n = input.shape[axis % input.ndim]
+    size = -(-n // chunks)
+    return split(input, size, axis)
+
+
+def strided_slice(input_x: Tensor, begin: Sequence[int], end: Sequence[int], strides: Sequence[int]) -> Tensor:
+    index = tuple(slice(b, e, s) for b, e, s in zip(begin, end, strides))
+    return tensor_getitem(input_x, index)
+
+
+def slice(input_x: Tensor, begin: Sequence[int], size: Sequence[int]) -> Tensor:  # noqa: A001
+    """`ops.slice`: take `size[i]` elements from `begin[i]` (size -1 = to the end)."""
+    import builtins
+    index = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
+    return tensor_getitem(input_x, index)
+
+
+def gather(input_params: Tensor, input_indices: Any, axis: int, batch_dims: int = 0) -> Tensor:
+    """Take slices of `input_params` along `axis` at `input_indices` (embedding lookup)."""
+    if batch_dims != 0:
+        raise ValueError("gather: batch_dims other than 0 is not supported; use gather_d/take_along_axis")
+    idx = input_indices if isinstance(input_indices, Tensor) else Tensor(input_indices)
+    return _a.gather_p(input_params, idx, axis=axis % input_params.ndim)
+
+
+def embedding_lookup(params: Tensor, indices: Tensor) -> Tensor:
+    return gather(params, indices, 0)
+
+
+def gather_nd(input_x: Tensor, indices: Tensor) -> Tensor:
+    return _a.gather_nd_p(input_x, indices)
+
+
+def gather_elements(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
+    return take_along_axis(input, index, dim)
+
+
+def take_along_axis(x: Tensor, indices: Tensor, axis: int) -> Tensor:
+    return _a.take_along_axis_p(x, indices, axis=axis % x.ndim)
+
+
+def tensor_scatter_update(input_x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+    return _a.tensor_scatter_update_p(input_x, indices, updates)
+
+
+def tensor_scatter_add(input_x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+    return _a.tensor_scatter_add_p(input_x, indices, updates)
+
+
+def scatter_add(input_x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
+    """input_x with `updates` added at rows `indices` (axis 0); repeated rows accumulate.
+    Returns a new tensor (mindlite never mutates arrays in place)."""
+    return tensor_scatter_add(input_x, expand_dims(indices, -1), updates)
+
+
+def one_hot(indices: Tensor, depth: int, on_value: Any = 1.0, off_value: Any = 0.0, axis: int = -1) -> Tensor:
+    import numpy as np
+    on = on_value.asnumpy() if isinstance(on_value, Tensor) else np.float32(on_value)
+    off = off_value.asnumpy() if isinstance(off_value, Tensor) else np.float32(off_value)
+    return _a.one_hot_p(indices, depth=int(depth), on_value=on.dtype.type(on), off_value=off.dtype.type(off),
+                        axis=int(axis))
+
+
+def pad(input_x: Tensor, padding: Sequence[int], mode: str = "constant", value: Any = None) -> Tensor:
+    """`ops.pad`: `padding` lists (before, after) pairs starting from the LAST dimension."""
+    if len(padding) % 2 or len(padding) // 2 > input_x.ndim:
+        raise ValueError(f"pad: padding {list(padding)} must have an even length <= 2 * {input_x.ndim}")
+    pairs = [(0, 0)] * input_x.ndim
+    for i in range(len(padding) // 2):
+        pairs[input_x.ndim - 1 - i] = (int(padding[2 * i]), int(padding[2 * i + 1]))
+    return pad_nd(input_x, pairs, mode, value)
+
+
+def pad_nd(x: Tensor, paddings: Sequence[Sequence[int]], mode: str = "constant", value: Any = None) -> Tensor:
+    """Pad with numpy-style (before, after) pairs per dimension; mode constant|reflect|replicate."""
+    mode = {"replicate": "edge"}.get(mode, mode)
+    return _a.pad_p(x, paddings=tuple((int(a), int(b)) for a, b in paddings), mode=mode,
+                    value=0 if value is None else value)
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
+    return _a.flip_p(input, axis=norm_axis(dims, input.ndim, "flip"))
+
+
+def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: bool = True) -> tuple:  # noqa: A002
+    """(values, indices) of the k largest (or smallest) entries along `dim` (default last)."""
+    axis = -1 if dim is None else dim
+    axis %= input.ndim
+    if not 0 < k <= input.shape[axis]:
+        raise ValueError(f"topk: k={k} is out of range for dimension {axis} of {list(input.shape)}")
+    idx = _a.argsort_p(stop_gradient(input), axis=axis, descending=largest)
+    idx = tensor_getitem(idx, (Ellipsis,) + (_slice_k(k),) + (_slice_all(),) * (input.ndim - 1 - axis))
+    return take_along_axis(input, idx, axis), idx
+
+
+def _slice_k(k: int) -> Any:
+    import builtins
+    return builtins.slice(0, k)
+
+
+def _slice_all() -> Any:
+    import builtins
+    return builtins.slice(None)
+
+
+def sort(input_x: Tensor, axis: int = -1, descending: bool = False) -> tuple:
+    """(sorted values, int64 indices) along `axis` (stable)."""
+    axis %= input_x.ndim
+    idx = _a.argsort_p(stop_gradient(input_x), axis=axis, descending=descending)
+    return take_along_axis(input_x, idx, axis), idx
+
+
+def argsort(input: Tensor, axis: int = -1, descending: bool = False) -> Tensor:  # noqa: A002
+    return _a.argsort_p(input, axis=axis % input.ndim, descending=descending)
+
+
+def depend(value: Any, expr: Any) -> Any:
+    """Ordering hint for graph mode (MindSpore `ops.depend`); eager code runs in order already."""
+    return value
+
+
+def size(input_x: Tensor) -> int:
+    return input_x.size
+
+
+def shape(input_x: Tensor) -> tuple:
+    return input_x.shape
+
+
+def rank(input_x: Tensor) -> int:
+    return input_x.ndim
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    return input.size
+
+
+def dtype(input_x: Tensor) -> Any:
+    return input_x.dtype
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+# primitives whose bprops are referenced as F.<name>_p
+gelu_p = gelu_p

@@ -1,0 +1,67 @@
+"""Matrix products: matmul with numpy broadcasting over batch dimensions."""
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import Aval, Primitive, broadcast_shapes, result_dtype
+from ..core.tensor import Tensor
+
+
+def _matmul_infer(x: Aval, y: Aval) -> Aval:
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: inputs must be at least 1-D, got shapes {list(x.shape)} and {list(y.shape)}")
+    xs = (1,) + x.shape if x.ndim == 1 else x.shape
+    ys = y.shape + (1,) if y.ndim == 1 else y.shape
+    if xs[-1] != ys[-2]:
+        raise ValueError(f"matmul: shapes {list(x.shape)} and {list(y.shape)} are not aligned "
+                         f"({xs[-1]} != {ys[-2]})")
+    batch = broadcast_shapes("matmul", xs[:-2], ys[:-2])
+    shape = batch + (xs[-2], ys[-1])
+    if x.ndim == 1:
+        shape = shape[:-2] + shape[-1:]
+    if y.ndim == 1:
+        shape = shape[:-1]
+    return Aval(shape, result_dtype(x, y))
+
+
+matmul_p = Primitive("matmul", lambda xp, x, y: xp.matmul(x, y), _matmul_infer)
+
+
+def _swap(t: Tensor) -> Tensor:
+    perm = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    return F.transpose(t, perm)
+
+
+@matmul_p.def_bprop
+def _matmul_bprop(x, y, *, out, dout):
+    # promote 1-D operands to matrices so one rule covers every case
+    x2 = F.expand_dims(x, 0) if x.ndim == 1 else x
+    y2 = F.expand_dims(y, -1) if y.ndim == 1 else y
+    g = dout
+    if x.ndim == 1:
+        g = F.expand_dims(g, -2)
+    if y.ndim == 1:
+        g = F.expand_dims(g, -1)
+    dx = F.matmul(g, _swap(y2))
+    dy = F.matmul(_swap(x2), g)
+    dx = F.sum_to(dx, x2.shape)
+    dy = F.sum_to(dy, y2.shape)
+    return F.reshape(dx, x.shape), F.reshape(dy, y.shape)
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Matrix product with numpy semantics (batch dimensions broadcast, 1-D operands promoted)."""
+    return matmul_p(input, other)
+
+
+def bmm(input_x: Tensor, mat2: Tensor) -> Tensor:
+    if input_x.ndim < 3 or mat2.ndim < 3:
+        raise ValueError(f"bmm: inputs must be at least 3-D, got {list(input_x.shape)} and {list(mat2.shape)}")
+    return matmul_p(input_x, mat2)
+
+
+def batch_matmul(x: Tensor, y: Tensor, transpose_a: bool = False, transpose_b: bool = False) -> Tensor:
+    return matmul_p(_swap(x) if transpose_a else x, _swap(y) if transpose_b else y)
+
+
+from . import functional as F  # noqa: E402

@@ -1,0 +1,333 @@
+"""Elementwise primitives: arithmetic, unary math, activations, comparisons, logic, cast.
+
+Each primitive is defined once; its bprop (written with functional ops `F`) sits right
+below it. Broadcasting follows numpy; gradients are summed back to each input's shape.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _special
+from .registry import Aval, Primitive, elementwise_infer, float_infer, predicate_infer, same_as_first
+from ..core.tensor import Tensor
+
+
+def _unb(g: Any, x: Any) -> Any:
+    """Gradient `g` reduced to the shape of input `x` (None for non-tensor inputs)."""
+    if not isinstance(x, Tensor):
+        return None
+    return F.sum_to(g, x.shape)
+
+
+def _binary(name: str, fn: Any, expr: str, infer: Any = None) -> Primitive:
+    return Primitive(name, lambda xp, x, y: fn(xp)(x, y), infer or elementwise_infer(name),
+                     fuse_kind="elementwise", expr=expr)
+
+
+def _unary(name: str, fn: Any, expr: str, infer: Any = same_as_first) -> Primitive:
+    return Primitive(name, lambda xp, x: fn(xp)(x), infer, fuse_kind="elementwise", expr=expr)
+
+
+# ---- binary arithmetic ---------------------------------------------------------------
+add_p = _binary("add", lambda xp: xp.add, "x + y")
+sub_p = _binary("sub", lambda xp: xp.subtract, "x - y")
+mul_p = _binary("mul", lambda xp: xp.multiply, "x * y")
+
+
+def _true_div(xp: Any, x: Any, y: Any) -> Any:
+    out = xp.true_divide(x, y)
+    # int / int gives float32 in MindSpore, float64 in numpy
+    if out.dtype == np.float64 and getattr(x, "dtype", np.float32) != np.float64 \
+            and getattr(y, "dtype", np.float32) != np.float64:
+        out = out.astype(np.float32)
+    return out
+
+
+div_p = Primitive("div", _true_div, float_infer("div"), fuse_kind="elementwise", expr="x / y")
+floor_div_p = _binary("floor_div", lambda xp: xp.floor_divide, "floor(x / y)")
+mod_p = _binary("mod", lambda xp: xp.mod, "x - floor(x / y) * y")
+pow_p = _binary("pow", lambda xp: xp.power, "pow(x, y)")
+maximum_p = _binary("maximum", lambda xp: xp.maximum, "max(x, y)")
+minimum_p = _binary("minimum", lambda xp: xp.minimum, "min(x, y)")
+atan2_p = _binary("atan2", lambda xp: xp.arctan2, "atan2(x, y)", float_infer("atan2"))
+
+
+@add_p.def_bprop
+def _add_bprop(x, y, *, out, dout):
+    return _unb(dout, x), _unb(dout, y)
+
+
+@sub_p.def_bprop
+def _sub_bprop(x, y, *, out, dout):
+    return _unb(dout, x), _unb(-dout, y) if isinstance(y, Tensor) else None
+
+
+@mul_p.def_bprop
+def _mul_bprop(x, y, *, out, dout):
+    return _unb(dout * y, x), _unb(dout * x, y) if isinstance(y, Tensor) else None
+
+
+@div_p.def_bprop
+def _div_bprop(x, y, *, out, dout):
+    return _unb(dout / y, x), _unb(-dout * out / y, y) if isinstance(y, Tensor) else None
+
+
+@floor_div_p.def_bprop
+def _floor_div_bprop(x, y, *, out, dout):
+    return None, None
+
+
+@mod_p.def_bprop
+def _mod_bprop(x, y, *, out, dout):
+    return _unb(dout, x), _unb(-dout * F.floor_div(x, y), y) if isinstance(y, Tensor) else None
+
+
+@pow_p.def_bprop
+def _pow_bprop(x, y, *, out, dout):
+    dx = _unb(dout * y * F.pow(x, y - 1), x) if isinstance(x, Tensor) else None
+    dy = None
+    if isinstance(y, Tensor):
+        positive = F.greater(x, 0)
+        safe_x = F.where(positive, x, 1)
+        dy = _unb(F.where(positive, dout * out * F.log(safe_x), 0), y)
+    return dx, dy
+
+
+@maximum_p.def_bprop
+def _maximum_bprop(x, y, *, out, dout):
+    mask = F.greater_equal(x, y)  # ties go to x, as MindSpore
+    return _unb(F.where(mask, dout, 0), x), _unb(F.where(mask, 0, dout), y)
+
+
+@minimum_p.def_bprop
+def _minimum_bprop(x, y, *, out, dout):
+    mask = F.less_equal(x, y)
+    return _unb(F.where(mask, dout, 0), x), _unb(F.where(mask, 0, dout), y)
+
+
+@atan2_p.def_bprop
+def _atan2_bprop(x, y, *, out, dout):
+    denom = F.square(x) + F.square(y)
+    return _unb(dout * y / denom, x), _unb(-dout * x / denom, y)
+
+
+# ---- unary math ------------------------------------------------------------------------
+neg_p = _unary("neg", lambda xp: xp.negative, "-x")
+abs_p = _unary("abs", lambda xp: xp.abs, "abs(x)")
+sign_p = _unary("sign", lambda xp: xp.sign, "sign(x)")
+exp_p = _unary("exp", lambda xp: xp.exp, "exp(x)", float_infer("exp"))
+expm1_p = _unary("expm1", lambda xp: xp.expm1, "expm1(x)", float_infer("expm1"))
+log_p = _unary("log", lambda xp: xp.log, "log(x)", float_infer("log"))
+log1p_p = _unary("log1p", lambda xp: xp.log1p, "log1p(x)", float_infer("log1p"))
+sqrt_p = _unary("sqrt", lambda xp: xp.sqrt, "sqrt(x)", float_infer("sqrt"))
+square_p = _unary("square", lambda xp: xp.square, "x * x")
+sin_p = _unary("sin", lambda xp: xp.sin, "sin(x)", float_infer("sin"))
+cos_p = _unary("cos", lambda xp: xp.cos, "cos(x)", float_infer("cos"))
+tanh_p = _unary("tanh", lambda xp: xp.tanh, "tanh(x)", float_infer("tanh"))
+floor_p = _unary("floor", lambda xp: xp.floor, "floor(x)")
+ceil_p = _unary("ceil", lambda xp: xp.ceil, "ceil(x)")
+round_p = _unary("round", lambda xp: xp.round, "rint(x)")
+rsqrt_p = Primitive("rsqrt", lambda xp, x: 1 / xp.sqrt(x), float_infer("rsqrt"), fuse_kind="elementwise",
+                    expr="rsqrt(x)")
+reciprocal_p = Primitive("reciprocal", lambda xp, x: 1 / x, float_infer("reciprocal"), fuse_kind="elementwise",
+                         expr="1 / x")
+sigmoid_p = Primitive("sigmoid", lambda xp, x: _sigmoid(xp, x), float_infer("sigmoid"), fuse_kind="elementwise",
+                      expr="1 / (1 + exp(-x))")
+erf_p = Primitive("erf", _special.erf, float_infer("erf"), fuse_kind="elementwise", expr="erf(x)")
+relu_p = Primitive("relu", lambda xp, x: xp.maximum(x, 0), same_as_first, fuse_kind="elementwise",
+                   expr="max(x, 0)")
+
+
+def _sigmoid(xp: Any, x: Any) -> Any:
+    # NOTE: 1/(1+exp(-x)) overflows exp for large negative x in float16/32; split by sign.
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+@neg_p.def_bprop
+def _neg_bprop(x, *, out, dout):
+    return (-dout,)
+
+
+@abs_p.def_bprop
+def _abs_bprop(x, *, out, dout):
+    return (dout * F.sign(x),)
+
+
+@sign_p.def_bprop
+def _sign_bprop(x, *, out, dout):
+    return (None,)
+
+
+for _p in (floor_p, ceil_p, round_p):
+    _p.def_bprop(_sign_bprop)
+
+
+@exp_p.def_bprop
+def _exp_bprop(x, *, out, dout):
+    return (dout * out,)
+
+
+@expm1_p.def_bprop
+def _expm1_bprop(x, *, out, dout):
+    return (dout * (out + 1),)
+
+
+@log_p.def_bprop
+def _log_bprop(x, *, out, dout):
+    return (dout / x,)
+
+
+@log1p_p.def_bprop
+def _log1p_bprop(x, *, out, dout):
+    return (dout / (x + 1),)
+
+
+@sqrt_p.def_bprop
+def _sqrt_bprop(x, *, out, dout):
+    return (dout * 0.5 / out,)
+
+
+@rsqrt_p.def_bprop
+def _rsqrt_bprop(x, *, out, dout):
+    return (dout * -0.5 * out * out * out,)
+
+
+@square_p.def_bprop
+def _square_bprop(x, *, out, dout):
+    return (dout * 2 * x,)
+
+
+@reciprocal_p.def_bprop
+def _reciprocal_bprop(x, *, out, dout):
+    return (-dout * out * out,)
+
+
+@sin_p.def_bprop
+def _sin_bprop(x, *, out, dout):
+    return (dout * F.cos(x),)
+
+
+@cos_p.def_bprop
+def _cos_bprop(x, *, out, dout):
+    return (-dout * F.sin(x),)
+
+
+@tanh_p.def_bprop
+def _tanh_bprop(x, *, out, dout):
+    return (dout * (1 - out * out),)
+
+
+@sigmoid_p.def_bprop
+def _sigmoid_bprop(x, *, out, dout):
+    return (dout * out * (1 - out),)
+
+
+@erf_p.def_bprop
+def _erf_bprop(x, *, out, dout):
+    return (dout * (2 / math.sqrt(math.pi)) * F.exp(-F.square(x)),)
+
+
+@relu_p.def_bprop
+def _relu_bprop(x, *, out, dout):
+    return (F.where(F.greater(out, 0), dout, 0),)
+
+
+# ---- GELU: one primitive so the exact and tanh forms cost one pass each -----------------
+_GELU_C = math.sqrt(2 / math.pi)
+
+
+def _gelu(xp: Any, x: Any, approximate: str = "none") -> Any:
+    if approximate == "tanh":
+        return 0.5 * x * (1 + xp.tanh(_GELU_C * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1 + _special.erf(xp, x * (1 / math.sqrt(2))))
+
+
+def _gelu_infer(x: Aval, approximate: str = "none") -> Aval:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return x
+
+
+gelu_p = Primitive("gelu", _gelu, _gelu_infer, fuse_kind="elementwise")
+
+
+@gelu_p.def_bprop
+def _gelu_bprop(x, *, out, dout, approximate="none"):
+    if approximate == "tanh":
+        t = F.tanh(_GELU_C * (x + 0.044715 * x * x * x))
+        d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_C * (1 + 3 * 0.044715 * x * x)
+    else:
+        d = 0.5 * (1 + F.erf(x * (1 / math.sqrt(2)))) + x * F.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+    return (dout * d,)
+
+
+# ---- select, cast, identity -------------------------------------------------------------
+def _where_infer(c: Any, x: Any, y: Any) -> Aval:
+    shapes = [a.shape for a in (c, x, y) if isinstance(a, Aval)]
+    from .registry import broadcast_shapes, result_dtype
+    return Aval(broadcast_shapes("where", *shapes), result_dtype(*[a for a in (x, y)]))
+
+
+where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y), _where_infer, fuse_kind="elementwise",
+                    expr="c ? x : y")
+
+
+@where_p.def_bprop
+def _where_bprop(c, x, y, *, out, dout):
+    dx = _unb(F.where(c, dout, 0), x) if isinstance(x, Tensor) else None
+    dy = _unb(F.where(c, 0, dout), y) if isinstance(y, Tensor) else None
+    return None, dx, dy
+
+
+def _cast_impl(xp: Any, x: Any, dtype: Any) -> Any:
+    return x.astype(dtype.np, copy=False) if hasattr(x, "astype") else xp.asarray(x, dtype=dtype.np)
+
+
+cast_p = Primitive("cast", _cast_impl, lambda x, dtype: Aval(x.shape, dtype.np), fuse_kind="elementwise",
+                   expr="cast(x)")
+
+
+@cast_p.def_bprop
+def _cast_bprop(x, *, out, dout, dtype):
+    if not x.dtype.is_floating_point:
+        return (None,)
+    return (F.cast(dout, x.dtype),)
+
+
+identity_p = Primitive("identity", lambda xp, x: x, same_as_first)
+identity_p.def_bprop(lambda x, *, out, dout: (dout,))
+copy_p = Primitive("copy", lambda xp, x: xp.array(x, copy=True), same_as_first)
+copy_p.def_bprop(lambda x, *, out, dout: (dout,))
+stop_gradient_p = Primitive("stop_gradient", lambda xp, x: x, same_as_first)  # no bprop: blocks the tape
+
+
+# ---- comparisons and logic (no gradient) ------------------------------------------------
+def _pred(name: str, fn: Any, expr: str) -> Primitive:
+    return Primitive(name, lambda xp, x, y: fn(xp)(x, y), predicate_infer(name), fuse_kind="elementwise", expr=expr)
+
+
+equal_p = _pred("equal", lambda xp: xp.equal, "x == y")
+not_equal_p = _pred("not_equal", lambda xp: xp.not_equal, "x != y")
+less_p = _pred("less", lambda xp: xp.less, "x < y")
+less_equal_p = _pred("less_equal", lambda xp: xp.less_equal, "x <= y")
+greater_p = _pred("greater", lambda xp: xp.greater, "x > y")
+greater_equal_p = _pred("greater_equal", lambda xp: xp.greater_equal, "x >= y")
+logical_and_p = _pred("logical_and", lambda xp: xp.logical_and, "x && y")
+logical_or_p = _pred("logical_or", lambda xp: xp.logical_or, "x || y")
+logical_xor_p = _pred("logical_xor", lambda xp: xp.logical_xor, "x != y")
+bitwise_and_p = _binary("bitwise_and", lambda xp: xp.bitwise_and, "x & y")
+bitwise_or_p = _binary("bitwise_or", lambda xp: xp.bitwise_or, "x | y")
+bitwise_xor_p = _binary("bitwise_xor", lambda xp: xp.bitwise_xor, "x ^ y")
+_bool_infer = lambda x: Aval(x.shape, np.dtype(np.bool_))  # noqa: E731
+logical_not_p = _unary("logical_not", lambda xp: xp.logical_not, "!x", _bool_infer)
+bitwise_not_p = _unary("bitwise_not", lambda xp: xp.invert, "~x")
+isnan_p = _unary("isnan", lambda xp: xp.isnan, "isnan(x)", _bool_infer)
+isinf_p = _unary("isinf", lambda xp: xp.isinf, "isinf(x)", _bool_infer)
+isfinite_p = _unary("isfinite", lambda xp: xp.isfinite, "isfinite(x)", _bool_infer)
+
+
+from . import functional as F  # noqa: E402  (bprops resolve ops at call time)

@@ -1,0 +1,366 @@
+"""Neural-network primitives (softmax, log_softmax, batch/layer norm) and composites
+(dense, dropout, activations, losses). Convolution and pooling live in conv.py."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .registry import Aval, Primitive, same_as_first
+from ..core import dtype as mstype
+from ..core.tensor import Tensor
+
+
+# ---- softmax family ---------------------------------------------------------------------------
+def _softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    s = x - x.max(axis=axis, keepdims=True)
+    return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
+
+
+def _axis_infer(name: str) -> Any:
+    def infer(x: Aval, axis: int) -> Aval:
+        if not -x.ndim <= axis < max(x.ndim, 1):
+            raise ValueError(f"{name}: axis {axis} is out of range for shape {list(x.shape)}")
+        if x.dtype.kind not in "fV":
+            raise TypeError(f"{name}: input must be floating point, got {x.dtype}")
+        return x
+    return infer
+
+
+softmax_p = Primitive("softmax", _softmax_impl, _axis_infer("softmax"))
+log_softmax_p = Primitive("log_softmax", _log_softmax_impl, _axis_infer("log_softmax"))
+
+
+@softmax_p.def_bprop
+def _softmax_bprop(x, *, out, dout, axis):
+    return (out * (dout - F.sum(dout * out, axis, keepdims=True)),)
+
+
+@log_softmax_p.def_bprop
+def _log_softmax_bprop(x, *, out, dout, axis):
+    return (dout - F.exp(out) * F.sum(dout, axis, keepdims=True),)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return softmax_p(x, axis=int(axis) % max(x.ndim, 1))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    return log_softmax_p(x, axis=int(axis) % max(x.ndim, 1))
+
+
+# ---- batch norm --------------------------------------------------------------------------------
+def _bn_axes(ndim: int) -> tuple:
+    return tuple(i for i in range(ndim) if i != 1)
+
+
+def _bn_shape(ndim: int, c: int) -> tuple:
+    return (1, c) + (1,) * (ndim - 2)
+
+
+def _batch_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, mean: Any, var: Any, training: bool, eps: float) -> tuple:
+    shape = _bn_shape(x.ndim, x.shape[1])
+    if training:
+        axes = _bn_axes(x.ndim)
+        mu = x.mean(axis=axes)
+        xc = x - mu.reshape(shape)
+        v = xp.square(xc).mean(axis=axes)
+    else:
+        mu, v = mean, var
+        xc = x - mu.reshape(shape)
+    invstd = (1.0 / xp.sqrt(v + eps)).astype(x.dtype, copy=False)
+    scale = (gamma * invstd).reshape(shape)
+    y = xc * scale
+    y += beta.reshape(shape)
+    return y, mu.astype(x.dtype, copy=False), invstd
+
+
+def _batch_norm_infer(x: Aval, gamma: Aval, beta: Aval, mean: Aval, var: Aval, training: bool, eps: float) -> tuple:
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be at least 2-D (N, C, ...), got {list(x.shape)}")
+    c = x.shape[1]
+    for name, p in (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", var)):
+        if tuple(p.shape) != (c,):
+            raise ValueError(f"batch_norm: {name} must have shape [{c}] for input {list(x.shape)}, got {list(p.shape)}")
+    stat = Aval((c,), x.dtype)
+    return x, stat, stat
+
+
+batch_norm_p = Primitive("batch_norm", _batch_norm_impl, _batch_norm_infer, multiple_results=True)
+
+
+@batch_norm_p.def_bprop
+def _batch_norm_bprop(x, gamma, beta, mean, var, *, out, dout, training, eps):
+    _, mu, invstd = out
+    dy, dmu, dinv = dout
+    axes = _bn_axes(x.ndim)
+    shape = _bn_shape(x.ndim, x.shape[1])
+    n = x.size // x.shape[1]
+    mu_b, inv_b, g_b = F.reshape(mu, shape), F.reshape(invstd, shape), F.reshape(gamma, shape)
+    xhat = (x - mu_b) * inv_b
+    dbeta = F.sum(dy, axes)
+    dgamma = F.sum(dy * xhat, axes)
+    if not training:
+        dx = dy * g_b * inv_b
+        dvar = -0.5 * dgamma * gamma * invstd * invstd
+        return dx, dgamma, dbeta, -F.sum(dx, axes), dvar
+    dx = (g_b * inv_b / n) * (n * dy - F.reshape(dbeta, shape) - xhat * F.reshape(dgamma, shape))
+    # the saved statistics are outputs too: their cotangents matter for higher-order grads
+    dx = dx + F.reshape(dmu, shape) / n - F.reshape(dinv * invstd * invstd, shape) * xhat / n
+    return dx, dgamma, dbeta, None, None
+
+
+def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor, bias: Tensor,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """`ops.batch_norm`: normalise over every axis but 1. In training, the batch statistics are
+    used and the running statistics are updated as `running = (1 - momentum) * running +
+    momentum * batch` (this functional's momentum weights the NEW value; `nn.BatchNorm2d`'s
+    momentum weights the old one). The running variance is updated with the unbiased variance."""
+    y, mu, invstd = batch_norm_p(input_x, weight, bias, running_mean, running_var, training=bool(training),
+                                 eps=float(eps))
+    if training:
+        n = input_x.size // input_x.shape[1]
+        batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
+        new_mean = running_mean * (1 - momentum) + F.stop_gradient(mu) * momentum
+        new_var = running_var * (1 - momentum) + batch_var * momentum
+        running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
+        running_var.assign_value(F.cast(new_var, running_var.dtype))
+    return y
+
+
+# ---- layer norm ------------------------------------------------------------------------------------
+def _layer_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, begin_norm_axis: int, begin_params_axis: int,
+                     eps: float) -> tuple:
+    axes = tuple(range(begin_norm_axis, x.ndim))
+    mu = x.mean(axis=axes, keepdims=True)
+    xc = x - mu
+    rstd = (1.0 / xp.sqrt(xp.square(xc).mean(axis=axes, keepdims=True) + eps)).astype(x.dtype, copy=False)
+    y = xc * rstd
+    y *= gamma
+    y += beta
+    return y, mu, rstd
+
+
+def _layer_norm_infer(x: Aval, gamma: Aval, beta: Aval, begin_norm_axis: int, begin_params_axis: int,
+                      eps: float) -> tuple:
+    pshape = tuple(x.shape[begin_params_axis:])
+    for name, p in (("gamma", gamma), ("beta", beta)):
+        if tuple(p.shape) != pshape:
+            raise ValueError(f"layer_norm: {name} shape {list(p.shape)} must equal input shape from axis "
+                             f"{begin_params_axis}: {list(pshape)} (input {list(x.shape)})")
+    stat = Aval(tuple(x.shape[:begin_norm_axis]) + (1,) * (x.ndim - begin_norm_axis), x.dtype)
+    return x, stat, stat
+
+
+layer_norm_p = Primitive("layer_norm", _layer_norm_impl, _layer_norm_infer, multiple_results=True)
+
+
+@layer_norm_p.def_bprop
+def _layer_norm_bprop(x, gamma, beta, *, out, dout, begin_norm_axis, begin_params_axis, eps):
+    _, mu, rstd = out
+    dy, dmu, drstd = dout
+    axes = tuple(range(begin_norm_axis, x.ndim))
+    m = int(np.prod([x.shape[a] for a in axes]))
+    xhat = (x - mu) * rstd
+    lead = tuple(range(begin_params_axis))
+    dgamma = F.sum(dy * xhat, lead) if lead else dy * xhat
+    dbeta = F.sum(dy, lead) if lead else dy
+    g = dy * gamma
+    dx = rstd * (g - F.mean(g, axes, keep_dims=True) - xhat * F.mean(g * xhat, axes, keep_dims=True))
+    dx = dx + dmu / m - drstd * rstd * rstd * xhat / m
+    return dx, dgamma, dbeta
+
+
+def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, begin_norm_axis: int = -1, begin_params_axis: int = -1,
+               epsilon: float = 1e-7) -> Tensor:
+    """LayerNorm over axes >= begin_norm_axis; gamma/beta have shape x.shape[begin_params_axis:]."""
+    return layer_norm_p(x, gamma, beta, begin_norm_axis=begin_norm_axis % x.ndim,
+                        begin_params_axis=begin_params_axis % x.ndim, eps=float(epsilon))[0]
+
+
+# ---- composites: linear, dropout, activations --------------------------------------------------------
+def dense(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """y = input @ weight.T + bias, with weight of shape (out, in) as in MindSpore."""
+    y = F.matmul(input, F.transpose(weight, (1, 0)) if weight.ndim == 2 else weight)
+    return y if bias is None else y + bias
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, seed: Any = None) -> Tensor:  # noqa: A002
+    """Zero each element with probability `p` and scale the rest by 1/(1-p) (training only)."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0.0:
+        return input
+    from .random import keep_mask
+    mask = keep_mask(input.shape, 1.0 - p, input.dtype, seed)
+    return input * (mask * (1.0 / (1.0 - p)))
+
+
+def relu6(x: Tensor) -> Tensor:
+    return F.minimum(F.relu(x), 6.0)
+
+
+def leaky_relu(input: Tensor, alpha: float = 0.2) -> Tensor:  # noqa: A002
+    return F.where(F.greater(input, 0), input, input * alpha)
+
+
+def silu(input: Tensor) -> Tensor:  # noqa: A002
+    return input * F.sigmoid(input)
+
+
+def softplus(input: Tensor, beta: float = 1, threshold: float = 20) -> Tensor:  # noqa: A002
+    """log(1 + exp(beta x)) / beta, linear above `threshold` (computed stably)."""
+    bx = input * beta
+    soft = (F.log1p(F.exp(-F.abs(bx))) + F.relu(bx)) / beta
+    return F.where(F.greater(bx, threshold), input, soft)
+
+
+def hardswish(x: Tensor) -> Tensor:
+    return x * F.minimum(F.relu(x + 3), 6.0) / 6
+
+
+def gelu(input_x: Tensor, approximate: str = "none") -> Tensor:
+    """GELU; `approximate='none'` (exact, erf) or 'tanh'."""
+    return F.gelu_p(input_x, approximate=approximate)
+
+
+def fast_gelu(x: Tensor) -> Tensor:
+    """MindSpore FastGelu: x / (1 + exp(-1.702 |x|)) * exp(0.851 (x - |x|))."""
+    return x * F.sigmoid(1.702 * x)
+
+
+# ---- losses ------------------------------------------------------------------------------------------
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "mean":
+        return F.mean(loss)
+    if reduction == "sum":
+        return F.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _pick(logp: Tensor, target: Tensor, axis: int) -> Tensor:
+    """logp[..., target, ...] along `axis` (target has logp's shape without that axis)."""
+    idx = F.expand_dims(F.cast(target, mstype.int64), axis)
+    return F.squeeze(F.take_along_axis(logp, idx, axis), axis)
+
+
+def softmax_cross_entropy_with_logits(logits: Tensor, labels: Tensor, sparse: bool = False) -> Tensor:
+    """Per-sample -sum(labels * log_softmax(logits)) over the last axis; `sparse` = int labels."""
+    logp = log_softmax(logits, -1)
+    if sparse:
+        if labels.shape != logits.shape[:-1]:
+            raise ValueError(f"softmax_cross_entropy: sparse labels shape {list(labels.shape)} must be "
+                             f"logits shape without the class axis {list(logits.shape[:-1])}")
+        return -_pick(logp, labels, logits.ndim - 1)
+    if labels.shape != logits.shape:
+        raise ValueError(f"softmax_cross_entropy: labels shape {list(labels.shape)} != logits shape "
+                         f"{list(logits.shape)}")
+    return -F.sum(F.cast(labels, logits.dtype) * logp, -1)
+
+
+def nll_loss(inputs: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Negative log-likelihood of log-probabilities `inputs` (N, C, ...) at class indices `target`."""
+    c = inputs.shape[1] if inputs.ndim > 1 else inputs.shape[0]
+    axis = 1 if inputs.ndim > 1 else 0
+    valid = F.cast(F.not_equal(target, ignore_index), inputs.dtype)
+    safe_t = F.where(F.not_equal(target, ignore_index), target, 0)
+    w = F.gather(weight, F.cast(safe_t, mstype.int64), 0) * valid if weight is not None else valid
+    loss = -_pick(inputs, safe_t, axis) * w
+    if label_smoothing > 0:
+        wc = inputs if weight is None else inputs * F.reshape(weight, (c,) + (1,) * (inputs.ndim - 2))
+        smooth = -F.sum(wc, axis) / c * valid
+        loss = (1 - label_smoothing) * loss + label_smoothing * smooth
+    if reduction == "mean":
+        return F.sum(loss) / F.sum(w)
+    return _reduce(loss, reduction, "nll_loss")
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of logits `input` (N, C, ...) against class indices or class probabilities."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    axis = 1 if input.ndim > 1 else 0
+    logp = log_softmax(input, axis)
+    if target.dtype.is_floating_point:  # class probabilities
+        if target.shape != input.shape:
+            raise ValueError(f"cross_entropy: probability target shape {list(target.shape)} != input "
+                             f"shape {list(input.shape)}")
+        c = input.shape[axis]
+        t = target * (1 - label_smoothing) + label_smoothing / c
+        if weight is not None:
+            t = t * F.reshape(weight, (c,) + (1,) * (input.ndim - 2))
+        loss = -F.sum(t * logp, axis)
+        return _reduce(loss, reduction, "cross_entropy")
+    return nll_loss(logp, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    return _reduce(F.square(input - target), reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    return _reduce(F.abs(input - target), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, beta: float = 1.0, reduction: str = "none") -> Tensor:  # noqa: A002
+    d = F.abs(input - target)
+    loss = F.where(F.less(d, beta), 0.5 * d * d / beta, d - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, label: Tensor, weight: Tensor | None = None,
+                                     pos_weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
+    """Stable BCE on logits: (1 - y) x + (1 + (pw - 1) y) * log(1 + exp(-x))."""
+    log_sig_neg = F.log1p(F.exp(-F.abs(logits))) + F.relu(-logits)  # log(1 + exp(-x))
+    coef = 1 if pos_weight is None else 1 + (pos_weight - 1) * label
+    loss = (1 - label) * logits + coef * log_sig_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def kl_div(logits: Tensor, labels: Tensor, reduction: str = "mean") -> Tensor:
+    """KL divergence with log-probability `logits`: labels * (log(labels) - logits)."""
+    safe = F.where(F.greater(labels, 0), labels, 1)
+    loss = labels * (F.log(safe) - logits)
+    if reduction == "batchmean":
+        return F.sum(loss) / logits.shape[0]
+    return _reduce(loss, reduction, "kl_div")
+
+
+def masked_fill(input_x: Tensor, mask: Tensor, value: Any) -> Tensor:
+    return F.where(mask, value, input_x)
+
+
+def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clamp to [min, max]; either bound may be None."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    out = x
+    if min is not None:
+        out = F.maximum(out, min)
+    if max is not None:
+        out = F.minimum(out, max)
+    return out
+
+
+def clip_by_global_norm(x: Any, clip_norm: float = 1.0, use_norm: Any = None) -> tuple:
+    """Scale every tensor of `x` by clip_norm / max(global_norm, clip_norm)."""
+    tensors = tuple(x)
+    gnorm = use_norm if use_norm is not None else F.sqrt(sum(F.sum(F.square(t)) for t in tensors))
+    scale = clip_norm / F.maximum(gnorm, clip_norm)
+    return tuple(t * F.cast(scale, t.dtype) for t in tensors)
+
+
+from . import functional as F  # noqa: E402
