@@ -366,14 +366,19 @@ def torch_tf32(matmul=None, conv=None):
         torch.backends.cudnn.allow_tf32 = conv
     return 'allow_tf32'
 
-def cupy_tf32(on):
-    """Toggle TF32 for cupy float32 matmul; returns False if the private API is missing."""
+def cupy_tf32(P, on):
+    """Toggle TF32 for cupy float32 matmul (private API); False, with a note, if that is not possible."""
     core = cp._core
     rl = getattr(core, '_routines_linalg', None)
     if not (hasattr(core, 'set_compute_type') and rl is not None and hasattr(rl, 'COMPUTE_TYPE_TF32')):
+        P.emit({'section': 'tf32', 'note': 'cupy._core.set_compute_type or COMPUTE_TYPE_TF32 missing'})
         return False
-    core.set_compute_type(cp.float32, rl.COMPUTE_TYPE_TF32 if on else rl.COMPUTE_TYPE_DEFAULT)
-    return True
+    try:
+        core.set_compute_type(cp.float32, rl.COMPUTE_TYPE_TF32 if on else rl.COMPUTE_TYPE_DEFAULT)
+        return True
+    except Exception as e:  # noqa: BLE001
+        P.emit({'section': 'tf32', 'note': 'set_compute_type(float32, %s) failed: %r' % (on, e)})
+        return False
 
 # ----------------------------------------------------------------------------- 6. config
 def sec_config(P):
@@ -418,13 +423,10 @@ def _gemm_shapes():
     return r
 
 def sec_gemm(P):
-    modes = ['fp32', 'tf32', 'fp16', 'bf16']
-    if not cupy_tf32(False):
-        P.emit({'section': 'gemm', 'note': 'cupy._core.set_compute_type or COMPUTE_TYPE_TF32 missing'})
     try:
-        for mode in modes:
+        for mode in ('fp32', 'tf32', 'fp16', 'bf16'):
             tf = mode == 'tf32'
-            if not cupy_tf32(tf) and tf:
+            if not cupy_tf32(P, tf) and tf:
                 continue
             if torch is not None:
                 torch_tf32(matmul=tf)
@@ -459,16 +461,16 @@ def sec_gemm(P):
                     rec.update(error=repr(e), traceback=traceback.format_exc())
                 P.emit(rec)
     finally:
-        cupy_tf32(False)
+        cupy_tf32(P, False)
         if torch is not None:
             torch_tf32(matmul=False)
 
 def _fp32_ref(a, b):
-    cupy_tf32(False)
+    cupy_tf32(_P, False)
     try:
         return cp.matmul(a, b)
     finally:
-        cupy_tf32(True)
+        cupy_tf32(_P, True)
 
 # ----------------------------------------------------------------------------- 2. conv
 _CONV_LAYERS = [  # name, C, H, O, k, s, p  (batch 64, square inputs)
@@ -512,7 +514,11 @@ def cp_conv_bwd(gy, col, W2, xshape, k, s, p):
     return dW, dx
 
 def sec_conv(P):
-    # index check of the device kernels against the numpy transcription, tiny case
+    _part(P, 'index_check', _conv_index_check, section='conv')
+    _conv_layers(P)
+
+def _conv_index_check(P):
+    # the device kernels against the numpy transcription (self-tested on CPU), tiny cases
     for (k, s, p) in [(3, 1, 1), (7, 2, 3), (1, 2, 0), (3, 2, 1)]:
         xs = np.random.default_rng(1).standard_normal((2, 3, 11, 10)).astype(np.float32)
         col = cp_im2col(cp.asarray(xs), k, s, p)
@@ -522,13 +528,15 @@ def sec_conv(P):
         P.emit({'section': 'conv', 'part': 'index_check', 'k': k, 's': s, 'p': p,
                 'im2col_exact': bool(np.array_equal(col.get(), ref)),
                 'col2im_maxerr': float(np.abs(dx.get() - _np_col2im_ref(gc, xs.shape, k, k, s, s, p, p)).max())})
+
+def _conv_layers(P):
     if torch is not None:
         torch.backends.cudnn.benchmark = True  # best-case cuDNN algorithms
-    cupy_tf32(False)
     try:
         for mode, tol in (('fp32', 1e-3), ('tf32', 1e-2), ('fp16', 1e-2)):
             dt = cp.float16 if mode == 'fp16' else cp.float32
-            cupy_tf32(mode == 'tf32')
+            if not cupy_tf32(P, mode == 'tf32') and mode == 'tf32':
+                continue
             if torch is not None:
                 torch_tf32(conv=mode == 'tf32', matmul=mode == 'tf32')
             for (name, C, H, O, k, s, p) in _CONV_LAYERS:
@@ -544,7 +552,7 @@ def sec_conv(P):
                 P.emit(rec)
                 cp.get_default_memory_pool().free_all_blocks()
     finally:
-        cupy_tf32(False)
+        cupy_tf32(P, False)
         if torch is not None:
             torch_tf32(conv=False, matmul=False)
 
@@ -686,14 +694,14 @@ def _cublas_api(lib):
     lib.cublasGetVersion_v2.argtypes = [vp, ctypes.POINTER(i)]
     return lib
 
-def _part(P, part, fn, *args):
+def _part(P, part, fn, *args, section='graph'):
     """Run one sub-check; an exception becomes a record and the next sub-check still runs."""
     try:
         fn(P, *args)
     except Budget:
         raise
     except Exception as e:  # noqa: BLE001
-        P.emit({'section': 'graph', 'part': part, 'error': repr(e), 'traceback': traceback.format_exc()})
+        P.emit({'section': section, 'part': part, 'error': repr(e), 'traceback': traceback.format_exc()})
 
 def sec_graph(P):
     pool = cp.cuda.MemoryPool()  # dedicated: graph buffers are never handed to other arrays
