@@ -503,23 +503,25 @@ class ParameterTuple(tuple):
 from .trace import bind, wrap as _wrap  # noqa: E402
 from ..ops import functional as F  # noqa: E402
 from ..ops import math as ops_math  # noqa: E402
+from ..ops.registry import REGISTRY  # noqa: E402
 
 
-def _binary(prim_name: str, reflected: bool = False) -> Any:
-    fn = getattr(F, prim_name)
+def _binary(prim: Any, reflected: bool = False) -> Any:
+    # NOTE: operators bind the primitive directly: this is the eager hot path
     if reflected:
-        return lambda self, other: fn(other, self)
-    return lambda self, other: fn(self, other)
+        return lambda self, other: bind(prim, other, self)
+    return lambda self, other: bind(prim, self, other)
 
 
-for _name, _fn in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("floordiv", "floor_div"),
-                   ("mod", "mod"), ("pow", "pow"), ("matmul", "matmul"), ("and", "bitwise_and"),
-                   ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
-    setattr(Tensor, f"__{_name}__", _binary(_fn))
-    setattr(Tensor, f"__r{_name}__", _binary(_fn, reflected=True))
-for _name, _fn in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
-                   ("gt", "greater"), ("ge", "greater_equal")]:
-    setattr(Tensor, f"__{_name}__", _binary(_fn))
+for _name, _p in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("floordiv", "floor_div"),
+                  ("mod", "mod"), ("pow", "pow"), ("matmul", "matmul"), ("and", "bitwise_and"),
+                  ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
+    _prim = REGISTRY[_p]
+    setattr(Tensor, f"__{_name}__", _binary(_prim))
+    setattr(Tensor, f"__r{_name}__", _binary(_prim, reflected=True))
+for _name, _p in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"), ("le", "less_equal"),
+                  ("gt", "greater"), ("ge", "greater_equal")]:
+    setattr(Tensor, f"__{_name}__", _binary(REGISTRY[_p]))
 for _name in ["abs", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sigmoid", "tanh", "floor", "ceil", "round",
               "sign", "isnan", "isinf", "isfinite", "neg", "reciprocal", "sin", "cos", "relu", "erf", "expm1"]:
     setattr(Tensor, _name, getattr(F, _name))

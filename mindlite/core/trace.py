@@ -70,7 +70,9 @@ def bind(prim: Any, *args: Any, **params: Any) -> Any:
     """Apply primitive `prim` to `args` with attributes `params`."""
     if STATE.trace is not None:
         return STATE.trace.bind(prim, args, params)
-    xs = [a._data if isinstance(a, Tensor) else a for a in args]
+    xs = []
+    for a in args:  # a plain loop: cheaper than a comprehension's frame on 3.11
+        xs.append(a._data if isinstance(a, Tensor) else a)
     try:
         out = prim.impl(STATE.xp, *xs, **params)
     except Exception as e:  # turn a backend error into one that names the op
@@ -80,29 +82,40 @@ def bind(prim: Any, *args: Any, **params: Any) -> Any:
     else:
         if type(out) is not _ndarray:
             out = STATE.xp.asarray(out)  # numpy returns scalars for 0-d results
-        res = wrap(out)
+        res = _new_tensor(Tensor)  # inlined wrap()
+        res._data = out
+        res._node = None
+        res._idx = 0
     if STATE.level and prim.bprop is not None:
         _record(prim, args, params, out, res)
     return res
 
 
-def _is_live(t: Any) -> bool:
+def _is_live(t: Any) -> bool:  # used by record_custom
     n = t._node if isinstance(t, Tensor) else None
     return n is not None and n.gen == STATE.gen
 
 
 def _record(prim: Any, args: tuple, params: dict, out: Any, res: Any) -> None:
+    gen = STATE.gen
     for a in args:
-        if _is_live(a):
-            break
+        if isinstance(a, Tensor):
+            n = a._node
+            if n is not None and n.gen == gen:
+                break
     else:
-        return
-    outs = res if prim.multiple_results else (res,)
-    if not any(o._data.dtype.kind in "fc" for o in outs):
-        return  # integer/bool results carry no gradient
-    node = Node(prim, tuple(snapshot(a) for a in args), params, out, prim.bprop)
-    for i, o in enumerate(outs):
-        o._node, o._idx = node, i
+        return  # no input is being differentiated
+    if prim.multiple_results:
+        if not any(o._data.dtype.kind in _FLOAT_KINDS for o in res):
+            return
+        node = Node(prim, tuple([snapshot(a) for a in args]), params, out, prim.bprop)
+        for i, o in enumerate(res):
+            o._node, o._idx = node, i
+    elif res._data.dtype.kind in _FLOAT_KINDS:  # integer/bool results carry no gradient
+        res._node = Node(prim, tuple([snapshot(a) for a in args]), params, out, prim.bprop)
+
+
+_FLOAT_KINDS = "fcV"  # "V": ml_dtypes' bfloat16
 
 
 def record_custom(fn_name: str, args: tuple, outs: Any, bprop: Callable[..., Any]) -> None:

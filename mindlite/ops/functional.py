@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
+from ..core.trace import bind
 from .registry import norm_axis
 from . import math as _m, array as _a
 from .math import (abs_p, add_p, atan2_p, bitwise_and_p, bitwise_not_p, bitwise_or_p, bitwise_xor_p, cast_p,
@@ -33,19 +34,19 @@ Number = (int, float, bool)
 
 # ---- elementwise -------------------------------------------------------------------------------
 def add(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return add_p(input, other)
+    return bind(add_p, input, other)
 
 
 def sub(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return sub_p(input, other)
+    return bind(sub_p, input, other)
 
 
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return mul_p(input, other)
+    return bind(mul_p, input, other)
 
 
 def div(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return div_p(input, other)
+    return bind(div_p, input, other)
 
 
 def floor_div(x: Any, y: Any) -> Tensor:
@@ -82,7 +83,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 def _unary(prim: Any) -> Any:
     def fn(input: Any) -> Tensor:  # noqa: A002
-        return prim(input)
+        return bind(prim, input)
     fn.__name__ = prim.name
     fn.__doc__ = f"Elementwise {prim.name}."
     return fn
@@ -121,7 +122,7 @@ identity_copy = _unary(copy_p)
 
 def _pred(prim: Any) -> Any:
     def fn(input: Any, other: Any) -> Tensor:  # noqa: A002
-        return prim(input, other)
+        return bind(prim, input, other)
     fn.__name__ = prim.name
     return fn
 

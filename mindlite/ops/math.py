@@ -22,19 +22,18 @@ def _unb(g: Any, x: Any) -> Any:
     return F.sum_to(g, x.shape)
 
 
-def _binary(name: str, fn: Any, expr: str, infer: Any = None) -> Primitive:
-    return Primitive(name, lambda xp, x, y: fn(xp)(x, y), infer or elementwise_infer(name),
-                     fuse_kind="elementwise", expr=expr)
+def _binary(name: str, impl: Any, expr: str, infer: Any = None) -> Primitive:
+    return Primitive(name, impl, infer or elementwise_infer(name), fuse_kind="elementwise", expr=expr)
 
 
-def _unary(name: str, fn: Any, expr: str, infer: Any = same_as_first) -> Primitive:
-    return Primitive(name, lambda xp, x: fn(xp)(x), infer, fuse_kind="elementwise", expr=expr)
+def _unary(name: str, impl: Any, expr: str, infer: Any = same_as_first) -> Primitive:
+    return Primitive(name, impl, infer, fuse_kind="elementwise", expr=expr)
 
 
 # ---- binary arithmetic ---------------------------------------------------------------
-add_p = _binary("add", lambda xp: xp.add, "x + y")
-sub_p = _binary("sub", lambda xp: xp.subtract, "x - y")
-mul_p = _binary("mul", lambda xp: xp.multiply, "x * y")
+add_p = _binary("add", lambda xp, x, y: xp.add(x, y), "x + y")
+sub_p = _binary("sub", lambda xp, x, y: xp.subtract(x, y), "x - y")
+mul_p = _binary("mul", lambda xp, x, y: xp.multiply(x, y), "x * y")
 
 
 def _true_div(xp: Any, x: Any, y: Any) -> Any:
@@ -47,12 +46,12 @@ def _true_div(xp: Any, x: Any, y: Any) -> Any:
 
 
 div_p = Primitive("div", _true_div, float_infer("div"), fuse_kind="elementwise", expr="x / y")
-floor_div_p = _binary("floor_div", lambda xp: xp.floor_divide, "floor(x / y)")
-mod_p = _binary("mod", lambda xp: xp.mod, "x - floor(x / y) * y")
-pow_p = _binary("pow", lambda xp: xp.power, "pow(x, y)")
-maximum_p = _binary("maximum", lambda xp: xp.maximum, "max(x, y)")
-minimum_p = _binary("minimum", lambda xp: xp.minimum, "min(x, y)")
-atan2_p = _binary("atan2", lambda xp: xp.arctan2, "atan2(x, y)", float_infer("atan2"))
+floor_div_p = _binary("floor_div", lambda xp, x, y: xp.floor_divide(x, y), "floor(x / y)")
+mod_p = _binary("mod", lambda xp, x, y: xp.mod(x, y), "x - floor(x / y) * y")
+pow_p = _binary("pow", lambda xp, x, y: xp.power(x, y), "pow(x, y)")
+maximum_p = _binary("maximum", lambda xp, x, y: xp.maximum(x, y), "max(x, y)")
+minimum_p = _binary("minimum", lambda xp, x, y: xp.minimum(x, y), "min(x, y)")
+atan2_p = _binary("atan2", lambda xp, x, y: xp.arctan2(x, y), "atan2(x, y)", float_infer("atan2"))
 
 
 @add_p.def_bprop
@@ -115,21 +114,21 @@ def _atan2_bprop(x, y, *, out, dout):
 
 
 # ---- unary math ------------------------------------------------------------------------
-neg_p = _unary("neg", lambda xp: xp.negative, "-x")
-abs_p = _unary("abs", lambda xp: xp.abs, "abs(x)")
-sign_p = _unary("sign", lambda xp: xp.sign, "sign(x)")
-exp_p = _unary("exp", lambda xp: xp.exp, "exp(x)", float_infer("exp"))
-expm1_p = _unary("expm1", lambda xp: xp.expm1, "expm1(x)", float_infer("expm1"))
-log_p = _unary("log", lambda xp: xp.log, "log(x)", float_infer("log"))
-log1p_p = _unary("log1p", lambda xp: xp.log1p, "log1p(x)", float_infer("log1p"))
-sqrt_p = _unary("sqrt", lambda xp: xp.sqrt, "sqrt(x)", float_infer("sqrt"))
-square_p = _unary("square", lambda xp: xp.square, "x * x")
-sin_p = _unary("sin", lambda xp: xp.sin, "sin(x)", float_infer("sin"))
-cos_p = _unary("cos", lambda xp: xp.cos, "cos(x)", float_infer("cos"))
-tanh_p = _unary("tanh", lambda xp: xp.tanh, "tanh(x)", float_infer("tanh"))
-floor_p = _unary("floor", lambda xp: xp.floor, "floor(x)")
-ceil_p = _unary("ceil", lambda xp: xp.ceil, "ceil(x)")
-round_p = _unary("round", lambda xp: xp.round, "rint(x)")
+neg_p = _unary("neg", lambda xp, x: xp.negative(x), "-x")
+abs_p = _unary("abs", lambda xp, x: xp.abs(x), "abs(x)")
+sign_p = _unary("sign", lambda xp, x: xp.sign(x), "sign(x)")
+exp_p = _unary("exp", lambda xp, x: xp.exp(x), "exp(x)", float_infer("exp"))
+expm1_p = _unary("expm1", lambda xp, x: xp.expm1(x), "expm1(x)", float_infer("expm1"))
+log_p = _unary("log", lambda xp, x: xp.log(x), "log(x)", float_infer("log"))
+log1p_p = _unary("log1p", lambda xp, x: xp.log1p(x), "log1p(x)", float_infer("log1p"))
+sqrt_p = _unary("sqrt", lambda xp, x: xp.sqrt(x), "sqrt(x)", float_infer("sqrt"))
+square_p = _unary("square", lambda xp, x: xp.square(x), "x * x")
+sin_p = _unary("sin", lambda xp, x: xp.sin(x), "sin(x)", float_infer("sin"))
+cos_p = _unary("cos", lambda xp, x: xp.cos(x), "cos(x)", float_infer("cos"))
+tanh_p = _unary("tanh", lambda xp, x: xp.tanh(x), "tanh(x)", float_infer("tanh"))
+floor_p = _unary("floor", lambda xp, x: xp.floor(x), "floor(x)")
+ceil_p = _unary("ceil", lambda xp, x: xp.ceil(x), "ceil(x)")
+round_p = _unary("round", lambda xp, x: xp.round(x), "rint(x)")
 rsqrt_p = Primitive("rsqrt", lambda xp, x: 1 / xp.sqrt(x), float_infer("rsqrt"), fuse_kind="elementwise",
                     expr="rsqrt(x)")
 reciprocal_p = Primitive("reciprocal", lambda xp, x: 1 / x, float_infer("reciprocal"), fuse_kind="elementwise",
@@ -306,28 +305,28 @@ stop_gradient_p = Primitive("stop_gradient", lambda xp, x: x, same_as_first)  # 
 
 
 # ---- comparisons and logic (no gradient) ------------------------------------------------
-def _pred(name: str, fn: Any, expr: str) -> Primitive:
-    return Primitive(name, lambda xp, x, y: fn(xp)(x, y), predicate_infer(name), fuse_kind="elementwise", expr=expr)
+def _pred(name: str, impl: Any, expr: str) -> Primitive:
+    return Primitive(name, impl, predicate_infer(name), fuse_kind="elementwise", expr=expr)
 
 
-equal_p = _pred("equal", lambda xp: xp.equal, "x == y")
-not_equal_p = _pred("not_equal", lambda xp: xp.not_equal, "x != y")
-less_p = _pred("less", lambda xp: xp.less, "x < y")
-less_equal_p = _pred("less_equal", lambda xp: xp.less_equal, "x <= y")
-greater_p = _pred("greater", lambda xp: xp.greater, "x > y")
-greater_equal_p = _pred("greater_equal", lambda xp: xp.greater_equal, "x >= y")
-logical_and_p = _pred("logical_and", lambda xp: xp.logical_and, "x && y")
-logical_or_p = _pred("logical_or", lambda xp: xp.logical_or, "x || y")
-logical_xor_p = _pred("logical_xor", lambda xp: xp.logical_xor, "x != y")
-bitwise_and_p = _binary("bitwise_and", lambda xp: xp.bitwise_and, "x & y")
-bitwise_or_p = _binary("bitwise_or", lambda xp: xp.bitwise_or, "x | y")
-bitwise_xor_p = _binary("bitwise_xor", lambda xp: xp.bitwise_xor, "x ^ y")
+equal_p = _pred("equal", lambda xp, x, y: xp.equal(x, y), "x == y")
+not_equal_p = _pred("not_equal", lambda xp, x, y: xp.not_equal(x, y), "x != y")
+less_p = _pred("less", lambda xp, x, y: xp.less(x, y), "x < y")
+less_equal_p = _pred("less_equal", lambda xp, x, y: xp.less_equal(x, y), "x <= y")
+greater_p = _pred("greater", lambda xp, x, y: xp.greater(x, y), "x > y")
+greater_equal_p = _pred("greater_equal", lambda xp, x, y: xp.greater_equal(x, y), "x >= y")
+logical_and_p = _pred("logical_and", lambda xp, x, y: xp.logical_and(x, y), "x && y")
+logical_or_p = _pred("logical_or", lambda xp, x, y: xp.logical_or(x, y), "x || y")
+logical_xor_p = _pred("logical_xor", lambda xp, x, y: xp.logical_xor(x, y), "x != y")
+bitwise_and_p = _binary("bitwise_and", lambda xp, x, y: xp.bitwise_and(x, y), "x & y")
+bitwise_or_p = _binary("bitwise_or", lambda xp, x, y: xp.bitwise_or(x, y), "x | y")
+bitwise_xor_p = _binary("bitwise_xor", lambda xp, x, y: xp.bitwise_xor(x, y), "x ^ y")
 _bool_infer = lambda x: Aval(x.shape, np.dtype(np.bool_))  # noqa: E731
-logical_not_p = _unary("logical_not", lambda xp: xp.logical_not, "!x", _bool_infer)
-bitwise_not_p = _unary("bitwise_not", lambda xp: xp.invert, "~x")
-isnan_p = _unary("isnan", lambda xp: xp.isnan, "isnan(x)", _bool_infer)
-isinf_p = _unary("isinf", lambda xp: xp.isinf, "isinf(x)", _bool_infer)
-isfinite_p = _unary("isfinite", lambda xp: xp.isfinite, "isfinite(x)", _bool_infer)
+logical_not_p = _unary("logical_not", lambda xp, x: xp.logical_not(x), "!x", _bool_infer)
+bitwise_not_p = _unary("bitwise_not", lambda xp, x: xp.invert(x), "~x")
+isnan_p = _unary("isnan", lambda xp, x: xp.isnan(x), "isnan(x)", _bool_infer)
+isinf_p = _unary("isinf", lambda xp, x: xp.isinf(x), "isinf(x)", _bool_infer)
+isfinite_p = _unary("isfinite", lambda xp, x: xp.isfinite(x), "isfinite(x)", _bool_infer)
 
 
 from . import functional as F  # noqa: E402  (bprops resolve ops at call time)
