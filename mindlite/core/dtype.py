@@ -104,6 +104,8 @@ def to_type(dtype: Any, argname: str = "dtype") -> Type:
         if dtype.np is None:
             raise TypeError(f"{argname}={dtype} is not supported: install ml_dtypes for bfloat16")
         return dtype
+    if isinstance(dtype, str):
+        raise TypeError(f"{argname} must be a mindlite dtype such as mindlite.float32, got the string {dtype!r}")
     if dtype is float:
         return float32
     if dtype is int:

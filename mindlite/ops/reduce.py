@@ -2,6 +2,7 @@
 are composites of these."""
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from .registry import Aval, Primitive, norm_axis
 def _reduce_infer(name: str, dtype_rule: Any = None) -> Any:
     def infer(x: Aval, axis: tuple, keepdims: bool) -> Aval:
         for a in axis:
-            if not 0 <= a < max(x.ndim, 1):
+            if not 0 <= a < builtins.max(x.ndim, 1):
                 raise ValueError(f"{name}: axis {a} is out of range for shape {list(x.shape)}")
         if keepdims:
             shape = tuple(1 if i in axis else d for i, d in enumerate(x.shape))
@@ -100,7 +101,7 @@ def _cumsum_impl(xp: Any, x: Any, axis: int, exclusive: bool = False, reverse: b
 
 
 def _cumsum_infer(x: Aval, axis: int, exclusive: bool = False, reverse: bool = False) -> Aval:
-    if not -x.ndim <= axis < max(x.ndim, 1):
+    if not -x.ndim <= axis < builtins.max(x.ndim, 1):
         raise ValueError(f"cumsum: axis {axis} is out of range for shape {list(x.shape)}")
     return Aval(x.shape, _sum_dtype(x.dtype))
 
@@ -171,7 +172,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> tuple:  # noqa: A00
 
 
 def cumsum(x: Any, axis: int, dtype: Any = None, exclusive: bool = False, reverse: bool = False) -> Any:
-    out = cumsum_p(x, axis=int(axis) % max(x.ndim, 1), exclusive=exclusive, reverse=reverse)
+    out = cumsum_p(x, axis=int(axis) % builtins.max(x.ndim, 1), exclusive=exclusive, reverse=reverse)
     return out if dtype is None else F.cast(out, dtype)
 
 
