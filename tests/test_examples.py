@@ -1,0 +1,18 @@
+"""The README's main job runs and learns."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.timeout(120)
+def test_quick_start_learns_the_spirals():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "quick_start.py"), "--steps", "200"],
+                         capture_output=True, text=True, timeout=110, check=True).stdout
+    losses = [float(v) for v in re.findall(r"loss (\d+\.\d+)", out)]
+    assert losses[-1] < 0.2 * losses[0]
+    assert float(re.search(r"final accuracy (\d\.\d+)", out).group(1)) > 0.95
