@@ -2,9 +2,9 @@
 
     python examples/quick_start.py [--steps 300]
 
-The data are three interleaved spirals (no download). The model is an `nn.Cell` with
-Parameters; the step is the MindSpore 2.x idiom `value_and_grad(forward, None, weights,
-has_aux=True)` followed by a plain SGD update.
+The data are three interleaved spirals (no download). The model is a SequentialCell of
+Dense layers trained with MindSpore's classic loop: WithLossCell + Momentum +
+TrainOneStepCell, with an Accuracy metric.
 """
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import time
 import numpy as np
 
 import mindlite as ms
-from mindlite import Parameter, Tensor, nn, ops
-from mindlite.common.initializer import HeUniform, Zero, initializer
+from mindlite import Tensor, nn
 
 
 def spirals(n_per_class: int = 200, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -31,49 +30,38 @@ def spirals(n_per_class: int = 200, classes: int = 3, seed: int = 0) -> tuple[np
     return np.concatenate(xs).astype(np.float32), np.concatenate(ys).astype(np.int32)
 
 
-class MLP(nn.Cell):
-    def __init__(self, sizes: list[int]) -> None:
-        super().__init__()
-        self.n = len(sizes) - 1
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            setattr(self, f"w{i}", Parameter(initializer(HeUniform(negative_slope=math.sqrt(5)), (b, a)), f"w{i}"))
-            setattr(self, f"b{i}", Parameter(initializer(Zero(), (b,)), f"b{i}"))
-
-    def construct(self, x: Tensor) -> Tensor:
-        for i in range(self.n):
-            x = ops.dense(x, getattr(self, f"w{i}"), getattr(self, f"b{i}"))
-            if i < self.n - 1:
-                x = ops.relu(x)
-        return x
+def build_mlp(sizes: list[int]) -> nn.Cell:
+    layers: list[nn.Cell] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Dense(a, b, activation="relu" if i < len(sizes) - 2 else None))
+    return nn.SequentialCell(layers)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--steps", type=int, default=300)
-    ap.add_argument("--lr", type=float, default=0.5)
+    ap.add_argument("--lr", type=float, default=0.1)
     args = ap.parse_args()
     ms.set_seed(0)
     x_np, y_np = spirals()
     x, y = Tensor(x_np), Tensor(y_np)
-    net = MLP([2, 64, 64, 3])
-    weights = net.trainable_params()
-
-    def forward(data: Tensor, label: Tensor) -> tuple:
-        logits = net(data)
-        return ops.cross_entropy(logits, label), logits
-
-    grad_fn = ms.value_and_grad(forward, None, weights, has_aux=True)
+    net = build_mlp([2, 64, 64, 3])
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = nn.Momentum(net.trainable_params(), learning_rate=args.lr, momentum=0.9)
+    train_step = nn.TrainOneStepCell(nn.WithLossCell(net, loss_fn), optimizer)
+    train_step.set_train()
+    accuracy = nn.Accuracy()
     start = time.perf_counter()
     for step in range(1, args.steps + 1):
-        (loss, logits), grads = grad_fn(x, y)
-        for p, g in zip(weights, grads):
-            p.set_data(p - args.lr * g)
+        loss = train_step(x, y)
         if step == 1 or step % 50 == 0:
-            acc = float((logits.argmax(1) == y).astype(ms.float32).mean().asnumpy())
-            print(f"step {step:4d}  loss {float(loss.asnumpy()):.4f}  train accuracy {acc:.3f}")
+            accuracy.clear()
+            accuracy.update(net(x), y)
+            print(f"step {step:4d}  loss {float(loss.asnumpy()):.4f}  train accuracy {accuracy.eval():.3f}")
     elapsed = time.perf_counter() - start
-    acc = float((net(x).argmax(1) == y).astype(ms.float32).mean().asnumpy())
-    print(f"final accuracy {acc:.3f} after {args.steps} steps ({elapsed:.1f} s, "
+    accuracy.clear()
+    accuracy.update(net(x), y)
+    print(f"final accuracy {accuracy.eval():.3f} after {args.steps} steps ({elapsed:.1f} s, "
           f"{args.steps * len(x_np) / elapsed:.0f} samples/s)")
 
 

@@ -11,7 +11,9 @@ from .core.rng import get_seed, set_seed  # noqa: F401
 from .core.autograd import grad, value_and_grad  # noqa: F401
 from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,  # noqa: F401
                                set_auto_parallel_context)
-from . import ops, nn, common, context, dtype  # noqa: F401
+from . import ops, nn, common, context, dtype, amp, train  # noqa: F401
+from .train.serialization import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: F401
+from .amp import DynamicLossScaleManager, FixedLossScaleManager  # noqa: F401
 from .ops.functional import stop_gradient  # noqa: F401
 
 __version__ = "0.1.0"

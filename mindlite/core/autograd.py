@@ -93,6 +93,9 @@ def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[in
         if sens is None:
             from ..ops import functional as F
             sens_list = [F.ones_like(r) for r in roots]
+        elif isinstance(sens, (int, float)):
+            from ..ops import functional as F
+            sens_list = [F.fill(r.dtype, r.shape, sens) for r in roots]
         else:
             sens_list = [s if isinstance(s, Tensor) else Tensor(s, dtype=r.dtype)
                          for r, s in zip(roots, _flatten_outputs(sens) or [sens])]

@@ -157,6 +157,8 @@ def op_error(prim: Any, args: tuple, params: dict, exc: Exception) -> Exception:
             prim.infer(*[aval_of(a) for a in args], **params)
         except (ValueError, TypeError, IndexError) as rule_err:
             cause = rule_err
+        except Exception:  # noqa: BLE001 - a broken rule must not hide the real error
+            pass
     kind = type(cause) if isinstance(cause, (ValueError, TypeError, IndexError)) else RuntimeError
     msg = str(cause)
     if not msg.startswith(prim.name):
@@ -164,3 +166,45 @@ def op_error(prim: Any, args: tuple, params: dict, exc: Exception) -> Exception:
     err = kind(f"{msg}\n  in op {where}")
     err._mindlite = True  # type: ignore[attr-defined]
     return err
+
+
+class AutocastTrace:
+    """Casts the floating-point tensor inputs of every primitive to `dtype` (Cell.to_float).
+
+    Installed as `STATE.trace` while a `to_float` Cell runs, on top of whatever trace was
+    there; the casts themselves bind through the parent, so they are differentiated (float32
+    master weights receive float32 gradients) and graph-captured like any op.
+    """
+
+    def __init__(self, dtype: Any, parent: Any) -> None:
+        self.np_dtype = dtype.np
+        self.parent = parent
+
+    def bind(self, prim: Any, args: tuple, params: dict) -> Any:
+        from ..ops.math import cast_p
+        STATE.trace = self.parent
+        try:
+            if prim is not cast_p:
+                target = self.np_dtype
+                args = tuple(_autocast(a, target) for a in args)
+            return bind(prim, *args, **params)
+        finally:
+            STATE.trace = self
+
+
+def _autocast(a: Any, target: Any) -> Any:
+    if isinstance(a, Tensor) and a._data.dtype.kind in "fV" and a._data.dtype != target:
+        from ..ops.math import cast_p
+        from .dtype import from_numpy_dtype
+        return bind(cast_p, a, dtype=from_numpy_dtype(target))
+    return a
+
+
+def run_autocast(dtype: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run `fn` with every primitive's floating inputs cast to `dtype`."""
+    prev = STATE.trace
+    STATE.trace = AutocastTrace(dtype, prev)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        STATE.trace = prev

@@ -1,2 +1,16 @@
-"""`mindlite.nn`: Cells, layers, losses, optimizers and training wrappers."""
+"""`mindlite.nn`: Cells, layers, losses, optimizers, training wrappers and metrics."""
 from .cell import Cell, CellList, SequentialCell  # noqa: F401
+from .layer import *  # noqa: F401,F403
+from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, LossBase, MSELoss, NLLLoss,  # noqa: F401
+                   SmoothL1Loss, SoftmaxCrossEntropyWithLogits)
+from .wrap import (DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepCell,  # noqa: F401
+                   TrainOneStepWithLossScaleCell, WithEvalCell, WithGradCell, WithLossCell)
+from .metrics import (F1, MAE, MSE, Accuracy, Fbeta, Loss, Metric, Precision, Recall,  # noqa: F401
+                      Top1CategoricalAccuracy, Top5CategoricalAccuracy, TopKCategoricalAccuracy)
+from .optim import (SGD, Adagrad, Adam, AdamWeightDecay, Lamb, Momentum, Optimizer, RMSProp)  # noqa: F401
+from .learning_rate_schedule import (CosineDecayLR, ExponentialDecayLR, InverseDecayLR,  # noqa: F401
+                                     LearningRateSchedule, NaturalExpDecayLR, PolynomialDecayLR, WarmUpLR)
+from .dynamic_lr import (cosine_decay_lr, exponential_decay_lr, inverse_decay_lr, natural_exp_decay_lr,  # noqa: F401
+                         piecewise_constant_lr, polynomial_decay_lr, warmup_lr)
+from . import optim, learning_rate_schedule, dynamic_lr  # noqa: F401
+from ..core.tensor import ParameterTuple  # noqa: F401

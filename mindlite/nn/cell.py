@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterator
 
+from ..core import dtype as mstype
 from ..core.autograd import call_with_custom_bprop
+from ..core.trace import run_autocast
 from ..core.tensor import Parameter, ParameterTuple, Tensor
 
 
@@ -23,6 +25,7 @@ class Cell:
         object.__setattr__(self, "_auto_prefix", auto_prefix)
         object.__setattr__(self, "_param_prefix", "")
         object.__setattr__(self, "requires_grad", False)
+        object.__setattr__(self, "_mixed_precision_type", None)
 
     # ---- registration ------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -39,6 +42,13 @@ class Cell:
             cells[name] = value
             params.pop(name, None)
             self.__dict__.pop(name, None)
+            if self.__dict__["_auto_prefix"]:
+                value._prefix_names(name)
+        elif isinstance(value, ParameterTuple):
+            # each Parameter of a tuple (optimizer moments) is registered under its own name
+            for p in value:
+                params[p.name] = p
+            object.__setattr__(self, name, value)
         elif name in params and isinstance(value, Tensor):
             params[name].set_data(value)  # assigning a Tensor to a Parameter attribute sets its data
         elif name in params and value is None:
@@ -70,6 +80,14 @@ class Cell:
         if "." in child_name or not child_name:
             raise KeyError(f"insert_child_to_cell: invalid child name {child_name!r}")
         self._cells[child_name] = child_cell
+        if child_cell is not None and self._auto_prefix:
+            child_cell._prefix_names(child_name)
+
+    def _prefix_names(self, prefix: str) -> None:
+        """Name every parameter by its attribute path under `prefix` (MindSpore's auto_prefix),
+        so checkpoint keys read `layer1.0.conv1.weight`."""
+        for path, p in self.parameters_and_names():
+            p.name = f"{prefix}.{path}"
 
     def insert_param_to_cell(self, param_name: str, param: Parameter, check_name_contain_dot: bool = True) -> None:
         if check_name_contain_dot and "." in param_name:
@@ -82,17 +100,15 @@ class Cell:
 
     # ---- traversal ---------------------------------------------------------------------------
     def cells_and_names(self, cells: Any = None, name_prefix: str = "") -> Iterator[tuple[str, "Cell"]]:
-        seen: set[int] = set()
-        stack = [(name_prefix, self)]
-        while stack:
-            name, cell = stack.pop(0)
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            yield name, cell
-            for child_name, child in cell._cells.items():
-                if child is not None:
-                    stack.append((f"{name}.{child_name}" if name else child_name, child))
+        """Depth-first (self first) over the cell tree, each cell once, as MindSpore orders it."""
+        seen: set[int] = cells if cells is not None else set()
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        yield name_prefix, self
+        for child_name, child in self._cells.items():
+            if child is not None:
+                yield from child.cells_and_names(seen, f"{name_prefix}.{child_name}" if name_prefix else child_name)
 
     def name_cells(self) -> "OrderedDict[str, Cell]":
         return OrderedDict((k, v) for k, v in self._cells.items() if v is not None)
@@ -145,7 +161,22 @@ class Cell:
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must define construct()")
 
+    def to_float(self, dst_type: Any) -> "Cell":
+        """Run this cell (and its children, unless they set their own type) with every floating
+        input of every op cast to `dst_type` (float16/bfloat16/float32); Parameters stay in
+        their own dtype as master copies. Returns self."""
+        t = mstype.to_type(dst_type, "dst_type")
+        if not t.is_floating_point:
+            raise ValueError(f"to_float: dst_type must be a float type, got {t}")
+        object.__setattr__(self, "_mixed_precision_type", t)
+        return self
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._mixed_precision_type is not None:
+            return run_autocast(self._mixed_precision_type, self._call, *args, **kwargs)
+        return self._call(*args, **kwargs)
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
         bprop = getattr(type(self), "bprop", None)
         if bprop is not None and not kwargs:
             return call_with_custom_bprop(self.construct, self.bprop, args, type(self).__name__)

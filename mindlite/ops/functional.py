@@ -5,6 +5,7 @@ primitives (math.py, array.py, reduce.py, linalg.py, nn.py, conv.py, random.py).
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, Sequence
 
 from ..core import dtype as mstype
@@ -28,6 +29,8 @@ from .nn import (batch_norm, binary_cross_entropy_with_logits, clip, clip_by_glo
                  masked_fill, mse_loss, nll_loss, relu6, silu, smooth_l1_loss, softmax,
                  softmax_cross_entropy_with_logits, softplus)
 from .array import tensor_getitem, tensor_setitem
+from .conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_transpose, conv_transpose2d,  # noqa: F401
+                   max_pool2d)
 
 Number = (int, float, bool)
 
@@ -249,7 +252,7 @@ def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("concat: needs at least one tensor")
     nd = tensors[0].ndim
-    if not -nd <= axis < max(nd, 1):
+    if not -nd <= axis < builtins.max(nd, 1):  # max/sum/slice are ops in this module
         raise ValueError(f"concat: axis {axis} is out of range for {nd}-d inputs")
     if len(tensors) == 1:
         return tensors[0]
@@ -281,7 +284,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, axis: int = 0) -> tuple:
         sizes = [k] * (n // k) + ([n % k] if n % k else [])
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != n:
+        if builtins.sum(sizes) != n:
             raise ValueError(f"split: sections {sizes} do not add up to dimension {axis} of {list(tensor.shape)}")
     return _a.split_p(tensor, axis=axis, sizes=tuple(sizes))
 
@@ -293,13 +296,12 @@ def chunk(input: Tensor, chunks: int, axis: int = 0) -> tuple:  # noqa: A002
 
 
 def strided_slice(input_x: Tensor, begin: Sequence[int], end: Sequence[int], strides: Sequence[int]) -> Tensor:
-    index = tuple(slice(b, e, s) for b, e, s in zip(begin, end, strides))
+    index = tuple(builtins.slice(b, e, s) for b, e, s in zip(begin, end, strides))
     return tensor_getitem(input_x, index)
 
 
 def slice(input_x: Tensor, begin: Sequence[int], size: Sequence[int]) -> Tensor:  # noqa: A001
     """`ops.slice`: take `size[i]` elements from `begin[i]` (size -1 = to the end)."""
-    import builtins
     index = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size))
     return tensor_getitem(input_x, index)
 
@@ -383,12 +385,10 @@ def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: b
 
 
 def _slice_k(k: int) -> Any:
-    import builtins
     return builtins.slice(0, k)
 
 
 def _slice_all() -> Any:
-    import builtins
     return builtins.slice(None)
 
 

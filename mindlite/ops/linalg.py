@@ -38,10 +38,10 @@ def _matmul_bprop(x, y, *, out, dout):
     x2 = F.expand_dims(x, 0) if x.ndim == 1 else x
     y2 = F.expand_dims(y, -1) if y.ndim == 1 else y
     g = dout
+    if y.ndim == 1:  # first: for 1-D @ 1-D the output is 0-d
+        g = F.expand_dims(g, -1)
     if x.ndim == 1:
         g = F.expand_dims(g, -2)
-    if y.ndim == 1:
-        g = F.expand_dims(g, -1)
     dx = F.matmul(g, _swap(y2))
     dy = F.matmul(_swap(x2), g)
     dx = F.sum_to(dx, x2.shape)

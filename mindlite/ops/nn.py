@@ -108,9 +108,11 @@ def _batch_norm_bprop(x, gamma, beta, mean, var, *, out, dout, training, eps):
     dbeta = F.sum(dy, axes)
     dgamma = F.sum(dy * xhat, axes)
     if not training:
+        # the saved statistics are the given mean and 1/sqrt(var + eps): their cotangents
+        # flow to mean and var (they matter for higher-order grads)
         dx = dy * g_b * inv_b
-        dvar = -0.5 * dgamma * gamma * invstd * invstd
-        return dx, dgamma, dbeta, -F.sum(dx, axes), dvar
+        dvar = -0.5 * (dgamma * gamma + dinv * invstd) * invstd * invstd
+        return dx, dgamma, dbeta, dmu - F.sum(dx, axes), dvar
     dx = (g_b * inv_b / n) * (n * dy - F.reshape(dbeta, shape) - xhat * F.reshape(dgamma, shape))
     # the saved statistics are outputs too: their cotangents matter for higher-order grads
     dx = dx + F.reshape(dmu, shape) / n - F.reshape(dinv * invstd * invstd, shape) * xhat / n

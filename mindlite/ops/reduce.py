@@ -197,19 +197,52 @@ def logsumexp(x: Any, axis: Any, keep_dims: bool = False) -> Any:
 
 
 def norm(x: Any, ord: Any = None, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A002
-    """Vector p-norm over `dim` (all elements when None): ord None/2/'fro', 1, inf, -inf or p."""
+    """MindSpore `ops.norm`: a vector norm over an int `dim` (or all elements when dim and ord
+    are None); a matrix norm over a 2-tuple `dim`, or over a 2-D input when dim is None and ord
+    is given. Vector ord: None/2, 1, inf, -inf, 0 or any other number p; matrix ord: None/'fro',
+    1, -1, inf, -inf (2, -2 and 'nuc' need an SVD, which mindlite lacks)."""
+    if isinstance(dim, (tuple, list)) and len(dim) == 2:
+        return _matrix_norm(x, ord, tuple(dim), keepdim)
+    if dim is None and ord is not None:
+        if x.ndim == 2:
+            return _matrix_norm(x, ord, (0, 1), keepdim)
+        if x.ndim != 1:
+            raise ValueError(f"norm: with dim=None and ord={ord!r} the input must be 1-D or 2-D, "
+                             f"got shape {list(x.shape)}")
     axes = norm_axis(dim, x.ndim, "norm")
-    if ord in (None, 2, "fro"):
+    if ord in (None, 2):
         return F.sqrt(reduce_sum_p(x * x, axis=axes, keepdims=keepdim))
+    if isinstance(ord, str):
+        raise ValueError(f"norm: ord {ord!r} is a matrix norm; a vector norm needs a number")
     if ord == 1:
         return reduce_sum_p(F.abs(x), axis=axes, keepdims=keepdim)
     if ord == float("inf"):
         return reduce_max_p(F.abs(x), axis=axes, keepdims=keepdim)
     if ord == float("-inf"):
         return reduce_min_p(F.abs(x), axis=axes, keepdims=keepdim)
-    if isinstance(ord, (int, float)) and ord > 0:
+    if ord == 0:
+        return reduce_sum_p(F.cast(F.not_equal(x, 0), x.dtype), axis=axes, keepdims=keepdim)
+    if isinstance(ord, (int, float)):
         return F.pow(reduce_sum_p(F.pow(F.abs(x), ord), axis=axes, keepdims=keepdim), 1.0 / ord)
     raise ValueError(f"norm: unsupported ord {ord!r}")
+
+
+def _matrix_norm(x: Any, ord: Any, dim: tuple, keepdim: bool) -> Any:
+    """Matrix norm over the (row, column) axes `dim`: 1/-1 take the max/min column sum of |x|,
+    inf/-inf the max/min row sum."""
+    if x.ndim < 2:
+        raise ValueError(f"norm: a matrix norm needs an input of at least 2 dimensions, got {list(x.shape)}")
+    r, c = (norm_axis(d, x.ndim, "norm")[0] for d in dim)
+    if r == c:
+        raise ValueError(f"norm: dim {list(dim)} names the same axis twice")
+    if ord in (None, "fro"):
+        return F.sqrt(reduce_sum_p(x * x, axis=tuple(sorted((r, c))), keepdims=keepdim))
+    if ord in (1, -1, float("inf"), float("-inf")):
+        summed, picked = (r, c) if ord in (1, -1) else (c, r)
+        s = reduce_sum_p(F.abs(x), axis=(summed,), keepdims=True)
+        out = (reduce_max_p if ord > 0 else reduce_min_p)(s, axis=(picked,), keepdims=True)
+        return out if keepdim else F.squeeze(out, (r, c))
+    raise ValueError(f"norm: matrix ord {ord!r} is not supported (2, -2 and 'nuc' need an SVD)")
 
 
 def sum_to(g: Any, shape: tuple) -> Any:

@@ -79,6 +79,8 @@ def aval_of(x: Any) -> Any:
     if isinstance(x, (bool, int, float, complex)) or x is None:
         return x
     data = getattr(x, "_data", x)
+    if not (hasattr(data, "shape") and hasattr(data, "dtype")):
+        return x  # a non-tensor argument: the shape rule judges it
     return Aval(tuple(data.shape), data.dtype)
 
 

@@ -1,0 +1,106 @@
+"""Loss Cells (MindSpore 2.x names and defaults)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import ops
+from ..core.tensor import Tensor
+from .cell import Cell
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class LossBase(Cell):
+    """Base class: `get_loss(x, weights=1.0)` applies the weights and the reduction."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+    def get_loss(self, x: Tensor, weights: Any = 1.0) -> Tensor:
+        x = x * weights if not (isinstance(weights, (int, float)) and weights == 1.0) else x
+        if self.reduction == "mean":
+            return ops.mean(x)
+        if self.reduction == "sum":
+            return ops.sum(x)
+        return x
+
+    def extend_repr(self) -> str:
+        return f"reduction={self.reduction}"
+
+
+class SoftmaxCrossEntropyWithLogits(LossBase):
+    """Per-sample softmax cross entropy; `sparse=True` takes int labels. Default reduction 'none'."""
+
+    def __init__(self, sparse: bool = False, reduction: str = "none", is_grad: Any = None) -> None:
+        super().__init__(reduction)
+        self.sparse = sparse
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return self.get_loss(ops.softmax_cross_entropy_with_logits(logits, labels, self.sparse))
+
+
+class CrossEntropyLoss(LossBase):
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.cross_entropy(logits, labels, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
+
+
+class NLLLoss(LossBase):
+    def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.nll_loss(logits, labels, self.weight, self.ignore_index, self.reduction)
+
+
+class MSELoss(LossBase):
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return self.get_loss(ops.square(logits - labels))
+
+
+class L1Loss(LossBase):
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return self.get_loss(ops.abs(logits - labels))
+
+
+class SmoothL1Loss(LossBase):
+    """Huber-style loss with threshold `beta`; default reduction 'none' as MindSpore."""
+
+    def __init__(self, beta: float = 1.0, reduction: str = "none") -> None:
+        super().__init__(reduction)
+        if beta <= 0:
+            raise ValueError(f"SmoothL1Loss: beta must be positive, got {beta}")
+        self.beta = beta
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.smooth_l1_loss(logits, labels, self.beta, self.reduction)
+
+
+class BCEWithLogitsLoss(LossBase):
+    def __init__(self, reduction: str = "mean", weight: Tensor | None = None, pos_weight: Tensor | None = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.binary_cross_entropy_with_logits(logits, labels, self.weight, self.pos_weight, self.reduction)
+
+
+class KLDivLoss(LossBase):
+    """KL(labels || exp(logits)) with log-probability inputs; reduction may also be 'batchmean'."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        Cell.__init__(self)
+        if reduction not in _REDUCTIONS + ("batchmean",):
+            raise ValueError(f"KLDivLoss: reduction must be mean, sum, none or batchmean, got {reduction!r}")
+        self.reduction = reduction
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.kl_div(logits, labels, self.reduction)
