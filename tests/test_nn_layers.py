@@ -73,6 +73,10 @@ def test_containers():
     cl = nn.CellList([nn.ReLU()])
     cl.extend([nn.Tanh()])
     assert len(cl) == 2 and [type(c).__name__ for c in cl] == ["ReLU", "Tanh"]
+    cd = nn.CellDict({"a": nn.ReLU(), "b": nn.Dense(2, 3)})
+    assert list(cd) == ["a", "b"] and "b" in cd and cd["b"].weight.name == "b.weight"
+    del cd["a"]
+    assert len(cd) == 1
     outer = nn.Cell()
     outer.insert_child_to_cell("inner", nn.Dense(2, 2))
     assert outer.inner.weight.name == "inner.weight"

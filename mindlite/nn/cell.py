@@ -258,4 +258,51 @@ class CellList(Cell):
         return iter(self._cells.values())
 
 
-__all__ = ["Cell", "SequentialCell", "CellList", "ParameterTuple"]
+class CellDict(Cell):
+    """An ordered dict of Cells (not callable itself)."""
+
+    def __init__(self, args: Any = None) -> None:
+        super().__init__()
+        if args is not None:
+            self.update(args)
+
+    def __getitem__(self, key: str) -> Cell:
+        return self._cells[key]
+
+    def __setitem__(self, key: str, cell: Cell) -> None:
+        self.insert_child_to_cell(key, cell)
+
+    def __delitem__(self, key: str) -> None:
+        del self._cells[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._cells
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cells)
+
+    def keys(self) -> Any:
+        return self._cells.keys()
+
+    def values(self) -> Any:
+        return self._cells.values()
+
+    def items(self) -> Any:
+        return self._cells.items()
+
+    def pop(self, key: str) -> Cell:
+        return self._cells.pop(key)
+
+    def clear(self) -> None:
+        self._cells.clear()
+
+    def update(self, cells: Any) -> None:
+        items = cells.items() if hasattr(cells, "items") else cells
+        for key, cell in items:
+            self[key] = cell
+
+
+__all__ = ["Cell", "SequentialCell", "CellList", "CellDict", "ParameterTuple"]

@@ -166,7 +166,7 @@ def _phase_pad(xp: Any, x: Any, pads: tuple, stride: tuple, fill: Any) -> Any:
 
 def _phase_crop(xp: Any, planes: Any, shape: tuple, pads: tuple, stride: tuple) -> Any:
     """Inverse of `_phase_pad` without the padding: the (N, C, H, W) array."""
-    (sh, sw), (t, _, l, _), (n, c, h, w) = stride, pads, shape
+    (sh, sw), (t, _, l, _), (_, _, h, w) = stride, pads, shape
     if sh == sw == 1:
         return xp.ascontiguousarray(planes[0, 0, :, :, t:t + h, l:l + w])
     out = xp.empty(tuple(shape), planes.dtype)

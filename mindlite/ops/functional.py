@@ -1,8 +1,10 @@
 """Functional ops (`mindlite.ops.add`, `ops.relu`, ...): MindSpore 2.x names over the primitive table.
 
 Thin wrappers only: argument normalisation and MindSpore signatures. The math lives in the
-primitives (math.py, array.py, reduce.py, linalg.py, nn.py, conv.py, random.py).
+primitives (math.py, array.py, reduce.py, linalg.py, nn.py, conv.py, random.py); the imports
+below are this module's public re-exports.
 """
+# ruff: noqa: F401
 from __future__ import annotations
 
 import builtins
@@ -151,7 +153,7 @@ def cast(input_x: Tensor, dtype: Any) -> Tensor:
     return cast_p(input_x, dtype=t)
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002,F811
     return clip(input, min, max)
 
 

@@ -1,7 +1,6 @@
 """Matrix products: matmul with numpy broadcasting over batch dimensions."""
 from __future__ import annotations
 
-from typing import Any
 
 from .registry import Aval, Primitive, broadcast_shapes, result_dtype
 from ..core.tensor import Tensor

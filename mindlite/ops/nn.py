@@ -2,12 +2,11 @@
 (dense, dropout, activations, losses). Convolution and pooling live in conv.py."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .registry import Aval, Primitive, same_as_first
+from .registry import Aval, Primitive
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
