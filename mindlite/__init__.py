@@ -9,6 +9,7 @@ from .core.tensor import Parameter, ParameterTuple, Tensor  # noqa: F401
 from .core.context import GRAPH_MODE, PYNATIVE_MODE, get_context, set_context, set_device  # noqa: F401
 from .core.rng import get_seed, set_seed  # noqa: F401
 from .core.autograd import grad, value_and_grad  # noqa: F401
+from .core.jit import jit, ms_function  # noqa: F401
 from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,  # noqa: F401
                                set_auto_parallel_context)
 from . import ops, nn, common, context, dtype, amp, train  # noqa: F401

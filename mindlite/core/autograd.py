@@ -59,10 +59,7 @@ def _normalize_weights(weights: Any) -> tuple:
     return ws
 
 
-def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], weights: Sequence[Tensor],
-             has_aux: bool, sens: Any = None) -> tuple[Any, list, list]:
-    """Run `fn(*args)` and differentiate it. Returns (output, input_grads, weight_grads)."""
-    args = list(args)
+def _check_positions(args: list, positions: Sequence[int]) -> None:
     for p in positions:
         if not -len(args) <= p < len(args):
             raise IndexError(f"grad_position {p} is out of range for {len(args)} inputs")
@@ -70,6 +67,18 @@ def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[in
         if not isinstance(a, Tensor) or not _is_float(a):
             what = f"a {a.dtype} Tensor" if isinstance(a, Tensor) else type(a).__name__
             raise TypeError(f"grad: input {p} must be a floating-point Tensor to be differentiated, got {what}")
+
+
+def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[int], weights: Sequence[Tensor],
+             has_aux: bool, sens: Any = None) -> tuple[Any, list, list]:
+    """Run `fn(*args)` and differentiate it. Returns (output, input_grads, weight_grads)."""
+    args = list(args)
+    _check_positions(args, positions)
+    from .graph_trace import current_graph_trace
+    gt = current_graph_trace()
+    if gt is not None:  # capturing a graph: differentiate the graph, not a tape
+        from .graph_grad import graph_vjp_call
+        return graph_vjp_call(gt, fn, args, positions, weights, has_aux, sens)
     level = STATE.level + 1
     prev_level = STATE.level
     if prev_level == 0:

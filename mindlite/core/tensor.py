@@ -116,6 +116,11 @@ class Tensor:
     # ---- conversion --------------------------------------------------------------------
     def asnumpy(self) -> np.ndarray:
         """A numpy copy of the data (always on the host)."""
+        if getattr(self._data, "is_symbolic", False):
+            from .graph_trace import graph_error
+            raise graph_error("reading a tensor's value (asnumpy, item, bool, float, print...) while compiling",
+                              "Its value exists only when the graph runs: compute with ops, return the tensor, "
+                              "or use PYNATIVE_MODE for host-side code.")
         from ..backend.device import to_numpy
         return to_numpy(self._data)
 
@@ -171,16 +176,16 @@ class Tensor:
         return self
 
     def set_dtype(self, dtype: Any) -> "Tensor":
-        self._data = self._data.astype(mstype.to_type(dtype).np)
-        return self
+        return self._rebind(F.cast(self, dtype))
 
     def assign_value(self, value: Any) -> "Tensor":
         """Replace the data (shape and dtype may change, as MindSpore allows)."""
         v = value if isinstance(value, Tensor) else Tensor(value, dtype=self.dtype)
-        self._data, self._node, self._idx = v._data, v._node, v._idx
-        return self
+        return self._rebind(v)
 
     def _rebind(self, new: "Tensor") -> "Tensor":
+        if STATE.trace is not None:
+            _notify_mutation(self)
         self._data, self._node, self._idx = new._data, new._node, new._idx
         return self
 
@@ -442,15 +447,17 @@ class Parameter(Tensor):
 
     def set_data(self, data: Any, slice_shape: bool = False) -> "Parameter":
         """Replace the value; the shape must match unless `slice_shape`; dtype is cast to ours."""
-        new = data._data if isinstance(data, Tensor) else Tensor(data, dtype=self.dtype)._data
+        new = data if isinstance(data, Tensor) else Tensor(data, dtype=self.dtype)
         if not slice_shape and tuple(new.shape) != tuple(self.shape):
             raise ValueError(f"Parameter {self.name}: set_data got shape {tuple(new.shape)}, "
                              f"expected {tuple(self.shape)}")
-        if new.dtype != self._data.dtype:
-            new = new.astype(self._data.dtype)
-        elif new is self._data:
+        if new._data is self._data:
             return self
-        self._data = new.copy() if isinstance(data, Tensor) else new
+        if new._data.dtype != self._data.dtype:
+            new = F.cast(new, self.dtype)
+        elif isinstance(data, Tensor) and not getattr(new._data, "is_symbolic", False):
+            new = _wrap(new._data.copy())  # never alias another tensor's array
+        self._rebind(_wrap(new._data))
         return self
 
     def clone(self, init: Any = "same") -> "Parameter":
@@ -500,7 +507,14 @@ class ParameterTuple(tuple):
 
 
 # Late imports: the op modules import this one.
-from .trace import bind, wrap as _wrap  # noqa: E402
+from .trace import STATE, bind, wrap as _wrap  # noqa: E402
+
+
+def _notify_mutation(t: Tensor) -> None:
+    from .graph_trace import current_graph_trace
+    gt = current_graph_trace()
+    if gt is not None:
+        gt.on_mutate(t)
 from ..ops import functional as F  # noqa: E402
 from ..ops import math as ops_math  # noqa: E402
 from ..ops.registry import REGISTRY  # noqa: E402

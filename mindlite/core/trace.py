@@ -180,6 +180,12 @@ class AutocastTrace:
         self.np_dtype = dtype.np
         self.parent = parent
 
+    def __getattr__(self, name: str) -> Any:
+        # graph hooks (rng_key, on_mutate, graph_cond, ...) belong to the trace below
+        if self.parent is None:
+            raise AttributeError(name)
+        return getattr(self.parent, name)
+
     def bind(self, prim: Any, args: tuple, params: dict) -> Any:
         from ..ops.math import cast_p
         STATE.trace = self.parent

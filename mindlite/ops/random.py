@@ -60,6 +60,9 @@ randperm_p = Primitive("randperm", _randperm_impl, lambda k, n, dtype: Aval((n,)
 
 
 def _key(seed: Any = None) -> Tensor:
+    from ..core.trace import STATE
+    if STATE.trace is not None and hasattr(STATE.trace, "rng_key"):
+        return STATE.trace.rng_key(seed)  # a graph input, drawn each time the graph runs
     return Tensor(rng.next_key(seed))
 
 

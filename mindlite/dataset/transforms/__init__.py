@@ -1,0 +1,12 @@
+"""`mindlite.dataset.transforms`: general (non-image) transforms, MindSpore 2.x names.
+
+Legacy 1.x import paths `transforms.c_transforms` and `transforms.py_transforms`
+alias the same classes. The package depends on numpy only (never on mindlite.core).
+"""
+from ._base import PyTensorOperation, TensorOperation
+from .transforms import (Compose, Concatenate, Duplicate, Fill, Mask, OneHot, PadEnd, RandomApply,
+                         RandomChoice, RandomOrder, Relational, Slice, TypeCast, Unique)
+
+__all__ = ["Compose", "Concatenate", "Duplicate", "Fill", "Mask", "OneHot", "PadEnd", "RandomApply",
+           "RandomChoice", "RandomOrder", "Relational", "Slice", "TypeCast", "Unique",
+           "TensorOperation", "PyTensorOperation"]

@@ -1,0 +1,1 @@
+"""Graph -> Graph passes: autodiff, dead-code elimination, CSE, constant folding, ..."""
