@@ -220,6 +220,8 @@ class Tensor:
         return self._scalar(int)
 
     def __repr__(self) -> str:
+        if getattr(self._data, "is_symbolic", False):
+            return f"Tensor(shape={list(self.shape)}, dtype={self.dtype}, symbolic)"
         body = np.array2string(self.asnumpy(), separator=", ", prefix="  ")
         return f"Tensor(shape={list(self.shape)}, dtype={self.dtype}, value=\n{body})" if self.ndim \
             else f"Tensor(shape=[], dtype={self.dtype}, value= {body})"

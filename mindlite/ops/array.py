@@ -116,6 +116,10 @@ def _index_spec(index: Any, shape: tuple) -> tuple[tuple, list]:
         else:
             t = item if isinstance(item, Tensor) else Tensor(np.asarray(item))
             if t.dtype.kind == "bool":
+                if getattr(t._data, "is_symbolic", False):
+                    from ..core.graph_trace import graph_error
+                    raise graph_error("indexing with a boolean mask tensor (the result's shape depends on the data)",
+                                      "Use ops.where / ops.masked_fill, or PYNATIVE_MODE.")
                 for part in np.nonzero(t.asnumpy()):  # a mask selects by its nonzero positions
                     spec.append(("a", len(arrays)))
                     arrays.append(Tensor(part.astype(np.int64)))

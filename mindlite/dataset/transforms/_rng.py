@@ -43,7 +43,7 @@ def _lookup_hooks() -> None:
                 break
         if _hook["fn"] is not None:
             break
-    for mod_name in ("mindlite.dataset.config", "mindlite.dataset.engine.config"):
+    for mod_name in ("mindlite.dataset.engine.config", "mindlite.dataset.config"):
         try:
             _hook["config"] = importlib.import_module(mod_name)
             break
@@ -70,6 +70,9 @@ def get_rng() -> np.random.Generator:
         rng = fn()
         if rng is not None:
             return rng
+    cfg = _hook["config"]
+    if cfg is not None and callable(getattr(cfg, "global_rng", None)):
+        return cfg.global_rng()  # the engine's eager generator, re-created by set_seed
     seed = _config_seed()
     with _lock:
         if _global["rng"] is None or seed != _global["seed"]:
