@@ -1,0 +1,392 @@
+"""Worker pools of the data pipeline, and the per-row random state.
+
+Random transforms: use the per-row random state
+-----------------------------------------------
+A random transform (``RandomCrop``, ``RandomHorizontalFlip``, ...) must draw its
+random numbers like this::
+
+    from mindlite.dataset.engine import random_state
+    rng = random_state()            # a numpy.random.Generator
+    if rng.random() < self.prob:
+        img = img[:, ::-1]
+
+Inside a pipeline, ``random_state()`` returns a Generator seeded from
+``(ds.config seed, epoch, op id, row index)`` of the row the calling thread or
+process is transforming. All calls while that row is processed return the same
+Generator (the transforms of one ``map`` share one stream), and the next row
+gets a fresh one. The seed depends only on where the row is in the pipeline,
+never on which worker runs it, so results are identical with 1 thread, N
+threads or N processes. Outside a pipeline (a transform called by hand) it
+returns a global Generator that ``ds.config.set_seed`` re-seeds.
+Do not use ``np.random.*`` or ``random.*`` in transforms: they are shared by
+all threads and make results depend on scheduling.
+
+Pools
+-----
+``make_pool(fn, num_workers, processes, ...)`` returns a pool whose
+``imap(items)`` takes ``(payload, RowContext)`` pairs and yields ``fn(payload)``
+in input order, with at most ``window`` items in flight:
+
+* ``InlinePool``  - one worker: runs in the pipeline thread.
+* ``ThreadPool``  - threads (pillow and numpy release the GIL).
+* ``ProcessPool`` - forked processes. Arrays travel through shared-memory slots
+  (``shm.py``), one per in-flight item; only a small structure is pickled.
+  Results are reordered by sequence number. A dead worker, or an exception in
+  ``fn``, is raised in the pipeline thread (with the row index and the worker's
+  traceback); ``close()`` terminates the processes and unlinks every slot.
+
+A ``Runtime`` (one per iterator) owns the pools of a pipeline run and its stop
+event; closing it (iterator exhausted, closed, garbage-collected, Ctrl-C, or
+interpreter exit) shuts every pool down.
+"""
+from __future__ import annotations
+
+import atexit
+import collections
+import concurrent.futures as cf
+import contextlib
+import multiprocessing as mp
+import os
+import pickle
+import queue
+import signal
+import threading
+import traceback
+import weakref
+from typing import NamedTuple
+
+import numpy as np
+
+from . import config
+from . import shm as _shm
+
+_tls = threading.local()
+_DONE = object()
+_POLL_S = 0.05
+
+
+class RowContext(NamedTuple):
+    """Identifies the row being processed: seeds ``random_state()`` and names the row in errors."""
+    seed: int
+    epoch: int
+    op_id: int
+    row: int
+
+
+class PipelineStopped(Exception):
+    """Raised inside the pipeline thread when its iterator was closed."""
+
+
+def random_state() -> np.random.Generator:
+    """The Generator a random transform must use (see the module docstring)."""
+    ctx = getattr(_tls, "ctx", None)
+    if ctx is None:
+        return config.global_rng()
+    rng = _tls.rng
+    if rng is None:
+        rng = _tls.rng = np.random.default_rng(np.random.SeedSequence([ctx.seed, ctx.epoch, ctx.op_id, ctx.row]))
+    return rng
+
+
+worker_rng = random_state
+
+
+def current_row() -> RowContext | None:
+    """The RowContext of the row being processed by this thread, or None outside a pipeline."""
+    return getattr(_tls, "ctx", None)
+
+
+@contextlib.contextmanager
+def row_scope(ctx: RowContext):
+    prev = getattr(_tls, "ctx", None), getattr(_tls, "rng", None)
+    _tls.ctx, _tls.rng = ctx, None
+    try:
+        yield
+    finally:
+        _tls.ctx, _tls.rng = prev
+
+
+def annotate(exc: BaseException, note: str) -> None:
+    """Attach ``note`` to ``exc`` (shown under the exception in tracebacks)."""
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10: keep the note where 3.11 would put it
+        exc.__dict__.setdefault("__notes__", []).append(note)
+
+
+def run_task(fn, payload, ctx: RowContext, label: str):
+    with row_scope(ctx):
+        try:
+            return fn(payload)
+        except Exception as exc:
+            annotate(exc, f"[mindlite.dataset] {label} failed on row {ctx.row} (epoch {ctx.epoch})")
+            raise
+
+
+class InlinePool:
+    """Runs ``fn`` in the calling thread."""
+
+    def __init__(self, fn, label: str):
+        self.fn, self.label = fn, label
+
+    def imap(self, items):
+        for payload, ctx in items:
+            yield run_task(self.fn, payload, ctx, self.label)
+
+    def close(self) -> None:
+        pass
+
+
+class ThreadPool(InlinePool):
+    def __init__(self, fn, label: str, num_workers: int, stop: threading.Event, window: int):
+        super().__init__(fn, label)
+        self.stop, self.window = stop, window
+        self._executor = cf.ThreadPoolExecutor(num_workers, thread_name_prefix="mindlite-ds")
+
+    def _result(self, fut: cf.Future):
+        while not cf.wait([fut], timeout=_POLL_S).done:
+            if self.stop.is_set():
+                raise PipelineStopped()
+        return fut.result()
+
+    def imap(self, items):
+        pending: collections.deque = collections.deque()
+        items = iter(items)
+        try:
+            while True:
+                while len(pending) < self.window:
+                    item = next(items, _DONE)
+                    if item is _DONE:
+                        break
+                    pending.append(self._executor.submit(run_task, self.fn, item[0], item[1], self.label))
+                if not pending:
+                    return
+                yield self._result(pending.popleft())
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _pack_error(exc: BaseException) -> tuple:
+    try:
+        exc_bytes = pickle.dumps(exc)
+        pickle.loads(exc_bytes)
+    except Exception:
+        exc_bytes = None
+    return exc_bytes, traceback.format_exc(), type(exc).__name__, str(exc), os.getpid()
+
+
+def _rebuild_error(body: tuple) -> BaseException:
+    exc_bytes, tb_text, type_name, message, pid = body
+    exc = pickle.loads(exc_bytes) if exc_bytes is not None else RuntimeError(f"{type_name}: {message}")
+    annotate(exc, f"[mindlite.dataset] traceback in worker process {pid}:\n{tb_text.rstrip()}")
+    return exc
+
+
+def _encode_output(out, shm) -> tuple:
+    arrays: list = []
+    structure = _shm.flatten(out, arrays)
+    need = _shm.nbytes_needed(arrays)
+    if need <= shm.size:
+        return structure, _shm.write_arrays(arrays, shm.buf), None, need
+    return structure, None, arrays, need  # too big for the slot: pickle it this once
+
+
+def _worker_step(fn, label, attached, raw: bytes) -> bytes:
+    gen, seq, slot_index, slot_name, structure, metas, ctx = pickle.loads(raw)
+    try:
+        shm = attached.get(slot_index, slot_name)
+        payload = _shm.unflatten(structure, _shm.read_arrays(metas, shm.buf))
+        out = run_task(fn, payload, ctx, label)
+        body = _encode_output(out, shm)
+        return pickle.dumps((gen, seq, "ok", body))
+    except Exception as exc:  # noqa: BLE001 - every failure goes back to the pipeline
+        return pickle.dumps((gen, seq, "err", _pack_error(exc)))
+
+
+def _worker_main(fn, label: str, task_q, result_q, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    result_q.cancel_join_thread()
+    attached = _shm.Attachments()
+    try:
+        while True:
+            try:
+                raw = task_q.get(timeout=0.5)
+            except queue.Empty:
+                if os.getppid() != parent_pid:  # orphaned: the main process died
+                    return
+                continue
+            if raw is None:
+                return
+            result_q.put(_worker_step(fn, label, attached, raw))
+    finally:
+        attached.close()
+
+
+class ProcessPool:
+    """Forked worker processes exchanging arrays through shared-memory slots."""
+
+    def __init__(self, fn, label: str, num_workers: int, stop: threading.Event, window: int,
+                 slot_bytes: int = 1 << 20):
+        self.label, self.stop, self.window = label, stop, window
+        # NOTE: slots are created before forking so the resource tracker (which unlinks segments
+        # left behind by a crashed main process) is running and shared with the workers.
+        self.slots = [_shm.Slot(slot_bytes) for _ in range(window)]
+        ctx = mp.get_context("fork")
+        self.task_q, self.result_q = ctx.Queue(), ctx.Queue()
+        self.procs = [ctx.Process(target=_worker_main, args=(fn, label, self.task_q, self.result_q, os.getpid()),
+                                  daemon=True, name=f"mindlite-ds-{i}") for i in range(num_workers)]
+        for p in self.procs:
+            p.start()
+        self._gen, self._outstanding, self._active, self._closed = 0, 0, False, False
+
+    def _send(self, gen: int, seq: int, payload, ctx: RowContext) -> None:
+        arrays: list = []
+        structure = _shm.flatten(payload, arrays)
+        slot = self.slots[seq % self.window]
+        slot.ensure(_shm.nbytes_needed(arrays))
+        metas = _shm.write_arrays(arrays, slot.shm.buf)
+        raw = pickle.dumps((gen, seq, seq % self.window, slot.name, structure, metas, ctx))
+        self.task_q.put(raw)
+        self._outstanding += 1
+
+    def _check_workers(self) -> None:
+        for p in self.procs:
+            if p.exitcode is not None:
+                self.close()
+                raise RuntimeError(f"[mindlite.dataset] {self.label}: worker process {p.pid} exited unexpectedly "
+                                   f"(exit code {p.exitcode}; a negative code is the signal that killed it)")
+
+    def _recv(self, gen: int) -> tuple:
+        while True:
+            try:
+                raw = self.result_q.get(timeout=_POLL_S)
+            except queue.Empty:
+                if self.stop.is_set():
+                    raise PipelineStopped() from None
+                self._check_workers()
+                continue
+            msg_gen, seq, status, body = pickle.loads(raw)
+            self._outstanding -= 1
+            if msg_gen == gen:
+                return seq, status, body
+
+    def _decode(self, seq: int, status: str, body: tuple):
+        if status == "err":
+            raise _rebuild_error(body)
+        structure, metas, inline, need = body
+        slot = self.slots[seq % self.window]
+        arrays = _shm.read_arrays(metas, slot.shm.buf) if metas is not None else inline
+        slot.ensure(need)  # the slot is free again: grow it now if this row did not fit
+        return _shm.unflatten(structure, arrays)
+
+    def imap(self, items):
+        if self._active:
+            raise RuntimeError(f"{self.label}: the same dataset node is iterated twice at once (e.g. zip(a, a)) "
+                               "with python_multiprocessing=True; build two nodes instead")
+        self._active, self._gen = True, self._gen + 1
+        gen, items, sent, done, ready = self._gen, iter(items), 0, 0, {}
+        try:
+            while True:
+                while sent - done < self.window:
+                    item = next(items, _DONE)
+                    if item is _DONE:
+                        break
+                    self._send(gen, sent, *item)
+                    sent += 1
+                if done == sent:
+                    return
+                while done not in ready:
+                    seq, status, body = self._recv(gen)
+                    ready[seq] = (status, body)
+                yield self._decode(done, *ready.pop(done))
+                done += 1
+        finally:
+            self._active = False
+            self._drain()
+
+    def _drain(self) -> None:
+        """Wait for in-flight items so their slots are free before the next imap."""
+        try:
+            while self._outstanding > 0 and not self._closed and not self.stop.is_set():
+                self._recv(-1)
+        except (PipelineStopped, RuntimeError):
+            self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for p in self.procs:
+            if p.is_alive():
+                p.terminate()
+        for p in self.procs:
+            p.join(timeout=2.0)
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for q in (self.task_q, self.result_q):
+            q.cancel_join_thread()
+            q.close()
+        for slot in self.slots:
+            slot.destroy()
+
+
+def make_pool(fn, label: str, num_workers: int, processes: bool, stop: threading.Event, window: int | None = None):
+    """The right pool for ``num_workers`` (inline for 1, threads, or processes)."""
+    num_workers = max(1, int(num_workers or 1))
+    window = window or max(4, 2 * num_workers)
+    if num_workers == 1:
+        return InlinePool(fn, label)
+    if processes:
+        return ProcessPool(fn, label, num_workers, stop, window)
+    return ThreadPool(fn, label, num_workers, stop, window)
+
+
+_live_runtimes: "weakref.WeakSet[Runtime]" = weakref.WeakSet()
+
+
+class Runtime:
+    """State of one pipeline run (one iterator): seed, stop event, node ids and pools."""
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+        self.stop = threading.Event()
+        self.node_ids: dict[int, int] = {}
+        self._pools: dict[int, object] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        _live_runtimes.add(self)
+
+    def node_id(self, node) -> int:
+        return self.node_ids.setdefault(id(node), len(self.node_ids))
+
+    def add_pool(self, node, fn, label: str, num_workers: int, processes: bool, window: int | None = None):
+        with self._lock:
+            if self._closed:
+                raise PipelineStopped()
+            if id(node) not in self._pools:
+                self._pools[id(node)] = make_pool(fn, label, num_workers, processes, self.stop, window)
+            return self._pools[id(node)]
+
+    def pool(self, node):
+        return self._pools[id(node)]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self.stop.set()
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+
+
+@atexit.register
+def _close_all_runtimes() -> None:
+    for runtime in list(_live_runtimes):
+        runtime.close()

@@ -1,0 +1,178 @@
+"""GRAPH_MODE and jit: capture, caching, state, RNG, control flow, autodiff, errors."""
+import logging
+
+import numpy as np
+import pytest
+
+import mindlite as ms
+from mindlite import Parameter, Tensor, nn, ops
+from mindlite.core.graph_trace import GraphModeError
+from mindlite.ops.control import cond, while_loop
+
+
+@pytest.fixture
+def graph_mode():
+    ms.set_context(mode=ms.GRAPH_MODE)
+    yield
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_jit_function_compiles_once_per_signature(caplog):
+    calls = []
+
+    @ms.jit
+    def f(x, scale):
+        calls.append(1)  # Python side effects run at capture time only
+        return ops.relu(x) * scale
+
+    a = Tensor(np.array([-1.0, 2.0], np.float32))
+    np.testing.assert_allclose(f(a, 3.0).asnumpy(), [0, 6])
+    np.testing.assert_allclose(f(a * 2, 3.0).asnumpy(), [0, 12])
+    assert len(calls) == 1
+    with caplog.at_level(logging.INFO, logger="mindlite"):
+        f(a, 4.0)  # a different constant argument recompiles, and says so (once)
+        f(Tensor(np.ones((3,), np.float32)), 3.0)  # so does a new shape
+    assert len(calls) == 3 and len(f.cache) == 3
+    assert "recompiling" in caplog.text
+
+
+def test_printed_graph_reads_like_code():
+    f = ms.jit(lambda x, y: ops.relu(x * y + 1))
+    a = Tensor(np.ones((2, 3), np.float32))
+    text = str(f.executable((a, a)).graph)
+    assert text.startswith("graph <lambda>(%0:f32[2,3], %1:f32[2,3]) {")
+    assert "= mul %0 %1" in text and "relu" in text and "test_graph_mode.py" in text
+    assert "def run(" in f.executable((a, a)).compiled.source
+
+
+class Net(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Dense(6, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.drop = nn.Dropout(p=0.5)
+        self.fc2 = nn.Dense(16, 3)
+
+    def construct(self, x):
+        return self.fc2(self.drop(ops.relu(self.bn(self.fc1(x)))))
+
+
+def _train(mode, steps=4):
+    ms.set_context(mode=mode)
+    try:
+        ms.set_seed(5)
+        net = Net()
+        opt = nn.Adam(net.trainable_params(), 0.01)
+        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()), opt)
+        step.set_train()
+        x = Tensor(np.random.default_rng(0).standard_normal((8, 6)).astype(np.float32))
+        y = Tensor(np.array([0, 1, 2, 0, 1, 2, 0, 1], np.int32))
+        losses = [float(step(x, y).asnumpy()) for _ in range(steps)]
+        return losses, {n: p.asnumpy() for n, p in step.parameters_and_names()}, step
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_training_step_equal_in_both_modes():
+    le, pe, _ = _train(ms.PYNATIVE_MODE)
+    lg, pg, step = _train(ms.GRAPH_MODE)
+    np.testing.assert_allclose(lg, le, rtol=1e-6)
+    assert le[0] != le[1]  # dropout masks change step to step (and match across modes)
+    for name in pe:
+        np.testing.assert_allclose(pg[name], pe[name], rtol=1e-5, atol=1e-7, err_msg=name)
+    assert len(step._jit_fn.cache) == 1  # compiled once
+
+
+def test_eval_mode_is_a_separate_compilation(graph_mode):
+    net = Net()
+    x = Tensor(np.ones((4, 6), np.float32))
+    net.set_train(True)
+    a = net(x)
+    net.set_train(False)
+    b = net(x)
+    assert len(net._jit_fn.cache) == 2
+    np.testing.assert_allclose(b.asnumpy(), net(x).asnumpy())  # eval is deterministic
+    assert not np.allclose(a.asnumpy(), b.asnumpy())
+
+
+def test_jit_inside_pynative_is_differentiable():
+    w = Parameter(Tensor(np.array([1.0, 2.0])), name="w")
+
+    @ms.jit
+    def f(x):
+        return ops.sum(ops.sin(x) * w)
+    x = Tensor(np.array([0.5, -0.3]))
+    gx, gw = ms.grad(f, 0, [w])(x)
+    np.testing.assert_allclose(gx.asnumpy(), np.cos([0.5, -0.3]) * [1, 2])
+    np.testing.assert_allclose(gw[0].asnumpy(), np.sin([0.5, -0.3]))
+
+
+def test_higher_order_in_graph():
+    f = lambda x: ops.sum(x * x * x)  # noqa: E731
+    d2 = ms.jit(lambda x: ms.grad(ms.grad(f))(x))
+    np.testing.assert_allclose(d2(Tensor(np.array([1.0, 2.0]))).asnumpy(), [6.0, 12.0])
+
+
+def test_cond_capture_and_gradient():
+    def f(x, w):
+        y = cond(ops.sum(x) > 0, lambda a: a * a * w, lambda a: ops.sin(a) * w, (x,))
+        return ops.sum(y)
+    g = ms.jit(lambda x, w: ms.grad(f, (0, 1))(x, w))
+    for xv in ([1.0, 2.0], [-1.0, -2.0]):
+        x, w = Tensor(np.array(xv)), Tensor(np.array(3.0))
+        for got, want in zip(g(x, w), ms.grad(f, (0, 1))(x, w)):
+            np.testing.assert_allclose(got.asnumpy(), want.asnumpy())
+    assert len(g.cache) == 1  # one graph serves both branches
+    text = str(g.executable((x, w)).graph)
+    # only gradients are returned: the forward `if` is dead and the backward `if` of the
+    # branch vjps (which recompute what they need) remains
+    assert text.count("= cond") == 1 and "graph vjp_if_true" in text
+
+
+def _loop_fn(x):
+    y, _ = while_loop(lambda a, i: ops.sum(a) < 100.0, lambda a, i: (a * 1.5 + 1.0, i + 1), (x, Tensor(0)))
+    return ops.sum(y * y)
+
+
+def test_while_gradient_matches_eager_and_ir_size_is_constant():
+    g = ms.jit(lambda x: ms.grad(_loop_fn)(x))
+    sizes = []
+    for xv in ([1.0, 2.0], [0.01, 0.02], [40.0, 50.0]):  # 6, 17 and 1 iterations
+        x = Tensor(np.array(xv))
+        np.testing.assert_allclose(g(x).asnumpy(), ms.grad(_loop_fn)(x).asnumpy(), rtol=1e-12)
+        sizes.append(g.executable((x,)).graph.node_count())
+    assert len(g.cache) == 1 and len(set(sizes)) == 1
+
+
+def test_while_gradient_against_finite_differences():
+    x = np.array([0.3, 0.7])
+    g = ms.jit(lambda t: ms.grad(_loop_fn)(t))(Tensor(x)).asnumpy()
+    eps = 1e-6
+    num = [(float(_loop_fn(Tensor(x + eps * e)).asnumpy()) - float(_loop_fn(Tensor(x - eps * e)).asnumpy())) / (2 * eps)
+           for e in np.eye(2)]
+    np.testing.assert_allclose(g, num, rtol=1e-6)
+
+
+def test_asnumpy_in_graph_names_the_user_line(graph_mode):
+    class Bad(nn.Cell):
+        def construct(self, x):
+            return x * float(x.sum().asnumpy())
+    with pytest.raises(GraphModeError, match=r"test_graph_mode.py:\d+: reading a tensor's value"):
+        Bad()(Tensor(np.ones(2, np.float32)))
+
+
+def test_shape_error_in_graph_names_the_user_line():
+    f = ms.jit(lambda x: x @ x)
+    with pytest.raises(ValueError, match=r"(?s)matmul.*\[2, 3\].*test_graph_mode.py:\d+"):
+        f(Tensor(np.ones((2, 3), np.float32)))
+
+
+def test_mutating_an_outside_tensor_is_an_error():
+    outside = Tensor(np.zeros(2, np.float32))
+
+    @ms.jit
+    def f(x):
+        outside[0] = x[0]
+        return x
+    with pytest.raises(GraphModeError, match="changing a tensor created outside"):
+        f(Tensor(np.ones(2, np.float32)))
