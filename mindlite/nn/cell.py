@@ -16,6 +16,13 @@ from ..core.trace import STATE, run_autocast
 from ..core.tensor import Parameter, ParameterTuple, Tensor
 
 
+_VERSION = [0]  # bumped whenever any cell tree, parameter set or train flag changes
+
+
+def _touch() -> None:
+    _VERSION[0] += 1
+
+
 class Cell:
     """Base class of all network cells (MindSpore `nn.Cell(auto_prefix=True, flags=None)`)."""
 
@@ -33,6 +40,8 @@ class Cell:
         if "_params" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
         params, cells = self.__dict__["_params"], self.__dict__["_cells"]
+        if isinstance(value, (Parameter, Cell, ParameterTuple)) or name in params or name in cells:
+            _touch()
         if isinstance(value, Parameter):
             if value.name.startswith("Parameter") or not value.name:
                 value.name = name
@@ -81,6 +90,7 @@ class Cell:
         if "." in child_name or not child_name:
             raise KeyError(f"insert_child_to_cell: invalid child name {child_name!r}")
         self._cells[child_name] = child_cell
+        _touch()
         if child_cell is not None and self._auto_prefix:
             child_cell._prefix_names(child_name)
 
@@ -146,6 +156,7 @@ class Cell:
 
     # ---- modes -------------------------------------------------------------------------------
     def set_train(self, mode: bool = True) -> "Cell":
+        _touch()
         for _, cell in self.cells_and_names():
             object.__setattr__(cell, "training", bool(mode))
         return self
@@ -197,8 +208,7 @@ class Cell:
         if jf is None:
             jf = JitFunction(self._traced_call, name=type(self).__name__)
             object.__setattr__(self, "_jit_fn", jf)
-        flags = tuple(c.training for _, c in self.cells_and_names())
-        exe = jf.executable(args, (flags, tuple(id(p) for p in self.get_parameters())))
+        exe = jf.executable(args, self._graph_key())
         if STATE.level:
             from ..core.jit_grad import call_differentiable
             return call_differentiable(exe, args)
@@ -214,8 +224,16 @@ class Cell:
         from ..core.jit import JitFunction
         if "_jit_fn" not in self.__dict__:
             object.__setattr__(self, "_jit_fn", JitFunction(self._traced_call, name=type(self).__name__))
-        flags = tuple(c.training for _, c in self.cells_and_names())
-        self._jit_fn.executable(args, (flags, tuple(id(p) for p in self.get_parameters())))
+        self._jit_fn.executable(args, self._graph_key())
+
+    def _graph_key(self) -> tuple:
+        """Training flags and parameter set: part of the compile cache key (memoised per version)."""
+        memo = self.__dict__.get("_graph_key_memo")
+        if memo is None or memo[0] != _VERSION[0]:
+            flags = tuple(c.training for _, c in self.cells_and_names())
+            memo = (_VERSION[0], (flags, tuple(id(p) for p in self.get_parameters())))
+            object.__setattr__(self, "_graph_key_memo", memo)
+        return memo[1]
 
     # ---- printing ------------------------------------------------------------------------------
     def extend_repr(self) -> str:
