@@ -176,3 +176,30 @@ def test_mutating_an_outside_tensor_is_an_error():
         return x
     with pytest.raises(GraphModeError, match="changing a tensor created outside"):
         f(Tensor(np.ones(2, np.float32)))
+
+
+def test_training_loop_inside_one_graph_matches_eager_steps():
+    from mindlite.ops.control import fori_loop
+
+    def make():
+        ms.set_seed(0)
+        net = nn.SequentialCell(nn.Dense(3, 4, activation="tanh"), nn.Dense(4, 1))
+        opt = nn.Momentum(net.trainable_params(), 0.1, 0.9)
+        return nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), opt)
+    rng = np.random.default_rng(1)
+    xs, ys = rng.standard_normal((5, 8, 3)).astype(np.float32), rng.standard_normal((5, 8, 1)).astype(np.float32)
+    eager = make()
+    eager_total = sum(float(eager(Tensor(xs[i]), Tensor(ys[i])).asnumpy()) for i in range(5))
+    step = make()
+
+    @ms.jit
+    def sink(X, Y):
+        def body(i, total):
+            return (total + step(ops.gather(X, i, 0), ops.gather(Y, i, 0)),)
+        return fori_loop(ops.zeros((), ms.int64), X.shape[0], body, (Tensor(np.float32(0)),))[0]
+    total = sink(Tensor(xs), Tensor(ys))
+    assert float(total.asnumpy()) == pytest.approx(eager_total, rel=1e-6)
+    for (n, a), (_, b) in zip(eager.parameters_and_names(), step.parameters_and_names()):
+        np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-6, atol=1e-7, err_msg=n)
+    g = sink.executable((Tensor(xs), Tensor(ys))).graph
+    assert [n.prim.name for n in g.nodes].count("while") == 1  # one loop node, not 5 unrolled steps

@@ -43,6 +43,33 @@ def trace_subgraph(parent: GraphTrace, fn: Callable, args: list, name: str) -> t
     return g, [outer for outer, _ in t.captures], (single, len(outs))
 
 
+def _state_changes(parent: GraphTrace, trace_fns: list) -> list:
+    """Trace once to find the Parameters a subgraph changes; returns [(param, value before)]
+    and restores them (the caller re-traces with the parameters as explicit values)."""
+    root = parent.root
+    mark = len(root.mutation_log)
+    for fn in trace_fns:
+        fn()
+    found: dict[int, tuple] = {}
+    for p, before in root.mutation_log[mark:]:
+        found.setdefault(id(p), (p, before))
+    del root.mutation_log[mark:]
+    for p, before in found.values():
+        p._data = before
+    return list(found.values())
+
+
+def _threading(params: list, fn: Callable, n: int) -> Callable:
+    """fn over n values, with the params' values passed after them and returned after its results."""
+    def wrapped(*vals: Any) -> tuple:
+        for p, v in zip(params, vals[n:]):
+            p._data = v._data
+        out = fn(*vals[:n])
+        out = tuple(out) if isinstance(out, (tuple, list)) else (out,)
+        return out + tuple(wrap(p._data) for p in params)
+    return wrapped
+
+
 def _align(graphs: list[tuple[Graph, list]], n_fixed: int) -> list:
     """Give every subgraph the inputs fixed + union of captures (same order); return the union."""
     union: list[Var] = []
@@ -78,12 +105,36 @@ def _unify_outputs(gt: Graph, gf: Graph, where: str) -> None:
                               "Both branches must give each variable the same shape and dtype.")
 
 
-def trace_cond(parent: GraphTrace, pred: Tensor, true_fn: Callable, false_fn: Callable, operands: tuple) -> Any:
+def trace_cond(parent: GraphTrace, pred: Tensor, true_fn: Callable, false_fn: Callable, operands: tuple,
+               probe: bool = True) -> Any:
     from ..ops.control import cond_p
     if pred.size != 1:
         raise graph_error(f"`if` on a tensor of shape {list(pred.shape)}", "Reduce it to one element "
                           "(e.g. with .all() or .any()).")
     ops = [_as_tensor(o) if isinstance(o, (Tensor, bool, int, float)) else o for o in operands]
+    state = probe and _state_changes(parent, [lambda f=f: trace_subgraph(parent, f, ops, "probe")
+                                              for f in (true_fn, false_fn)])
+    if state:
+        params = [p for p, _ in state]
+        n = len(ops)
+        single_user = None
+
+        def thread(fn: Callable) -> Callable:
+            def wrapped(*vals: Any) -> tuple:
+                nonlocal single_user
+                for p, v in zip(params, vals[n:]):
+                    p._data = v._data
+                out = fn(*vals[:n])
+                single_user = not isinstance(out, (tuple, list))
+                out = (out,) if single_user else tuple(out)
+                return out + tuple(wrap(p._data) for p in params)
+            return wrapped
+        extra = tuple(wrap(b) if not isinstance(b, Tensor) else b for _, b in state)
+        res = trace_cond(parent, pred, thread(true_fn), thread(false_fn), tuple(ops) + extra, probe=False)
+        k = len(res) - len(params)
+        for p, r in zip(params, res[k:]):
+            p._data = r._data
+        return res[0] if single_user and k == 1 else res[:k]
     tensors = [o for o in ops if isinstance(o, Tensor)]
     gt, ct, (single, n_out) = trace_subgraph(parent, true_fn, ops, "if_true")
     gf, cf, (_, n_out_f) = trace_subgraph(parent, false_fn, ops, "if_false")
@@ -98,12 +149,21 @@ def trace_cond(parent: GraphTrace, pred: Tensor, true_fn: Callable, false_fn: Ca
     return res[0] if single else res
 
 
-def trace_while(parent: GraphTrace, cond_fn: Callable, body_fn: Callable, init: tuple) -> tuple:
+def trace_while(parent: GraphTrace, cond_fn: Callable, body_fn: Callable, init: tuple, probe: bool = True) -> tuple:
     from ..ops.control import while_p
     carry = [_as_tensor(v) for v in init]
     for v in carry:
         if not isinstance(v, Tensor):
             raise graph_error(f"a loop variable of type {type(v).__name__}", "Loop state must be tensors or numbers.")
+    state = probe and _state_changes(parent, [lambda: trace_subgraph(parent, body_fn, carry, "probe")])
+    if state:  # parameters updated in the loop (training steps in a loop) become loop variables
+        params = [p for p, _ in state]
+        n = len(carry)
+        init2 = tuple(carry) + tuple(wrap(b) if not isinstance(b, Tensor) else b for _, b in state)
+        res = trace_while(parent, lambda *v: cond_fn(*v[:n]), _threading(params, body_fn, n), init2, probe=False)
+        for p, r in zip(params, res[n:]):
+            p._data = r._data
+        return res[:n]
     gc, cc, _ = trace_subgraph(parent, cond_fn, carry, "while_cond")
     gb, cb, (_, n_out) = trace_subgraph(parent, body_fn, carry, "while_body")
     if n_out != len(carry):

@@ -68,6 +68,7 @@ class GraphTrace:
         self.params: dict[int, tuple[Parameter, Var, Any]] = {}  # id -> (param, input var, original array)
         self.mutated: dict[int, tuple[Tensor, Any]] = {}           # id -> (param, original array)
         self.rng_inputs: list[tuple[Var, Any]] = []                 # (input var, op seed)
+        self.mutation_log: list[tuple[Tensor, Any]] = []            # (param, value before the change)
 
     @property
     def root(self) -> "GraphTrace":
@@ -128,6 +129,8 @@ class GraphTrace:
 
     def on_mutate(self, t: Tensor) -> None:
         """A tensor is about to be rebound (assign_value, set_data, x[i] = v)."""
+        if isinstance(t, Parameter):
+            self.root.mutation_log.append((t, t._data))
         if isinstance(t._data, Var):
             if isinstance(t, Parameter):
                 return  # already rebound during this capture
