@@ -39,6 +39,7 @@ _context: dict[str, Any] = dict(_DEFAULTS)
 
 # Debug flags (environment), declared once.
 CHECK = os.environ.get("MINDLITE_CHECK", "0") not in ("", "0")  # verify IR after every pass
+PROGRESS = os.environ.get("MINDLITE_PROGRESS", "auto")  # "0": no progress bars, "1": always, "auto": on a terminal
 
 
 def set_context(**kwargs: Any) -> None:

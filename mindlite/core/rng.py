@@ -35,6 +35,17 @@ def get_seed() -> int | None:
     return _STATE.seed
 
 
+def get_state() -> dict:
+    """The random-number state (seed and per-seed counters), JSON-serialisable."""
+    return {"seed": _STATE.seed, "offsets": {str(k): v for k, v in _STATE.offsets.items()}}
+
+
+def set_state(state: dict) -> None:
+    """Restore a state from `get_state` (used to resume training on the same trajectory)."""
+    _STATE.seed = state.get("seed")
+    _STATE.offsets = {int(k): int(v) for k, v in state.get("offsets", {}).items()}
+
+
 def next_key(seed: Any = None) -> np.ndarray:
     """The key for the next random op: `[seed, offset]` as uint64."""
     base = _STATE.seed if _STATE.seed is not None else _DEFAULT_SEED
