@@ -129,7 +129,8 @@ def trace_cond(parent: GraphTrace, pred: Tensor, true_fn: Callable, false_fn: Ca
                 out = (out,) if single_user else tuple(out)
                 return out + tuple(wrap(p._data) for p in params)
             return wrapped
-        extra = tuple(wrap(b) if not isinstance(b, Tensor) else b for _, b in state)
+        # their current values (lifted inputs or earlier results), fixed before the branches rebind them
+        extra = tuple(wrap(parent.atom(p)) for p in params)
         res = trace_cond(parent, pred, thread(true_fn), thread(false_fn), tuple(ops) + extra, probe=False)
         k = len(res) - len(params)
         for p, r in zip(params, res[k:]):
@@ -159,7 +160,8 @@ def trace_while(parent: GraphTrace, cond_fn: Callable, body_fn: Callable, init: 
     if state:  # parameters updated in the loop (training steps in a loop) become loop variables
         params = [p for p, _ in state]
         n = len(carry)
-        init2 = tuple(carry) + tuple(wrap(b) if not isinstance(b, Tensor) else b for _, b in state)
+        # current values (lifted inputs or earlier results, never constants), fixed before the body rebinds them
+        init2 = tuple(carry) + tuple(wrap(parent.atom(p)) for p in params)
         res = trace_while(parent, lambda *v: cond_fn(*v[:n]), _threading(params, body_fn, n), init2, probe=False)
         for p, r in zip(params, res[n:]):
             p._data = r._data

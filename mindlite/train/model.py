@@ -145,6 +145,7 @@ class Model:
         try:
             for ep in range(initial_epoch, cb.epoch_num):
                 cb.cur_epoch_num = ep + 1
+                cb.metrics = {}  # evaluation results belong to the epoch that computed them
                 callbacks.on_train_epoch_begin(run_context)
                 batches = iter(it)
                 for _ in range(skip):  # resumed mid-epoch: the same batches were already trained on

@@ -1,0 +1,63 @@
+"""`impl_out`: the optional per-primitive entry "compute into this buffer" (R4).
+
+`impl_out(prim)(xp, *arrays, out=buf, **params)` writes prim's result into `buf` (whose
+shape and dtype are the node's) and returns it. The memory planner and elementwise fusion
+use it to reuse preallocated buffers instead of allocating one array per op (PERF_NOTES:
+half the cost of an elementwise op on numpy is the allocation).
+
+Contract of an entry: the result is bit-identical to `prim.impl`; `buf` may be one of the
+operands (exact overlap, as numpy ufuncs allow); `prim.impl` itself always returns a fresh
+array for these primitives (never a view of an operand), which the planners rely on.
+
+NOTE: this is a side table keyed by Primitive because `Primitive` has fixed `__slots__`;
+TODO(registry owner): move it into `Primitive.impl_out` (default None) and drop this module.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..ops import math as _m
+
+IMPL_OUT: dict[Any, Callable[..., Any]] = {}
+
+
+def def_impl_out(prim: Any, fn: Callable[..., Any]) -> None:
+    """Register the compute-into-buffer form of `prim`."""
+    IMPL_OUT[prim] = fn
+
+
+def impl_out(prim: Any) -> Callable[..., Any] | None:
+    """The compute-into-buffer form of `prim`, or None (the default: allocate as usual)."""
+    return IMPL_OUT.get(prim)
+
+
+def usable(prim: Any, operands: tuple, out: Any) -> bool:
+    """True if `prim` has an entry and computes in `out`'s dtype: numpy's own result type of
+    the operands (Python scalars weak, NEP 50) equals the node's. Otherwise writing into
+    `out` would round differently from the allocating impl, so we allocate."""
+    if prim not in IMPL_OUT or out.dtype == object:
+        return False
+    types = [a.dtype if hasattr(a, "dtype") else a for a in operands]
+    try:
+        return np.result_type(*types) == out.dtype
+    except TypeError:
+        return False
+
+
+def _ufunc(name: str, *consts: Any) -> Callable[..., Any]:
+    def fn(xp: Any, *args: Any, out: Any) -> Any:
+        return getattr(xp, name)(*args, *consts, out=out)
+    fn.__name__ = f"{name}_into"
+    return fn
+
+
+# The hot elementwise primitives whose impl is exactly one ufunc call (so `out=` gives the
+# same bits). div is left out: int/int divides in float64 then rounds to float32.
+for _prim, _name, _consts in [
+        (_m.add_p, "add", ()), (_m.sub_p, "subtract", ()), (_m.mul_p, "multiply", ()),
+        (_m.maximum_p, "maximum", ()), (_m.minimum_p, "minimum", ()), (_m.neg_p, "negative", ()),
+        (_m.exp_p, "exp", ()), (_m.log_p, "log", ()), (_m.sqrt_p, "sqrt", ()), (_m.tanh_p, "tanh", ()),
+        (_m.square_p, "square", ()), (_m.abs_p, "abs", ()), (_m.relu_p, "maximum", (0,))]:
+    def_impl_out(_prim, _ufunc(_name, *_consts))

@@ -1,0 +1,158 @@
+"""Model: callbacks, early stopping, checkpoint rotation, kill-and-resume, sink mode, eval, fit."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import mindlite as ms
+import mindlite.dataset as ds
+from mindlite import nn
+from mindlite.train import Callback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _data(n=48, batch=8, shuffle=False):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 4)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int32)
+    return ds.NumpySlicesDataset({"x": x, "y": y}, shuffle=shuffle).batch(batch)
+
+
+def _model(metrics=None, seed=0):
+    ms.set_seed(seed)
+    net = nn.SequentialCell(nn.Dense(4, 16, activation="relu"), nn.Dense(16, 2))
+    return ms.Model(net, nn.CrossEntropyLoss(), nn.Momentum(net.trainable_params(), 0.1, 0.9), metrics=metrics), net
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.events = []
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            events = object.__getattribute__(self, "events")
+            return lambda rc: events.append((name, rc.original_args().cur_epoch_num, rc.original_args().cur_step_num))
+        return object.__getattribute__(self, name)
+
+
+def test_callback_order_and_counts():
+    model, _ = _model()
+    rec = Recorder()
+    model.train(2, _data(), callbacks=rec)
+    names = [e[0] for e in rec.events]
+    assert names[0] == "on_train_begin" and names[-1] == "on_train_end"
+    assert names.count("on_train_step_begin") == names.count("on_train_step_end") == 12
+    assert names.count("on_train_epoch_begin") == names.count("on_train_epoch_end") == 2
+    assert names[1:5] == ["on_train_epoch_begin", "on_train_step_begin", "on_train_step_end", "on_train_step_begin"]
+    ends = [e for e in rec.events if e[0] == "on_train_epoch_end"]
+    assert [(e[1], e[2]) for e in ends] == [(1, 6), (2, 12)]
+
+
+def test_legacy_callback_names_still_called():
+    class Old(Callback):
+        steps = 0
+
+        def step_end(self, run_context):
+            Old.steps += 1
+    model, _ = _model()
+    model.train(1, _data(), callbacks=[Old()])
+    assert Old.steps == 6
+
+
+def test_early_stopping_and_request_stop():
+    model, _ = _model()
+    stopper = ms.train.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)  # never improves by 10
+    hist = ms.train.History()
+    model.train(10, _data(), callbacks=[stopper, hist])
+    assert hist.epoch == [1, 2] and stopper.stopped_epoch == 2
+
+
+def test_checkpoint_rotation_and_files(tmp_path):
+    model, _ = _model()
+    ckpt = ms.ModelCheckpoint("net", str(tmp_path), ms.CheckpointConfig(save_checkpoint_steps=2, keep_checkpoint_max=3))
+    model.train(2, _data(), callbacks=ckpt)
+    files = sorted(os.listdir(tmp_path))
+    assert files == ["net-2_2.ckpt", "net-2_4.ckpt", "net-2_6.ckpt"]
+    params = ms.load_checkpoint(str(tmp_path / "net-2_6.ckpt"))
+    assert "moments.0.weight" in params and int(params["step_num"].asnumpy()) == 12
+    assert int(params["epoch_num"].asnumpy()) == 2
+
+
+def _run_job(tmp, epochs, *extra):
+    cmd = [sys.executable, os.path.join(HERE, "train_resume_job.py"), str(tmp), str(epochs), *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    losses = {int(p[1]): float(p[2]) for p in (line.split() for line in proc.stdout.splitlines()) if p[0] == "loss"}
+    return proc, losses
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_kill_and_resume_continues_the_trajectory(tmp_path, mode):
+    full_dir, part_dir = tmp_path / "full", tmp_path / "part"
+    _, full = _run_job(full_dir, 3, "--mode", mode)
+    assert len(full) == 21  # 7 batches x 3 epochs
+    proc, before = _run_job(part_dir, 3, "--mode", mode, "--kill-at", "10")  # killed mid-epoch 2
+    assert proc.returncode != 0 and max(before) == 10
+    latest = ms.ModelCheckpoint.sort_files(str(part_dir), "job")[-1]
+    assert latest.endswith("job-2_3.ckpt")
+    proc, after = _run_job(part_dir, 3, "--mode", mode, "--resume", latest)
+    assert proc.returncode == 0, proc.stderr
+    assert min(after) == 11 and max(after) == 21
+    for step in range(1, 22):
+        got = before.get(step, after.get(step))
+        assert got == pytest.approx(full[step], rel=1e-6, abs=1e-7), f"step {step}"
+
+
+def test_sink_mode_equals_plain_steps():
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        plain, net_a = _model()
+        plain.train(2, _data())
+        sunk, net_b = _model()
+        sunk.train(2, _data(), dataset_sink_mode=True)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    for (n, a), (_, b) in zip(net_a.parameters_and_names(), net_b.parameters_and_names()):
+        np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5, atol=1e-7, err_msg=n)
+    assert len(sunk._sink_fns) == 1
+
+
+def test_eval_metrics_on_a_known_dataset():
+    x = np.eye(4, dtype=np.float32)
+    y = np.array([0, 1, 1, 0], np.int32)
+
+    class Fixed(nn.Cell):
+        def construct(self, v):
+            # predicts class 1 for rows 1 and 2 and 3 -> 3 of 4 right
+            return ms.ops.stack([v[:, 0] * 2, v[:, 1] + v[:, 2] + v[:, 3]], 1)
+    model = ms.Model(Fixed(), nn.CrossEntropyLoss(), metrics={"accuracy", "loss"})
+    res = model.eval(ds.NumpySlicesDataset({"x": x, "y": y}, shuffle=False).batch(2))
+    assert res["accuracy"] == pytest.approx(0.75)
+    logits = np.stack([x[:, 0] * 2, x[:, 1] + x[:, 2] + x[:, 3]], 1)
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    per_batch = [-(logp[i, y[i]] + logp[i + 1, y[i + 1]]) / 2 for i in (0, 2)]
+    assert res["loss"] == pytest.approx(np.mean(per_batch), rel=1e-6)
+
+
+def test_fit_alternates_train_and_eval(capsys):
+    model, _ = _model(metrics={"accuracy"})
+    hist = ms.train.History()
+    model.fit(4, _data(), _data(), valid_frequency=2, callbacks=[hist])
+    out = capsys.readouterr().out
+    assert out.count("Eval result") == 2 and "epoch 2" in out and "epoch 4" in out
+    assert len(hist.history["accuracy"]) == 2
+
+
+def test_predict_and_errors():
+    model, net = _model()
+    x = ms.Tensor(np.ones((3, 4), np.float32))
+    np.testing.assert_allclose(model.predict(x).asnumpy(), net(x).asnumpy())
+    with pytest.raises(ValueError, match="epoch"):
+        model.train(0, _data())
+    with pytest.raises(RuntimeError, match="optimizer"):
+        ms.Model(net).train(1, _data())
+    with pytest.raises(ValueError, match="metrics"):
+        model.eval(_data())
