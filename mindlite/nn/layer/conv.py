@@ -43,12 +43,14 @@ class _Conv(Cell):
         self.stride, self.pad_mode, self.padding, self.dilation = stride, str(pad_mode).lower(), padding, dilation
         self.group, self.has_bias = group, has_bias
         fan_in = weight_shape[1] * math.prod(weight_shape[2:])
-        self.weight = Parameter(initializer(weight_init or HeUniform(math.sqrt(5)), weight_shape, dtype),
-                                name="weight")
+        if weight_init is None:
+            weight_init = HeUniform(math.sqrt(5))
+        self.weight = Parameter(initializer(weight_init, weight_shape, dtype), name="weight")
         self.bias = None
         if has_bias:
-            self.bias = Parameter(initializer(bias_init or Uniform(1 / math.sqrt(fan_in)), (out_channels,), dtype),
-                                  name="bias")
+            if bias_init is None:
+                bias_init = Uniform(1 / math.sqrt(fan_in))
+            self.bias = Parameter(initializer(bias_init, (out_channels,), dtype), name="bias")
 
     def _check_input(self, x: Tensor, ndim: int) -> None:
         if x.ndim != ndim or x.shape[1] != self.in_channels:
