@@ -19,3 +19,10 @@ from .train import (CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeM
 from .ops.functional import stop_gradient  # noqa: F401
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # `ms.dataset` without importing pillow-based code at start-up
+    if name in ("dataset", "mindrecord"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'mindlite' has no attribute {name!r}")

@@ -4,10 +4,17 @@ The generated function calls each node's `prim.impl(xp, ...)` in order, deletes 
 their last use (so memory follows liveness) and returns the outputs; it is printable for
 debugging (`compile_graph(g).source`). Subgraphs (if/while bodies) are compiled the same way
 by the control-flow primitives' impls through `run_graph`.
+
+A memory plan recorded on the graph (`g._cache["memory_plan"]`, see passes/memory.py) is
+honoured: a node with an `OutSpec` is called as `spec.fn(xp, ..., out=B[k])` with buffer k
+allocated once per compiled graph and thread, or `out=<graph input>` for an in-place
+parameter update. The executor only follows the plan; the passes decide what is safe.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
+
+import threading
 
 import numpy as np
 
@@ -48,12 +55,37 @@ def run_graph(g: Graph, args: Any) -> list:
     return compile_graph(g)(*args)
 
 
+def _plan_outs(g: Graph) -> dict:
+    plan = g._cache.get("memory_plan")
+    return plan.outs if plan is not None else {}
+
+
+def _buffer_factory(g: Graph, xp: Any) -> Callable[[], list]:
+    """`B()` -> this thread's list of planned buffers (views into one raw array per slot),
+    allocated on first use: each thread (and each compiled graph) owns its buffers."""
+    plan = g._cache["memory_plan"]
+    local = threading.local()
+
+    def buffers() -> list:
+        b = getattr(local, "b", None)
+        if b is None:
+            raw = {s: xp.empty(n, np.uint8) for s, n in plan.raw_bytes.items()}
+            b = local.b = [raw[s][:np.dtype(dt).itemsize * int(np.prod(shape))].view(dt).reshape(shape)
+                           for s, shape, dt in plan.buffers]
+        return b
+    return buffers
+
+
 def _last_uses(g: Graph) -> dict[int, int]:
     last: dict[int, int] = {}
+    specs = _plan_outs(g)
     for i, n in enumerate(g.nodes):
         for a in n.inputs:
             if isinstance(a, Var):
                 last[id(a)] = i
+        spec = specs.get(i)
+        if spec is not None and spec.input is not None:  # written in place: keep the name alive
+            last[id(g.inputs[spec.input])] = i
     for a in g.outputs:
         if isinstance(a, Var):
             last[id(a)] = len(g.nodes)
@@ -80,8 +112,12 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
         return key
 
     last = _last_uses(g)
+    specs = _plan_outs(g)
     params = [name(v) for v in g.inputs]
     lines = [f"def run({', '.join(params)}):"]
+    if any(s.buf is not None for s in specs.values()):
+        ns["_buffers"] = _buffer_factory(g, xp)
+        lines.append("    B = _buffers()")
     unused = [p for v, p in zip(g.inputs, params) if id(v) not in last]
     if unused:
         lines.append(f"    del {', '.join(unused)}")
@@ -90,6 +126,11 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
         ns[f], ns[p] = n.prim.impl, n.params
         args = ", ".join(["xp"] + [operand(a) for a in n.inputs])
         call = f"{f}({args}, **{p})" if n.params else f"{f}({args})"
+        spec = specs.get(i)
+        if spec is not None:  # the memory plan: write into a planned buffer or a parameter
+            ns[f] = spec.fn
+            target = f"B[{spec.buf}]" if spec.input is None else name(g.inputs[spec.input])
+            call = f"{f}({args}, out={target}, **{p})" if n.params else f"{f}({args}, out={target})"
         outs = [name(o) if id(o) in last else "_" for o in n.outs]
         lhs = ", ".join(outs) + ("," if n.prim.multiple_results and len(outs) == 1 else "")
         if not n.prim.multiple_results:

@@ -9,13 +9,20 @@
 The engine (``engine/``) works on numpy only; iterators convert to ``mindlite.Tensor``
 unless ``output_numpy=True``. Random transforms draw from ``engine.random_state()``.
 """
-from . import config, engine  # noqa: F401
-from .engine.datasets import Dataset, zip  # noqa: F401,A004
-from .engine.iterators import DictIterator, TupleIterator  # noqa: F401
-from .engine.ops import BatchInfo  # noqa: F401
-from .engine.samplers import (BuiltinSampler, DistributedSampler, RandomSampler, Sampler,  # noqa: F401
-                              SequentialSampler, Shuffle, SubsetRandomSampler, SubsetSampler,
-                              WeightedRandomSampler)
-from .engine.sources import GeneratorDataset, MappableDataset, NumpySlicesDataset, SourceDataset  # noqa: F401
-from .engine.workers import random_state  # noqa: F401
-from . import transforms, vision, text  # noqa: F401,E402
+from . import config, engine
+from .engine.datasets import Dataset, zip
+from .engine.iterators import DictIterator, TupleIterator
+from .engine.ops import BatchInfo
+from .engine.samplers import (BuiltinSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler,
+                              Shuffle, SubsetRandomSampler, SubsetSampler, WeightedRandomSampler)
+from .engine.sources import GeneratorDataset, MappableDataset, NumpySlicesDataset, SourceDataset
+from .engine.workers import random_state
+from . import text, transforms, vision  # noqa: I001 - after the engine, which they build on
+from .readers import Cifar10Dataset, Cifar100Dataset, ImageFolderDataset, MnistDataset, TextFileDataset
+from .mindrecord_dataset import MindDataset
+
+__all__ = ["BatchInfo", "BuiltinSampler", "Cifar100Dataset", "Cifar10Dataset", "Dataset", "DictIterator",
+           "DistributedSampler", "GeneratorDataset", "ImageFolderDataset", "MappableDataset", "MindDataset",
+           "MnistDataset", "NumpySlicesDataset", "RandomSampler", "Sampler", "SequentialSampler", "Shuffle",
+           "SourceDataset", "SubsetRandomSampler", "SubsetSampler", "TextFileDataset", "TupleIterator",
+           "WeightedRandomSampler", "config", "engine", "random_state", "text", "transforms", "vision", "zip"]

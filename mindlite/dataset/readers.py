@@ -17,8 +17,16 @@ from .engine.samplers import Sampler, Shuffle
 from .engine.sources import MappableDataset
 from .vision._decode import DecodeError, decode_rgb
 
-__all__ = ["ImageFolderDataset", "MnistDataset", "Cifar10Dataset", "Cifar100Dataset", "TextFileDataset",
-           "scan_image_folder", "FileGroupSampler", "resolve_shuffle"]
+__all__ = [
+    "Cifar10Dataset",
+    "Cifar100Dataset",
+    "FileGroupSampler",
+    "ImageFolderDataset",
+    "MnistDataset",
+    "TextFileDataset",
+    "resolve_shuffle",
+    "scan_image_folder",
+]
 
 
 def scan_image_folder(dataset_dir, extensions=None, class_indexing=None):

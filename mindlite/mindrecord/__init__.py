@@ -11,4 +11,4 @@ from .writer import FileWriter
 
 SUCCESS = 0  # MindSpore returns this from writer methods
 
-__all__ = ["FileWriter", "FileReader", "MindRecordError", "convert_image_folder", "IMAGE_FOLDER_SCHEMA", "SUCCESS"]
+__all__ = ["IMAGE_FOLDER_SCHEMA", "SUCCESS", "FileReader", "FileWriter", "MindRecordError", "convert_image_folder"]

@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from .writer import FileWriter
 
-__all__ = ["convert_image_folder", "IMAGE_FOLDER_SCHEMA"]
+__all__ = ["IMAGE_FOLDER_SCHEMA", "convert_image_folder"]
 
 IMAGE_FOLDER_SCHEMA = {"file_name": {"type": "string"}, "label": {"type": "int32"}, "data": {"type": "bytes"}}
 

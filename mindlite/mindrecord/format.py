@@ -38,7 +38,7 @@ VERSION = 1
 NUMERIC_TYPES = {"int32": np.int32, "int64": np.int64, "float32": np.float32, "float64": np.float64}
 FIELD_TYPES = set(NUMERIC_TYPES) | {"bytes", "string"}
 
-__all__ = ["MindRecordError", "check_schema", "encode_row", "decode_row", "ShardFile", "shard_file_names"]
+__all__ = ["MindRecordError", "ShardFile", "check_schema", "decode_row", "encode_row", "shard_file_names"]
 
 
 class MindRecordError(RuntimeError):
@@ -178,7 +178,7 @@ class ShardFile:
 
     def _load_footer(self, size: int) -> None:
         if size < len(MAGIC) + TRAILER.size:
-            raise self._bad(f"only {size} bytes")
+            raise self._bad(f"only {size} bytes: the writer never committed, or the file is truncated")
         if self._read(0, len(MAGIC)) != MAGIC:
             raise self._bad("wrong magic bytes at the start")
         meta_off, meta_len, offs_off, n, crc, end = TRAILER.unpack(self._read(size - TRAILER.size, TRAILER.size))

@@ -7,7 +7,7 @@ import numpy as np
 
 from .format import MindRecordError, ShardFile
 
-__all__ = ["RecordSet", "FileReader", "resolve_files"]
+__all__ = ["FileReader", "RecordSet", "resolve_files"]
 
 
 def resolve_files(dataset_files) -> list:
@@ -15,7 +15,9 @@ def resolve_files(dataset_files) -> list:
     if isinstance(dataset_files, (str, os.PathLike)):
         first = ShardFile(os.fspath(dataset_files))
         folder = os.path.dirname(os.fspath(dataset_files))
-        names = first.meta.get("shard_files") or [os.path.basename(first.path)]
+        names = first.meta.get("shard_files") or []
+        if len(names) <= 1 or os.path.basename(first.path) not in names:
+            return [first.path]  # a single-shard (or renamed) file stands alone
         paths = [os.path.join(folder, n) for n in names]
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
@@ -102,7 +104,7 @@ class FileReader:
     def schema(self) -> dict:
         return dict(self._set.schema)
 
-    def len(self) -> int:  # noqa: A003 - MindSpore-style name
+    def len(self) -> int:
         return self._set.num_rows
 
     def close(self) -> None:

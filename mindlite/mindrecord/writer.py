@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 
-from .format import MAGIC, END_MAGIC, TRAILER, VERSION, MindRecordError, check_schema, encode_row, shard_file_names
+from .format import END_MAGIC, MAGIC, TRAILER, VERSION, MindRecordError, check_schema, encode_row, shard_file_names
 
 __all__ = ["FileWriter"]
 

@@ -13,6 +13,7 @@ from typing import Iterable, Iterator, Sequence
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
+TRY = (ast.Try, getattr(ast, "TryStar", ast.Try))  # TryStar: Python 3.11+
 
 
 class Names(ast.NodeVisitor):
@@ -218,7 +219,7 @@ def is_range_for(s: ast.AST) -> bool:
 # condition depends on a tensor value. Their statement then stays Python, guarded by
 # runtime.concrete, which raises GraphSyntaxError only if the condition is symbolic.
 _UNSUPPORTED: tuple[tuple[type | tuple, str], ...] = (
-    ((ast.Try, getattr(ast, "TryStar", ast.Try)), "try"),
+    (TRY, "try"),
     ((ast.With, ast.AsyncWith), "with"),
     ((ast.Yield, ast.YieldFrom, ast.Await), "yield"),
     ((ast.Global, ast.Nonlocal), "global"),

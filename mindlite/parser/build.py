@@ -12,6 +12,8 @@ from typing import Sequence, TypeVar
 CTRL = "__ml_ctrl__"        # closure variable holding mindlite.parser.runtime
 UNDEF = "__ml_undefined__"  # closure variable holding the UNDEFINED sentinel
 PREFIX = "__ml_"            # every name the parser invents starts with this
+RETF = "__ml_retf"          # set when a `return` inside a loop has run
+RETV = "__ml_retv"          # ... and the value it returned
 
 N = TypeVar("N", bound=ast.AST)
 
@@ -22,8 +24,12 @@ class Namer:
     def __init__(self) -> None:
         self._count = itertools.count(1)
 
+    def number(self) -> int:
+        """A fresh number, for a family of names that belong together (`__ml_it_2`, `__ml_stop_2`)."""
+        return next(self._count)
+
     def new(self, tag: str) -> str:
-        return f"{PREFIX}{tag}_{next(self._count)}"
+        return f"{PREFIX}{tag}_{self.number()}"
 
 
 def at(node: N, src: ast.AST) -> N:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Sequence
 
-from .analysis import Names, kills, reads, stores
+from .analysis import TRY, Names, kills, reads, stores
 
 Block = Sequence[ast.stmt]
 
@@ -51,7 +51,7 @@ class Liveness:
         elif isinstance(s, (ast.With, ast.AsyncWith)):
             items = [i.context_expr for i in s.items] + [i.optional_vars for i in s.items if i.optional_vars]
             live = reads(items) | (self.block(s.body, out) - stores([i.optional_vars for i in s.items]))
-        elif isinstance(s, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        elif isinstance(s, TRY):
             live = self._try(s, out)  # type: ignore[arg-type]
         elif isinstance(s, ast.Match):
             live = reads(s) | set(out)  # NOTE: no kills through match: a safe superset
@@ -87,22 +87,22 @@ class Liveness:
             handlers |= reads(h.type) | (self.block(h.body, fin) - ({h.name} if h.name else set()))
         return self.block(s.body, after_body | handlers) | handlers | fin
 
-    def sub_blocks(self, s: ast.stmt, out: set[str]) -> list[tuple[list[ast.stmt], set[str]]]:
-        """The statement lists nested in a statement that stays Python, each with a superset of
-        the names live after it (used to convert the statements inside)."""
+    def sub_blocks(self, s: ast.stmt, out: set[str]) -> list[tuple[ast.AST, str, set[str]]]:
+        """The statement lists nested in a statement that stays Python, as (owner, field, live
+        after), the live set being a superset; used to convert the statements inside."""
         if isinstance(s, ast.If):
-            return [(s.body, out), (s.orelse, out)]
+            return [(s, "body", out), (s, "orelse", out)]
         if isinstance(s, (ast.While, ast.For, ast.AsyncFor)):
-            head = self.loop_head(s, out)
-            return [(s.body, head | out), (s.orelse, out)]
+            return [(s, "body", self.loop_head(s, out) | out), (s, "orelse", out)]
         if isinstance(s, (ast.With, ast.AsyncWith)):
-            return [(s.body, out)]
+            return [(s, "body", out)]
         if isinstance(s, ast.Match):
-            return [(c.body, out) for c in s.cases]
-        if isinstance(s, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-            wide = self.stmt(s, out) | out  # every name live anywhere in the try statement
-            blocks = [s.body, s.orelse, s.finalbody] + [h.body for h in s.handlers]  # type: ignore[attr-defined]
-            return [(b, wide) for b in blocks]
+            return [(c, "body", out) for c in s.cases]
+        if isinstance(s, TRY):
+            fin = self.block(s.finalbody, out)  # type: ignore[attr-defined]
+            after_body = self.block(s.orelse, fin) | self.stmt(s, out)  # type: ignore[attr-defined]
+            handlers = [(h, "body", fin) for h in s.handlers]  # type: ignore[attr-defined]
+            return [(s, "body", after_body), (s, "orelse", fin), (s, "finalbody", out)] + handlers
         return []
 
 
@@ -123,7 +123,7 @@ def maybe_unbound_stmt(s: ast.stmt, maybe: set[str]) -> set[str]:
         return again | maybe_unbound(s.orelse, again)
     if isinstance(s, (ast.With, ast.AsyncWith)):
         return maybe_unbound(s.body, maybe - stores([i.optional_vars for i in s.items]))
-    if isinstance(s, (ast.Try, ast.Match, getattr(ast, "TryStar", ast.Try))):
+    if isinstance(s, TRY + (ast.Match,)):
         return maybe | Names.of(s).deleted  # any assignment inside may have been skipped
     if isinstance(s, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
         return maybe

@@ -5,9 +5,14 @@ Modules: ``datasets`` (the ``Dataset`` base and its operations), ``ops`` (operat
 ``samplers``, ``iterators``, ``workers`` (thread/process pools, ``random_state``),
 ``shm`` (shared-memory transport), ``config``.
 """
-from . import config  # noqa: F401
-from .datasets import Dataset, zip  # noqa: F401,A004
-from .samplers import (BuiltinSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler,  # noqa: F401
-                       Shuffle, SubsetRandomSampler, SubsetSampler, WeightedRandomSampler)
-from .sources import GeneratorDataset, MappableDataset, NumpySlicesDataset, SourceDataset  # noqa: F401
-from .workers import RowContext, current_row, random_state, worker_rng  # noqa: F401
+from . import config
+from .datasets import Dataset, zip
+from .samplers import (BuiltinSampler, DistributedSampler, RandomSampler, Sampler, SequentialSampler, Shuffle,
+                       SubsetRandomSampler, SubsetSampler, WeightedRandomSampler)
+from .sources import GeneratorDataset, MappableDataset, NumpySlicesDataset, SourceDataset
+from .workers import RowContext, current_row, random_state, worker_rng
+
+__all__ = ["BuiltinSampler", "Dataset", "DistributedSampler", "GeneratorDataset", "MappableDataset",
+           "NumpySlicesDataset", "RandomSampler", "RowContext", "Sampler", "SequentialSampler", "Shuffle",
+           "SourceDataset", "SubsetRandomSampler", "SubsetSampler", "WeightedRandomSampler", "config",
+           "current_row", "random_state", "worker_rng", "zip"]

@@ -28,7 +28,7 @@ class EpochContext(NamedTuple):
     def seed(self) -> int:
         return self.runtime.seed
 
-    def at(self, epoch: int) -> "EpochContext":
+    def at(self, epoch: int) -> EpochContext:
         return EpochContext(self.runtime, epoch)
 
 
@@ -59,9 +59,11 @@ class Dataset:
         return self.children[0]._rows_per_epoch()
 
     def _prepare(self, runtime: Runtime) -> None:
-        runtime.node_id(self)
         for child in self.children:
             child._prepare(runtime)
+        # NOTE: ids are numbered children first, so adding operations on top of a pipeline does not
+        # change the ids (and so the random streams) of the nodes below
+        runtime.node_id(self)
 
     def _iter_epoch(self, ctx: EpochContext):
         raise NotImplementedError
@@ -244,7 +246,7 @@ def split_sizes(sizes, total: int) -> list[int]:
         return [int(s) for s in sizes]
     if not all(isinstance(s, float) and 0 < s <= 1 for s in sizes) or abs(sum(sizes) - 1) > 1e-6:
         raise ValueError(f"split fractions {sizes} must be floats in (0, 1] summing to 1")
-    out = [int(round(s * total)) for s in sizes]
+    out = [round(s * total) for s in sizes]
     if any(s == 0 for s in out):
         raise RuntimeError(f"split fractions {sizes} give an empty split of {total} rows")
     diff = total - sum(out)
@@ -258,7 +260,7 @@ def split_sizes(sizes, total: int) -> list[int]:
     return out
 
 
-def zip(datasets):  # noqa: A001 - MindSpore's module-level name
+def zip(datasets):
     """``ds.zip((a, b))``: rows side by side, columns concatenated, as long as the shortest."""
     datasets = tuple(datasets)
     if not datasets:

@@ -136,7 +136,8 @@ class TupleIterator:
             row = tuple(row[i] for i in self._idx)
         if self._output_numpy:
             return list(row)
-        from mindlite import Tensor  # NOTE: local import keeps the engine free of mindlite.core
+        # NOTE: a local import keeps the engine free of mindlite.core
+        from mindlite import Tensor
         return [a if a.dtype.kind in "USOV" else Tensor(a) for a in row]
 
     def _convert(self, row: tuple):

@@ -44,7 +44,7 @@ class Sampler:
         self.child_sampler: Sampler | None = None
         self.dataset_size = 0
 
-    def add_child(self, sampler: "Sampler") -> None:
+    def add_child(self, sampler: Sampler) -> None:
         """Sample from the indices the child sampler yields instead of from all rows."""
         if self.child_sampler is not None:
             raise RuntimeError("this sampler already has a child sampler")
@@ -238,7 +238,7 @@ def select_sampler(num_samples=None, sampler=None, shuffle=None, num_shards=None
         if num_samples:
             sampler.num_samples = int(num_samples)
         return sampler
-    shuffle = shuffle is None or (shuffle is not False and shuffle is not None)
+    shuffle = shuffle is None or bool(shuffle)  # True, or a Shuffle level
     if num_shards is not None:
         return DistributedSampler(num_shards, shard_id, shuffle=shuffle, num_samples=num_samples)
     if shuffle:
@@ -246,5 +246,5 @@ def select_sampler(num_samples=None, sampler=None, shuffle=None, num_shards=None
     return SequentialSampler(num_samples=num_samples)
 
 
-__all__ = ["Sampler", "BuiltinSampler", "SequentialSampler", "RandomSampler", "DistributedSampler",
-           "SubsetSampler", "SubsetRandomSampler", "WeightedRandomSampler", "Shuffle", "select_sampler"]
+__all__ = ["BuiltinSampler", "DistributedSampler", "RandomSampler", "Sampler", "SequentialSampler", "Shuffle",
+           "SubsetRandomSampler", "SubsetSampler", "WeightedRandomSampler", "select_sampler"]

@@ -16,7 +16,17 @@ import numpy as np
 
 SHM_PREFIX = "mlds_"
 _ALIGN = 64
+_SHM_RESERVE = 64 << 20  # leave this much of /dev/shm to others
 _counter = itertools.count()
+
+
+def shm_free_bytes() -> int:
+    """Free bytes in /dev/shm (Docker's default is only 64 MiB)."""
+    try:
+        st = os.statvfs("/dev/shm")
+    except OSError:
+        return 1 << 62  # no /dev/shm to measure: let the allocation itself decide
+    return st.f_bavail * st.f_frsize
 
 
 class _Ref:
@@ -105,10 +115,16 @@ class Slot:
     def size(self) -> int:
         return self.shm.size
 
-    def ensure(self, size: int) -> None:
-        if size > self.shm.size:
-            self.destroy()
-            self.shm = self._create(size + size // 2)
+    def ensure(self, size: int) -> bool:
+        """Make room for ``size`` bytes; False (slot unchanged) if /dev/shm lacks the space."""
+        if size <= self.shm.size:
+            return True
+        new_size = size + size // 2
+        if new_size - self.shm.size > shm_free_bytes() - _SHM_RESERVE:
+            return False  # NOTE: writing past a full tmpfs is a SIGBUS; the caller pickles instead
+        self.destroy()
+        self.shm = self._create(new_size)
+        return True
 
     def destroy(self) -> None:
         if self.shm is None:

@@ -41,6 +41,7 @@ may use ``mindlite.dataset.engine.random_state()``.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -150,7 +151,7 @@ class MappableDataset(SourceDataset):
         new_sampler.add_child(self.sampler)
         self.sampler = new_sampler
 
-    def _subset(self, indices: np.ndarray, randomize: bool) -> "MappableDataset":
+    def _subset(self, indices: np.ndarray, randomize: bool) -> MappableDataset:
         child = object.__new__(type(self))
         child.__dict__.update(self.__dict__)
         child._epochs_started, child._size_cache, child._shape_type_cache = 0, None, None
@@ -169,7 +170,7 @@ class MappableDataset(SourceDataset):
         else:
             order = np.sort(order)
         bounds = np.cumsum([0] + sizes)
-        return tuple(self._subset(order[a:b], randomize) for a, b in zip(bounds[:-1], bounds[1:]))
+        return tuple(self._subset(order[a:b], randomize) for a, b in itertools.pairwise(bounds))
 
 
 class GeneratorDataset(MappableDataset):
@@ -296,4 +297,4 @@ class NumpySlicesDataset(GeneratorDataset):
                          num_shards=num_shards, shard_id=shard_id, python_multiprocessing=False)
 
 
-__all__ = ["SourceDataset", "MappableDataset", "GeneratorDataset", "NumpySlicesDataset"]
+__all__ = ["GeneratorDataset", "MappableDataset", "NumpySlicesDataset", "SourceDataset"]

@@ -19,7 +19,8 @@ never on which worker runs it, so results are identical with 1 thread, N
 threads or N processes. Outside a pipeline (a transform called by hand) it
 returns a global Generator that ``ds.config.set_seed`` re-seeds.
 Do not use ``np.random.*`` or ``random.*`` in transforms: they are shared by
-all threads and make results depend on scheduling.
+all threads and make results depend on scheduling (worker processes re-seed
+them per row, so there they are at least deterministic).
 
 Pools
 -----
@@ -49,6 +50,7 @@ import multiprocessing as mp
 import os
 import pickle
 import queue
+import random
 import signal
 import threading
 import traceback
@@ -174,7 +176,7 @@ def _pack_error(exc: BaseException) -> tuple:
     try:
         exc_bytes = pickle.dumps(exc)
         pickle.loads(exc_bytes)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any pickling failure: send the text only
         exc_bytes = None
     return exc_bytes, traceback.format_exc(), type(exc).__name__, str(exc), os.getpid()
 
@@ -195,15 +197,31 @@ def _encode_output(out, shm) -> tuple:
     return structure, None, arrays, need  # too big for the slot: pickle it this once
 
 
+def _seed_legacy_rngs(ctx: RowContext) -> None:
+    """Seed ``np.random`` and ``random`` per row in worker processes.
+
+    Forked workers would otherwise share one inherited stream (duplicate augmentations);
+    per-row seeds also make legacy transforms deterministic in process mode.
+    """
+    seed = int(np.random.SeedSequence([ctx.seed, ctx.epoch, ctx.op_id, ctx.row]).generate_state(1)[0])
+    np.random.seed(seed)
+    random.seed(seed)
+
+
 def _worker_step(fn, label, attached, raw: bytes) -> bytes:
     gen, seq, slot_index, slot_name, structure, metas, ctx = pickle.loads(raw)
     try:
         shm = attached.get(slot_index, slot_name)
         payload = _shm.unflatten(structure, _shm.read_arrays(metas, shm.buf))
+        _seed_legacy_rngs(ctx)
         out = run_task(fn, payload, ctx, label)
-        body = _encode_output(out, shm)
-        return pickle.dumps((gen, seq, "ok", body))
     except Exception as exc:  # noqa: BLE001 - every failure goes back to the pipeline
+        return pickle.dumps((gen, seq, "err", _pack_error(exc)))
+    try:
+        return pickle.dumps((gen, seq, "ok", _encode_output(out, shm)))
+    except Exception as exc:  # noqa: BLE001
+        annotate(exc, f"[mindlite.dataset] {label}: the result of row {ctx.row} (epoch {ctx.epoch}) cannot be "
+                      "sent to the main process; return numpy arrays")
         return pickle.dumps((gen, seq, "err", _pack_error(exc)))
 
 
@@ -230,7 +248,7 @@ class ProcessPool:
     """Forked worker processes exchanging arrays through shared-memory slots."""
 
     def __init__(self, fn, label: str, num_workers: int, stop: threading.Event, window: int,
-                 slot_bytes: int = 1 << 20):
+                 slot_bytes: int = 64 << 10):
         self.label, self.stop, self.window = label, stop, window
         # NOTE: slots are created before forking so the resource tracker (which unlinks segments
         # left behind by a crashed main process) is running and shared with the workers.
@@ -247,8 +265,10 @@ class ProcessPool:
         arrays: list = []
         structure = _shm.flatten(payload, arrays)
         slot = self.slots[seq % self.window]
-        slot.ensure(_shm.nbytes_needed(arrays))
-        metas = _shm.write_arrays(arrays, slot.shm.buf)
+        if slot.ensure(_shm.nbytes_needed(arrays)):
+            metas = _shm.write_arrays(arrays, slot.shm.buf)
+        else:  # no room in /dev/shm: this row travels pickled
+            structure, metas = payload, []
         raw = pickle.dumps((gen, seq, seq % self.window, slot.name, structure, metas, ctx))
         self.task_q.put(raw)
         self._outstanding += 1
@@ -260,7 +280,8 @@ class ProcessPool:
                 raise RuntimeError(f"[mindlite.dataset] {self.label}: worker process {p.pid} exited unexpectedly "
                                    f"(exit code {p.exitcode}; a negative code is the signal that killed it)")
 
-    def _recv(self, gen: int) -> tuple:
+    def _recv(self) -> tuple:
+        """The next result message ``(gen, seq, status, body)`` of any imap call."""
         while True:
             try:
                 raw = self.result_q.get(timeout=_POLL_S)
@@ -269,10 +290,8 @@ class ProcessPool:
                     raise PipelineStopped() from None
                 self._check_workers()
                 continue
-            msg_gen, seq, status, body = pickle.loads(raw)
             self._outstanding -= 1
-            if msg_gen == gen:
-                return seq, status, body
+            return pickle.loads(raw)
 
     def _decode(self, seq: int, status: str, body: tuple):
         if status == "err":
@@ -300,8 +319,9 @@ class ProcessPool:
                 if done == sent:
                     return
                 while done not in ready:
-                    seq, status, body = self._recv(gen)
-                    ready[seq] = (status, body)
+                    msg_gen, seq, status, body = self._recv()
+                    if msg_gen == gen:  # NOTE: _drain makes stale results impossible; this is a guard
+                        ready[seq] = (status, body)
                 yield self._decode(done, *ready.pop(done))
                 done += 1
         finally:
@@ -312,7 +332,7 @@ class ProcessPool:
         """Wait for in-flight items so their slots are free before the next imap."""
         try:
             while self._outstanding > 0 and not self._closed and not self.stop.is_set():
-                self._recv(-1)
+                self._recv()
         except (PipelineStopped, RuntimeError):
             self.close()
 
@@ -346,7 +366,7 @@ def make_pool(fn, label: str, num_workers: int, processes: bool, stop: threading
     return ThreadPool(fn, label, num_workers, stop, window)
 
 
-_live_runtimes: "weakref.WeakSet[Runtime]" = weakref.WeakSet()
+_live_runtimes: weakref.WeakSet[Runtime] = weakref.WeakSet()
 
 
 class Runtime:

@@ -27,8 +27,15 @@ import numpy as np
 from ..transforms._base import TensorOperation
 from .utils import NormalizeForm, Vocab, as_text, as_text_list
 
-__all__ = ["BasicTokenizer", "WordpieceTokenizer", "BertTokenizer", "WhitespaceTokenizer",
-           "UnicodeCharTokenizer", "basic_tokenize", "wordpiece_split"]
+__all__ = [
+    "BasicTokenizer",
+    "BertTokenizer",
+    "UnicodeCharTokenizer",
+    "WhitespaceTokenizer",
+    "WordpieceTokenizer",
+    "basic_tokenize",
+    "wordpiece_split",
+]
 
 _UNUSED_RE = re.compile(r"\[(?:CLS|SEP|UNK|PAD|MASK|unused\d+)\]")
 

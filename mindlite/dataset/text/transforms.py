@@ -8,8 +8,16 @@ import numpy as np
 from ..transforms._base import TensorOperation, as_array, to_np_dtype
 from .utils import NormalizeForm, Vocab, as_text, as_text_list
 
-__all__ = ["Lookup", "Truncate", "SlidingWindow", "ToNumber", "NormalizeUTF8", "CaseFold", "PythonTokenizer",
-           "Ngram"]
+__all__ = [
+    "CaseFold",
+    "Lookup",
+    "Ngram",
+    "NormalizeUTF8",
+    "PythonTokenizer",
+    "SlidingWindow",
+    "ToNumber",
+    "Truncate",
+]
 
 
 class Lookup(TensorOperation):

@@ -6,7 +6,7 @@ from enum import Enum
 
 import numpy as np
 
-__all__ = ["NormalizeForm", "Vocab", "to_str", "to_bytes", "as_text", "as_text_list"]
+__all__ = ["NormalizeForm", "Vocab", "as_text", "as_text_list", "to_bytes", "to_str"]
 
 
 class NormalizeForm(str, Enum):
@@ -37,7 +37,7 @@ def to_bytes(array, encoding="utf8"):
 def as_text(x, who: str) -> str:
     """One string from a str, bytes, numpy scalar or 0-d/1-element array."""
     if isinstance(x, str):
-        return x
+        return str(x)  # np.str_ -> plain str, so vocab keys and tokens print cleanly
     if isinstance(x, (bytes, np.bytes_)):
         return bytes(x).decode("utf-8")
     if hasattr(x, "asnumpy"):

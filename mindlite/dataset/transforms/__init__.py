@@ -4,9 +4,38 @@ Legacy 1.x import paths `transforms.c_transforms` and `transforms.py_transforms`
 alias the same classes. The package depends on numpy only (never on mindlite.core).
 """
 from ._base import PyTensorOperation, TensorOperation
-from .transforms import (Compose, Concatenate, Duplicate, Fill, Mask, OneHot, PadEnd, RandomApply,
-                         RandomChoice, RandomOrder, Relational, Slice, TypeCast, Unique)
+from .transforms import (
+                         Compose,
+                         Concatenate,
+                         Duplicate,
+                         Fill,
+                         Mask,
+                         OneHot,
+                         PadEnd,
+                         RandomApply,
+                         RandomChoice,
+                         RandomOrder,
+                         Relational,
+                         Slice,
+                         TypeCast,
+                         Unique,
+)
 
-__all__ = ["Compose", "Concatenate", "Duplicate", "Fill", "Mask", "OneHot", "PadEnd", "RandomApply",
-           "RandomChoice", "RandomOrder", "Relational", "Slice", "TypeCast", "Unique",
-           "TensorOperation", "PyTensorOperation"]
+__all__ = [
+                         "Compose",
+                         "Concatenate",
+                         "Duplicate",
+                         "Fill",
+                         "Mask",
+                         "OneHot",
+                         "PadEnd",
+                         "PyTensorOperation",
+                         "RandomApply",
+                         "RandomChoice",
+                         "RandomOrder",
+                         "Relational",
+                         "Slice",
+                         "TensorOperation",
+                         "TypeCast",
+                         "Unique",
+]

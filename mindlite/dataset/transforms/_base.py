@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TensorOperation", "PyTensorOperation", "to_np_dtype", "as_array"]
+__all__ = ["PyTensorOperation", "TensorOperation", "as_array", "to_np_dtype"]
 
 _DTYPE_ALIASES = {
     "bool": np.bool_, "bool_": np.bool_, "string": np.str_, "str": np.str_,

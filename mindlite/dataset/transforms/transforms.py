@@ -11,8 +11,22 @@ import numpy as np
 from . import _rng
 from ._base import TensorOperation, as_array, to_np_dtype
 
-__all__ = ["Compose", "TypeCast", "OneHot", "Concatenate", "Duplicate", "Fill", "Slice", "Mask",
-           "Relational", "PadEnd", "Unique", "RandomApply", "RandomChoice", "RandomOrder"]
+__all__ = [
+    "Compose",
+    "Concatenate",
+    "Duplicate",
+    "Fill",
+    "Mask",
+    "OneHot",
+    "PadEnd",
+    "RandomApply",
+    "RandomChoice",
+    "RandomOrder",
+    "Relational",
+    "Slice",
+    "TypeCast",
+    "Unique",
+]
 
 
 def _pack(out):

@@ -17,7 +17,7 @@ import io
 import numpy as np
 from PIL import Image
 
-__all__ = ["to_bytes", "open_image", "decode_rgb", "decode_crop_resize", "DecodeError"]
+__all__ = ["DecodeError", "decode_crop_resize", "decode_rgb", "open_image", "to_bytes"]
 
 
 class DecodeError(RuntimeError):
@@ -50,7 +50,7 @@ def open_image(data, who: str = "Decode") -> Image.Image:
     buf = to_bytes(data, who)
     try:
         return Image.open(io.BytesIO(buf))
-    except Exception as exc:  # noqa: BLE001 - pillow raises several types; unify them
+    except Exception as exc:
         raise DecodeError(f"{who}: cannot identify image data ({_describe(buf)}): {exc}") from exc
 
 
@@ -58,7 +58,7 @@ def _load_rgb(im: Image.Image, who: str) -> Image.Image:
     try:
         im.load()
         return im if im.mode == "RGB" else im.convert("RGB")
-    except Exception as exc:  # noqa: BLE001 - truncated or corrupt stream
+    except Exception as exc:
         raise DecodeError(f"{who}: corrupt or truncated {im.format} image data: {exc}") from exc
 
 

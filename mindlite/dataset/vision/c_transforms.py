@@ -1,3 +1,3 @@
 """Legacy 1.x path `mindspore.dataset.vision.c_transforms`: the same classes as `vision`."""
-from . import *  # noqa: F401,F403
+from . import *
 from . import __all__  # noqa: F401

@@ -3,11 +3,11 @@
 1.x py_transforms worked on PIL images (`Decode()` returned PIL); here every op
 accepts PIL and numpy alike, so `py_transforms.Decode()` returns PIL as it did.
 """
-from . import *  # noqa: F401,F403
-from . import __all__  # noqa: F401
-from . import transforms as _t
 from ..transforms.transforms import Compose  # noqa: F401 - 1.x py_transforms exported Compose
 from ..transforms.transforms import TypeCast as ToType  # noqa: F401 - 1.x name of a numpy cast
+from . import *
+from . import __all__  # noqa: F401
+from . import transforms as _t
 
 
 class Decode(_t.Decode):

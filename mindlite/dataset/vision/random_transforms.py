@@ -17,9 +17,19 @@ from ._decode import decode_crop_resize
 from .transforms import _crop, flip, pad_image, parse_padding
 from .utils import Border, ImageBatchFormat, Inter, apply_pil, check_image, is_pil, parse_size, pil_filter
 
-__all__ = ["RandomCrop", "RandomResizedCrop", "RandomCropDecodeResize", "RandomHorizontalFlip",
-           "RandomVerticalFlip", "RandomRotation", "RandomColorAdjust", "CutOut", "MixUpBatch",
-           "CutMixBatch", "random_resized_crop_box"]
+__all__ = [
+    "CutMixBatch",
+    "CutOut",
+    "MixUpBatch",
+    "RandomColorAdjust",
+    "RandomCrop",
+    "RandomCropDecodeResize",
+    "RandomHorizontalFlip",
+    "RandomResizedCrop",
+    "RandomRotation",
+    "RandomVerticalFlip",
+    "random_resized_crop_box",
+]
 
 
 def _range(value, who, name, center=None, lo_bound=0.0):
@@ -52,18 +62,18 @@ def random_resized_crop_box(rng, width, height, scale, ratio, max_attempts):
     for _ in range(max_attempts):
         target = area * rng.uniform(scale[0], scale[1])
         aspect = math.exp(rng.uniform(log_lo, log_hi))
-        cw = max(int(round(math.sqrt(target * aspect))), 1)
-        ch = max(int(round(cw / aspect)), 1)
+        cw = max(round(math.sqrt(target * aspect)), 1)
+        ch = max(round(cw / aspect), 1)
         if cw <= width and ch <= height:
             return int(rng.integers(0, width - cw + 1)), int(rng.integers(0, height - ch + 1)), cw, ch
     img_aspect = width / height
     if img_aspect < ratio[0]:
-        cw, ch = width, max(int(round(width / ratio[0])), 1)
+        cw, ch = width, max(round(width / ratio[0]), 1)
     elif img_aspect > ratio[1]:
-        cw, ch = max(int(round(height * ratio[1])), 1), height
+        cw, ch = max(round(height * ratio[1]), 1), height
     else:
         cw, ch = width, height
-    return int(round((width - cw) / 2)), int(round((height - ch) / 2)), cw, ch
+    return (width - cw + 1) // 2, (height - ch + 1) // 2, cw, ch  # half rounds up, as C++ std::round
 
 
 class _ResizedCropBase(TensorOperation):
@@ -204,7 +214,7 @@ def _adjust_hue(im: Image.Image, factor: float) -> Image.Image:
     """Shift hue by `factor` turns in HSV space (uint8 wraparound), as torchvision's PIL path."""
     h, s, v = im.convert("HSV").split()
     hue = np.array(h, dtype=np.uint8)
-    hue += np.uint8(int(round(factor * 255)) % 256)
+    hue += np.uint8(round(factor * 255) % 256)
     return Image.merge("HSV", (Image.fromarray(hue, "L"), s, v)).convert("RGB")
 
 

@@ -12,9 +12,25 @@ from ..transforms._base import TensorOperation, to_np_dtype
 from ._decode import decode_rgb
 from .utils import Border, Inter, apply_pil, check_image, is_pil, parse_size, pil_filter
 
-__all__ = ["Decode", "Resize", "CenterCrop", "Crop", "Normalize", "HWC2CHW", "Rescale", "ToTensor",
-           "Pad", "Grayscale", "ToPIL", "ToNumpy", "HorizontalFlip", "VerticalFlip",
-           "crop_or_pad", "pad_image", "resized_shape"]
+__all__ = [
+    "HWC2CHW",
+    "CenterCrop",
+    "Crop",
+    "Decode",
+    "Grayscale",
+    "HorizontalFlip",
+    "Normalize",
+    "Pad",
+    "Rescale",
+    "Resize",
+    "ToNumpy",
+    "ToPIL",
+    "ToTensor",
+    "VerticalFlip",
+    "crop_or_pad",
+    "pad_image",
+    "resized_shape",
+]
 
 
 class Decode(TensorOperation):
@@ -157,7 +173,7 @@ class Rescale(TensorOperation):
         self.shift = float(shift)
 
     def _execute(self, img):
-        out = np.multiply(check_image(img, "Rescale", ndims=range(0, 33)), np.float32(self.rescale),
+        out = np.multiply(check_image(img, "Rescale", ndims=range(33)), np.float32(self.rescale),
                           dtype=np.float32)
         out += np.float32(self.shift)
         return out

@@ -14,8 +14,18 @@ from enum import Enum, IntEnum
 import numpy as np
 from PIL import Image
 
-__all__ = ["Inter", "Border", "ImageBatchFormat", "get_image_num_channels",
-           "get_image_size", "is_pil", "pil_filter", "apply_pil", "check_image", "parse_size"]
+__all__ = [
+    "Border",
+    "ImageBatchFormat",
+    "Inter",
+    "apply_pil",
+    "check_image",
+    "get_image_num_channels",
+    "get_image_size",
+    "is_pil",
+    "parse_size",
+    "pil_filter",
+]
 
 
 class Inter(IntEnum):

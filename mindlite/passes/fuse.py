@@ -1,0 +1,363 @@
+"""Elementwise fusion: trees of `fuse_kind == "elementwise"` nodes whose intermediate
+values are used only inside the tree become one `fused_elementwise` node.
+
+The fused node's params hold its `steps` (a `FusedSteps`: per step the primitive, its
+operand references, params, and a buffer planned at fusion time) and `split`. Its impl runs
+the steps writing into `out=` buffers that are reused across steps, so a chain like
+`relu(x*y + 1)` allocates one array instead of three (PERF_NOTES: half the time of the
+allocating form), and splits large arrays in two halves over a 2-thread pool (numpy
+releases the GIL in ufuncs). A GPU backend can instead generate one kernel from
+`steps.exprs` (each step's scalar expression).
+
+Fusion runs after autodiff, yet an optimised graph can still be differentiated (`grad`
+of a `jit` function in PYNATIVE mode), so the fused primitive's bprop replays its steps'
+bprops.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
+from ..ops.registry import Primitive
+from .cse import freeze
+from .outimpl import def_impl_out, impl_out, usable
+from .rewrite import Builder
+
+IN, STEP, CONST = 0, 1, 2  # operand kinds of a step: fused-node input k, earlier step j, inline constant
+
+
+class Step:
+    """One primitive application inside a fused node."""
+
+    __slots__ = ("prim", "args", "params", "shape", "dtype", "buf", "into", "splits")
+
+    def __init__(self, prim: Any, args: tuple, params: dict, out: Var) -> None:
+        self.prim, self.args, self.params = prim, args, params
+        self.shape, self.dtype = out.shape, out.dtype
+        self.buf = -1       # buffer index, or -1: run the allocating impl
+        self.into: Any = None  # impl_out entry when buf >= 0
+        self.splits = False  # axis 0 is the fused output's axis 0 (halved when split)
+
+    def key(self) -> tuple:
+        return (self.prim, freeze(self.args), freeze(self.params), self.buf)
+
+    def text(self, j: int) -> str:
+        ops = [f"i{p}" if k == IN else f"s{p}" if k == STEP else repr(p) for k, p in self.args]
+        ops += [f"{k}={getattr(v, 'name', v) if type(v).__name__ == 'Type' else repr(v)}"
+                for k, v in self.params.items()]
+        return f"s{j}={self.prim.name}({', '.join(ops)})"
+
+
+class FusedSteps:
+    """The `steps` param of a fused node: hashable (for cse) and printed in one line."""
+
+    __slots__ = ("steps", "n_bufs", "in_split", "shape", "dtype", "size", "_fn", "__weakref__")
+
+    def __init__(self, steps: tuple, n_bufs: int, in_split: tuple) -> None:
+        self.steps, self.n_bufs, self.in_split = steps, n_bufs, in_split
+        self.shape, self.dtype = steps[-1].shape, steps[-1].dtype
+        self.size = int(np.prod(self.shape))
+        self._fn: Any = None
+
+    def compiled(self) -> Any:
+        """The steps as one generated Python function `fn(xp, *inputs, out=None)` (made on
+        first use): straight-line calls cost about a third of interpreting the step list."""
+        if self._fn is None:
+            self._fn = _generate(self)
+        return self._fn
+
+    @property
+    def exprs(self) -> tuple:
+        """Each step's scalar expression (`Primitive.expr`, None where it has none)."""
+        return tuple(s.prim.expr for s in self.steps)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, FusedSteps) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return tuple(s.key() for s in self.steps) + (self.in_split,)
+
+    def __repr__(self) -> str:
+        return "[" + "; ".join(s.text(j) for j, s in enumerate(self.steps)) + "]"
+
+
+# ---- the primitive ---------------------------------------------------------------------------
+_POOL: list[ThreadPoolExecutor] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    with _POOL_LOCK:
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mindlite-fused"))
+        return _POOL[0]
+
+
+def _generate(fs: FusedSteps) -> Any:
+    n_in = 1 + max((p for st in fs.steps for k, p in st.args if k == IN), default=-1)
+    ins = [f"i{k}" for k in range(n_in)]
+    ns: dict[str, Any] = {}
+    lines = [f"def fused(xp, {''.join(i + ', ' for i in ins)}out=None):"]
+    final = fs.steps[-1].buf
+    made: set[int] = set()
+    for j, st in enumerate(fs.steps):
+        ops = []
+        for q, (k, p) in enumerate(st.args):
+            if k == CONST:
+                ns[f"c{j}_{q}"] = p
+            ops.append(f"i{p}" if k == IN else f"s{p}" if k == STEP else f"c{j}_{q}")
+        ns[f"f{j}"], ns[f"k{j}"] = (st.into, None) if st.buf >= 0 else (st.prim.impl, st.params)
+        ns[f"S{j}"], ns[f"D{j}"] = st.shape, st.dtype
+        if st.buf >= 0:
+            if st.buf not in made:
+                alloc = f"xp.empty(S{j}, D{j})"
+                lines.append(f"    b{st.buf} = " + (f"{alloc} if out is None else out" if st.buf == final else alloc))
+                made.add(st.buf)
+            lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, out=b{st.buf})")
+        else:
+            lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, **k{j})")
+    j = len(fs.steps) - 1
+    if final < 0:
+        lines += ["    if out is not None:", f"        out[...] = s{j}", f"        s{j} = out"]
+    lines.append(f"    return s{j}")
+    exec(compile("\n".join(lines) + "\n", "<fused_elementwise>", "exec"), ns)  # noqa: S102 - generated here
+    return ns["fused"]
+
+
+def _run(xp: Any, args: tuple, fs: FusedSteps, out: Any, prefill: bool, rows: int | None) -> Any:
+    """Evaluate the steps; the last writes into `out` if given. `prefill`: out aliases no
+    operand, so steps sharing the final buffer may use it; `rows`: axis-0 length of a half."""
+    bufs: list = [None] * fs.n_bufs
+    last = fs.steps[-1]
+    if out is not None and prefill and last.buf >= 0:
+        bufs[last.buf] = out
+    vals: list = []
+    for st in fs.steps:
+        ops = [args[p] if k == IN else vals[p] if k == STEP else p for k, p in st.args]
+        if st.into is None:
+            v = st.prim.impl(xp, *ops, **st.params)
+            if st is last and out is not None:
+                out[...] = v
+                v = out
+        else:
+            b = out if st is last and out is not None else bufs[st.buf]
+            if b is None:
+                shape = (rows,) + st.shape[1:] if rows is not None and st.splits else st.shape
+                b = bufs[st.buf] = xp.empty(shape, st.dtype)
+            v = st.into(xp, *ops, out=b)
+        vals.append(v)
+    return vals[-1]
+
+
+def _compute(xp: Any, args: tuple, fs: FusedSteps, split: int, out: Any) -> Any:
+    prefill = out is None or not any(a is out for a in args)
+    if not split or fs.size < split or not fs.shape or fs.shape[0] < 2:
+        if prefill:
+            return _fresh(fs.compiled()(xp, *args, out=out), args)
+        res = _run(xp, args, fs, out, prefill, None)  # out is an operand (in-place update)
+    else:
+        n = fs.shape[0]
+        if out is None:
+            out, prefill = xp.empty(fs.shape, fs.dtype), True
+        h = n // 2
+
+        def half(sl: slice, rows: int) -> None:
+            part = [a[sl] if s else a for a, s in zip(args, fs.in_split)]
+            _run(xp, tuple(part), fs, out[sl], prefill, rows)
+        fut = _pool().submit(half, slice(h, n), n - h)
+        half(slice(0, h), h)
+        fut.result()
+        res = out
+    return _fresh(res, args)
+
+
+def _fresh(res: Any, args: tuple) -> Any:
+    if any(res is a for a in args):  # e.g. a same-dtype cast: the result must be a fresh array
+        return res.copy()
+    return res
+
+
+def _fused_impl(xp: Any, *args: Any, steps: FusedSteps, split: int = 0) -> Any:
+    return _compute(xp, args, steps, split, None)
+
+
+def _fused_into(xp: Any, *args: Any, out: Any, steps: FusedSteps, split: int = 0) -> Any:
+    return _compute(xp, args, steps, split, out)
+
+
+def _fused_infer(*avals: Any, steps: FusedSteps, split: int = 0) -> Any:
+    vals: list = []
+    for st in steps.steps:
+        ops = [avals[p] if k == IN else vals[p] if k == STEP else p for k, p in st.args]
+        vals.append(st.prim.infer(*ops, **st.params))
+    return vals[-1]
+
+
+fused_elementwise_p = Primitive("fused_elementwise", _fused_impl, _fused_infer)
+def_impl_out(fused_elementwise_p, _fused_into)
+
+
+@fused_elementwise_p.def_bprop
+def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps, split: int = 0) -> tuple:
+    """Backward of a fused node = the steps' own bprops in reverse (R2: mindlite ops only).
+
+    NOTE: fusion runs after autodiff, but `grad` of a `jit` function in PYNATIVE mode
+    (core/jit_grad.py) differentiates the optimised graph, so a fused node must be
+    differentiable. The intermediates are recomputed from the inputs (rematerialised)."""
+    from ..core.trace import bind
+    vals: list = []
+    for st in steps.steps:
+        vals.append(bind(st.prim, *_operands(st, args, vals), **st.params))
+    cts: dict[int, Any] = {len(vals) - 1: dout}
+    grads: list = [None] * len(args)
+    for j in reversed(range(len(vals))):
+        st = steps.steps[j]
+        if j not in cts or st.prim.bprop is None:
+            continue
+        got = st.prim.bprop(*_operands(st, args, vals), out=vals[j], dout=cts[j], **st.params)
+        for (k, p), gr in zip(st.args, got):
+            if gr is None or k == CONST:
+                continue
+            acc = cts if k == STEP else grads
+            prev = acc[p] if k == IN else acc.get(p)
+            acc[p] = gr if prev is None else prev + gr
+    return tuple(grads)
+
+
+def _operands(st: Step, args: tuple, vals: list) -> list:
+    return [args[p] if k == IN else vals[p] if k == STEP else p for k, p in st.args]
+
+
+# ---- the pass ----------------------------------------------------------------------------------
+def _fusible(n: Node) -> bool:
+    return (n.prim.fuse_kind == "elementwise" and not n.prim.multiple_results and len(n.outs) == 1
+            and n.outs[0].dtype != object and not any(True for _ in n.subgraphs()))
+
+
+def _use_counts(g: Graph) -> dict[int, int]:
+    uses: dict[int, int] = {}
+    for a in [a for n in g.nodes for a in n.inputs] + list(g.outputs):
+        if isinstance(a, Var):
+            uses[id(a)] = uses.get(id(a), 0) + 1
+    return uses
+
+
+def _find_groups(g: Graph, min_elems: int) -> list[list[int]]:
+    """Maximal trees, grown from each root (walking backwards) through producers whose
+    output is used only inside the tree. Returns member indices in order, root last."""
+    uses = _use_counts(g)
+    prod = {id(o): i for i, n in enumerate(g.nodes) for o in n.outs}
+    taken: set[int] = set()
+    groups: list[list[int]] = []
+    for i in reversed(range(len(g.nodes))):
+        root = g.nodes[i]
+        if i in taken or not _fusible(root) or root.outs[0].size < min_elems:
+            continue
+        group, work = {i}, [i]
+        seen: dict[int, int] = {}
+        while work:
+            for a in g.nodes[work.pop()].inputs:
+                p = prod.get(id(a)) if isinstance(a, Var) else None
+                if p is None:
+                    continue
+                seen[id(a)] = seen.get(id(a), 0) + 1
+                # NOTE: every use must be inside the group, else the value is needed outside
+                if seen[id(a)] == uses[id(a)] and p not in taken and _fusible(g.nodes[p]):
+                    group.add(p)
+                    work.append(p)
+        if len(group) > 1:
+            taken |= group
+            groups.append(sorted(group))
+    return groups
+
+
+def _build_steps(g: Graph, members: list[int], split: int) -> tuple[list, FusedSteps]:
+    """The fused node's operands and steps for one group."""
+    pos = {id(g.nodes[i].outs[0]): j for j, i in enumerate(members)}
+    inputs: list = []
+    steps = []
+    for i in members:
+        n = g.nodes[i]
+        args = []
+        for a in n.inputs:
+            if isinstance(a, Var) and id(a) in pos:
+                args.append((STEP, pos[id(a)]))
+            elif isinstance(a, Lit) and not a.is_array:
+                args.append((CONST, a.value))  # scalars stay inline: weak typing and codegen want them
+            else:
+                k = next((k for k, b in enumerate(inputs) if b is a), None)
+                if k is None:
+                    k = len(inputs)
+                    inputs.append(a)
+                args.append((IN, k))
+        steps.append(Step(n.prim, tuple(args), n.params, n.outs[0]))
+    out = steps[-1]
+    for st in steps:
+        st.splits = len(st.shape) == len(out.shape) > 0 and st.shape[0] == out.shape[0]
+    in_split = tuple(_splits(aval_of_atom(a), out.shape) for a in inputs)
+    n_bufs = _plan_buffers(steps, inputs)
+    return inputs, FusedSteps(tuple(steps), n_bufs, in_split)
+
+
+def _splits(av: Any, shape: tuple) -> bool:
+    s = getattr(av, "shape", ())
+    return len(s) == len(shape) > 0 and s[0] == shape[0]
+
+
+def _plan_buffers(steps: list, inputs: list) -> int:
+    """Give each step that has an `impl_out` a buffer; a buffer is reused by a later step
+    of the same shape and dtype once its value is read for the last time (a step may
+    overwrite an operand it reads: ufuncs allow exact overlap). Returns the buffer count."""
+    last_read = {j: j for j in range(len(steps))}
+    for j, st in enumerate(steps):
+        for k, p in st.args:
+            if k == STEP:
+                last_read[p] = j
+    meta: list[tuple] = []      # buffer -> (shape, dtype)
+    holder: dict[int, int] = {}  # buffer -> step whose value it holds
+    for j, st in enumerate(steps):
+        ops = [aval_of_atom(inputs[p]) if k == IN else steps[p] if k == STEP else p for k, p in st.args]
+        fn = impl_out(st.prim)
+        if fn is None or not usable(st.prim, tuple(ops), st):
+            continue
+        free = [b for b, h in holder.items() if last_read[h] <= j and meta[b] == (st.shape, st.dtype)]
+        st.buf = free[0] if free else len(meta)
+        if not free:
+            meta.append((st.shape, st.dtype))
+        st.into = fn
+        holder[st.buf] = j
+    return len(meta)
+
+
+def fuse_elementwise(g: Graph, min_elems: int = 4096, split: int = 1 << 20) -> Graph:
+    """Fuse elementwise trees of g (and of its subgraphs) into `fused_elementwise` nodes.
+
+    Args:
+        min_elems: fuse only trees whose result has at least this many elements (below it,
+            the fused node's per-step dispatch costs more than the allocations it saves).
+        split: results with at least this many elements are computed in two halves on two
+            threads (0: never).
+    Returns:
+        the fused graph (g itself if nothing was fused).
+    """
+    b = Builder(g, lambda sg: fuse_elementwise(sg, min_elems, split))
+    groups = _find_groups(g, min_elems)
+    roots = {grp[-1]: grp for grp in groups}
+    members = {i for grp in groups for i in grp[:-1]}
+    for i, n in enumerate(g.nodes):
+        if i in members:
+            continue  # computed inside the fused node placed at its group's root
+        if i in roots:
+            inputs, steps = _build_steps(g, roots[i], split)
+            b.append(Node(fused_elementwise_p, tuple(inputs), {"steps": steps, "split": split}, n.outs, n.loc))
+            b.changed = True
+        else:
+            b.append(b.prepare(n))
+    return b.finish()
