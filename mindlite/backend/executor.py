@@ -12,9 +12,8 @@ parameter update. The executor only follows the plan; the passes decide what is 
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import threading
+from typing import Any, Callable
 
 import numpy as np
 

@@ -53,6 +53,16 @@ class Executable:
         self.n_out = n_out
         self.compiled = compile_graph(graph)
 
+    def _unalias(self, ins: list) -> list:
+        """Copy an argument that shares its array with a parameter updated in place."""
+        args = [k for k, (kind, _) in enumerate(self.sources) if kind == "arg"]
+        if args:
+            updated = {id(ins[k]) for k in self.inplace_inputs}
+            for k in args:
+                if id(ins[k]) in updated:
+                    ins[k] = ins[k].copy()
+        return ins
+
     def inputs(self, args: tuple) -> list:
         xp = STATE.xp
         ins = []
@@ -66,8 +76,13 @@ class Executable:
                 ins.append(key if xp.__name__ == "numpy" else xp.asarray(key))
         return ins
 
+    inplace_inputs: frozenset = frozenset()
+
     def __call__(self, *args: Any) -> Any:
-        outs = self.compiled(*self.inputs(args))
+        ins = self.inputs(args)
+        if self.inplace_inputs:
+            ins = self._unalias(ins)
+        outs = self.compiled(*ins)
         xp = STATE.xp
         for p, i in self.state_outs:
             p._data = xp.asarray(outs[i]).astype(p._data.dtype, copy=False)
@@ -102,9 +117,14 @@ def trace_to_executable(fn: Callable, args: tuple, name: str) -> Executable:
     for var, seed in t.rng_inputs:
         by_var[id(var)] = ("rng", seed)
     sources = [by_var[id(v)] for v in t.inputs]
-    graph = optimize(graph)
     state_outs = [(p, len(leaves) + k) for k, p in enumerate(state)]
-    return Executable(graph, sources, state_outs, struct, len(leaves))
+    # new parameter values may overwrite the old arrays when nothing in the graph reads them after
+    param_input = {id(ref): k for k, (kind, ref) in enumerate(sources) if kind == "param"}
+    inplace = {out: param_input[id(p)] for p, out in state_outs if id(p) in param_input}
+    graph = optimize(graph, state_outs=inplace or None)
+    exe = Executable(graph, sources, state_outs, struct, len(leaves))
+    exe.inplace_inputs = frozenset(inplace.values())
+    return exe
 
 
 def _key_of(a: Any) -> Any:

@@ -33,7 +33,10 @@ def call_differentiable(exe: Any, args: tuple) -> Any:
     if not tensors:
         return exe(*args)
     ins = exe.inputs(args)
-    outs = exe.compiled(*ins)
+    # the backward reads these inputs again: parameters updated in place must not change them
+    ins = [a.copy() if k in exe.inplace_inputs else a for k, a in enumerate(ins)]
+    run_ins = [a.copy() if k in exe.inplace_inputs else a for k, a in enumerate(ins)]
+    outs = exe.compiled(*run_ins)
     xp = STATE.xp
     for p, i in exe.state_outs:
         p._data = xp.asarray(outs[i]).astype(p._data.dtype, copy=False)

@@ -25,6 +25,9 @@ from .build import (UNDEF, Namer, arg_names, at, const, ctrl, del_if_undefined, 
 from .dataflow import Liveness, maybe_unbound, maybe_unbound_stmt
 
 
+_INTROSPECT = frozenset({"locals", "vars", "eval", "exec", "dir"})
+
+
 class Converter:
     """Converts the statements of one function scope (nested functions are converted apart)."""
 
@@ -38,6 +41,9 @@ class Converter:
         for n in walk_stmts(fdef.body):
             if isinstance(n, TRY):
                 always |= reads(n.handlers) | reads(n.finalbody)  # type: ignore[attr-defined]
+        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _INTROSPECT
+               for n in walk_stmts(fdef.body)):
+            always |= names.stores  # locals() / eval() may read any variable
         self.live = Liveness(always)
 
     def run(self) -> None:

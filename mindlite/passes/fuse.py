@@ -2,12 +2,16 @@
 values are used only inside the tree become one `fused_elementwise` node.
 
 The fused node's params hold its `steps` (a `FusedSteps`: per step the primitive, its
-operand references, params, and a buffer planned at fusion time) and `split`. Its impl runs
+operand references, params, and a buffer planned at fusion time). Its impl runs
 the steps writing into `out=` buffers that are reused across steps, so a chain like
 `relu(x*y + 1)` allocates one array instead of three (PERF_NOTES: half the time of the
-allocating form), and splits large arrays in two halves over a 2-thread pool (numpy
-releases the GIL in ufuncs). A GPU backend can instead generate one kernel from
-`steps.exprs` (each step's scalar expression).
+allocating form). A GPU backend can instead generate one kernel from `steps.exprs`
+(each step's scalar expression).
+
+NOTE: PERF_NOTES suggests also splitting large arrays in two halves over a 2-thread pool
+(1.5x more on an idle machine). It was built and measured here and dropped: on the shared
+2-core machine the split ran slower than one thread (1.56x-1.85x against 1.87x-2.25x over
+unfused, 8x56x56x256 float32), since the second core is rarely free.
 
 Fusion runs after autodiff, yet an optimised graph can still be differentiated (`grad`
 of a `jit` function in PYNATIVE mode), so the fused primitive's bprop replays its steps'
@@ -15,11 +19,7 @@ bprops.
 """
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import numpy as np
 
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
 from ..ops.registry import Primitive
@@ -33,14 +33,13 @@ IN, STEP, CONST = 0, 1, 2  # operand kinds of a step: fused-node input k, earlie
 class Step:
     """One primitive application inside a fused node."""
 
-    __slots__ = ("prim", "args", "params", "shape", "dtype", "buf", "into", "splits")
+    __slots__ = ("args", "buf", "dtype", "into", "params", "prim", "shape")
 
     def __init__(self, prim: Any, args: tuple, params: dict, out: Var) -> None:
         self.prim, self.args, self.params = prim, args, params
         self.shape, self.dtype = out.shape, out.dtype
         self.buf = -1       # buffer index, or -1: run the allocating impl
         self.into: Any = None  # impl_out entry when buf >= 0
-        self.splits = False  # axis 0 is the fused output's axis 0 (halved when split)
 
     def key(self) -> tuple:
         return (self.prim, freeze(self.args), freeze(self.params), self.buf)
@@ -55,17 +54,16 @@ class Step:
 class FusedSteps:
     """The `steps` param of a fused node: hashable (for cse) and printed in one line."""
 
-    __slots__ = ("steps", "n_bufs", "in_split", "shape", "dtype", "size", "_fn", "__weakref__")
+    __slots__ = ("__weakref__", "_fn", "dtype", "n_bufs", "shape", "steps")
 
-    def __init__(self, steps: tuple, n_bufs: int, in_split: tuple) -> None:
-        self.steps, self.n_bufs, self.in_split = steps, n_bufs, in_split
+    def __init__(self, steps: tuple, n_bufs: int) -> None:
+        self.steps, self.n_bufs = steps, n_bufs
         self.shape, self.dtype = steps[-1].shape, steps[-1].dtype
-        self.size = int(np.prod(self.shape))
         self._fn: Any = None
 
     def compiled(self) -> Any:
         """The steps as one generated Python function `fn(xp, *inputs, out=None)` (made on
-        first use): straight-line calls cost about a third of interpreting the step list."""
+        first use): straight-line calls halve the per-call overhead of interpreting the steps."""
         if self._fn is None:
             self._fn = _generate(self)
         return self._fn
@@ -75,128 +73,74 @@ class FusedSteps:
         """Each step's scalar expression (`Primitive.expr`, None where it has none)."""
         return tuple(s.prim.expr for s in self.steps)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, FusedSteps) and self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
 
     def _key(self) -> tuple:
-        return tuple(s.key() for s in self.steps) + (self.in_split,)
+        return tuple(s.key() for s in self.steps)
 
     def __repr__(self) -> str:
         return "[" + "; ".join(s.text(j) for j, s in enumerate(self.steps)) + "]"
 
 
 # ---- the primitive ---------------------------------------------------------------------------
-_POOL: list[ThreadPoolExecutor] = []
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    with _POOL_LOCK:
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="mindlite-fused"))
-        return _POOL[0]
-
-
 def _generate(fs: FusedSteps) -> Any:
+    """Source of `fused(xp, *inputs, out=None, alias=False)`: one straight-line call per step.
+
+    The result's buffer is `out` when given; steps before the last may use it as their
+    scratch buffer too, unless `alias` (out is one of the inputs, an in-place update):
+    then they get their own and only the last step writes `out`."""
     n_in = 1 + max((p for st in fs.steps for k, p in st.args if k == IN), default=-1)
-    ins = [f"i{k}" for k in range(n_in)]
     ns: dict[str, Any] = {}
-    lines = [f"def fused(xp, {''.join(i + ', ' for i in ins)}out=None):"]
-    final = fs.steps[-1].buf
+    lines = [f"def fused(xp, {''.join(f'i{k}, ' for k in range(n_in))}out=None, alias=False):"]
+    last = len(fs.steps) - 1
+    final = fs.steps[last].buf
     made: set[int] = set()
     for j, st in enumerate(fs.steps):
         ops = []
         for q, (k, p) in enumerate(st.args):
-            if k == CONST:
-                ns[f"c{j}_{q}"] = p
+            ns[f"c{j}_{q}"] = p
             ops.append(f"i{p}" if k == IN else f"s{p}" if k == STEP else f"c{j}_{q}")
-        ns[f"f{j}"], ns[f"k{j}"] = (st.into, None) if st.buf >= 0 else (st.prim.impl, st.params)
-        ns[f"S{j}"], ns[f"D{j}"] = st.shape, st.dtype
-        if st.buf >= 0:
-            if st.buf not in made:
-                alloc = f"xp.empty(S{j}, D{j})"
-                lines.append(f"    b{st.buf} = " + (f"{alloc} if out is None else out" if st.buf == final else alloc))
-                made.add(st.buf)
-            lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, out=b{st.buf})")
-        else:
+        ns[f"f{j}"], ns[f"k{j}"], ns[f"S{j}"], ns[f"D{j}"] = st.into or st.prim.impl, st.params, st.shape, st.dtype
+        if st.buf < 0:
             lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, **k{j})")
-    j = len(fs.steps) - 1
+            continue
+        new = f"xp.empty(S{j}, D{j})"
+        if st.buf == final and j == last and final not in made:
+            target = f"{new} if out is None else out"
+        elif st.buf == final:
+            if final not in made:
+                lines.append(f"    b{final} = {new} if out is None or alias else out")
+            target = f"out if alias else b{final}" if j == last else f"b{final}"
+        else:
+            if st.buf not in made:
+                lines.append(f"    b{st.buf} = {new}")
+            target = f"b{st.buf}"
+        made.add(st.buf)
+        lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, out={target})")
     if final < 0:
-        lines += ["    if out is not None:", f"        out[...] = s{j}", f"        s{j} = out"]
-    lines.append(f"    return s{j}")
+        lines += ["    if out is not None:", f"        out[...] = s{last}", f"        s{last} = out"]
+    lines.append(f"    return s{last}")
     exec(compile("\n".join(lines) + "\n", "<fused_elementwise>", "exec"), ns)  # noqa: S102 - generated here
     return ns["fused"]
 
 
-def _run(xp: Any, args: tuple, fs: FusedSteps, out: Any, prefill: bool, rows: int | None) -> Any:
-    """Evaluate the steps; the last writes into `out` if given. `prefill`: out aliases no
-    operand, so steps sharing the final buffer may use it; `rows`: axis-0 length of a half."""
-    bufs: list = [None] * fs.n_bufs
-    last = fs.steps[-1]
-    if out is not None and prefill and last.buf >= 0:
-        bufs[last.buf] = out
-    vals: list = []
-    for st in fs.steps:
-        ops = [args[p] if k == IN else vals[p] if k == STEP else p for k, p in st.args]
-        if st.into is None:
-            v = st.prim.impl(xp, *ops, **st.params)
-            if st is last and out is not None:
-                out[...] = v
-                v = out
-        else:
-            b = out if st is last and out is not None else bufs[st.buf]
-            if b is None:
-                shape = (rows,) + st.shape[1:] if rows is not None and st.splits else st.shape
-                b = bufs[st.buf] = xp.empty(shape, st.dtype)
-            v = st.into(xp, *ops, out=b)
-        vals.append(v)
-    return vals[-1]
+def _fused_impl(xp: Any, *args: Any, steps: FusedSteps) -> Any:
+    res = steps.compiled()(xp, *args)
+    return res.copy() if any(res is a for a in args) else res  # e.g. a same-dtype cast: make it fresh
 
 
-def _compute(xp: Any, args: tuple, fs: FusedSteps, split: int, out: Any) -> Any:
-    prefill = out is None or not any(a is out for a in args)
-    if not split or fs.size < split or not fs.shape or fs.shape[0] < 2:
-        if prefill:
-            return _fresh(fs.compiled()(xp, *args, out=out), args)
-        res = _run(xp, args, fs, out, prefill, None)  # out is an operand (in-place update)
-    else:
-        n = fs.shape[0]
-        if out is None:
-            out, prefill = xp.empty(fs.shape, fs.dtype), True
-        h = n // 2
-
-        def half(sl: slice, rows: int) -> None:
-            part = [a[sl] if s else a for a, s in zip(args, fs.in_split)]
-            _run(xp, tuple(part), fs, out[sl], prefill, rows)
-        fut = _pool().submit(half, slice(h, n), n - h)
-        half(slice(0, h), h)
-        fut.result()
-        res = out
-    return _fresh(res, args)
+def _fused_into(xp: Any, *args: Any, out: Any, steps: FusedSteps) -> Any:
+    return steps.compiled()(xp, *args, out=out, alias=any(a is out for a in args))
 
 
-def _fresh(res: Any, args: tuple) -> Any:
-    if any(res is a for a in args):  # e.g. a same-dtype cast: the result must be a fresh array
-        return res.copy()
-    return res
-
-
-def _fused_impl(xp: Any, *args: Any, steps: FusedSteps, split: int = 0) -> Any:
-    return _compute(xp, args, steps, split, None)
-
-
-def _fused_into(xp: Any, *args: Any, out: Any, steps: FusedSteps, split: int = 0) -> Any:
-    return _compute(xp, args, steps, split, out)
-
-
-def _fused_infer(*avals: Any, steps: FusedSteps, split: int = 0) -> Any:
+def _fused_infer(*avals: Any, steps: FusedSteps) -> Any:
     vals: list = []
     for st in steps.steps:
-        ops = [avals[p] if k == IN else vals[p] if k == STEP else p for k, p in st.args]
-        vals.append(st.prim.infer(*ops, **st.params))
+        vals.append(st.prim.infer(*_operands(st, avals, vals), **st.params))
     return vals[-1]
 
 
@@ -205,7 +149,7 @@ def_impl_out(fused_elementwise_p, _fused_into)
 
 
 @fused_elementwise_p.def_bprop
-def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps, split: int = 0) -> tuple:
+def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps) -> tuple:
     """Backward of a fused node = the steps' own bprops in reverse (R2: mindlite ops only).
 
     NOTE: fusion runs after autodiff, but `grad` of a `jit` function in PYNATIVE mode
@@ -223,11 +167,10 @@ def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps, split: int 
             continue
         got = st.prim.bprop(*_operands(st, args, vals), out=vals[j], dout=cts[j], **st.params)
         for (k, p), gr in zip(st.args, got):
-            if gr is None or k == CONST:
-                continue
-            acc = cts if k == STEP else grads
-            prev = acc[p] if k == IN else acc.get(p)
-            acc[p] = gr if prev is None else prev + gr
+            if gr is not None and k == STEP:
+                cts[p] = gr if p not in cts else cts[p] + gr
+            elif gr is not None and k == IN:
+                grads[p] = gr if grads[p] is None else grads[p] + gr
     return tuple(grads)
 
 
@@ -278,7 +221,7 @@ def _find_groups(g: Graph, min_elems: int) -> list[list[int]]:
     return groups
 
 
-def _build_steps(g: Graph, members: list[int], split: int) -> tuple[list, FusedSteps]:
+def _build_steps(g: Graph, members: list[int]) -> tuple[list, FusedSteps]:
     """The fused node's operands and steps for one group."""
     pos = {id(g.nodes[i].outs[0]): j for j, i in enumerate(members)}
     inputs: list = []
@@ -298,17 +241,7 @@ def _build_steps(g: Graph, members: list[int], split: int) -> tuple[list, FusedS
                     inputs.append(a)
                 args.append((IN, k))
         steps.append(Step(n.prim, tuple(args), n.params, n.outs[0]))
-    out = steps[-1]
-    for st in steps:
-        st.splits = len(st.shape) == len(out.shape) > 0 and st.shape[0] == out.shape[0]
-    in_split = tuple(_splits(aval_of_atom(a), out.shape) for a in inputs)
-    n_bufs = _plan_buffers(steps, inputs)
-    return inputs, FusedSteps(tuple(steps), n_bufs, in_split)
-
-
-def _splits(av: Any, shape: tuple) -> bool:
-    s = getattr(av, "shape", ())
-    return len(s) == len(shape) > 0 and s[0] == shape[0]
+    return inputs, FusedSteps(tuple(steps), _plan_buffers(steps, inputs))
 
 
 def _plan_buffers(steps: list, inputs: list) -> int:
@@ -336,18 +269,18 @@ def _plan_buffers(steps: list, inputs: list) -> int:
     return len(meta)
 
 
-def fuse_elementwise(g: Graph, min_elems: int = 4096, split: int = 1 << 20) -> Graph:
+def fuse_elementwise(g: Graph, min_elems: int = 65536) -> Graph:
     """Fuse elementwise trees of g (and of its subgraphs) into `fused_elementwise` nodes.
 
     Args:
-        min_elems: fuse only trees whose result has at least this many elements (below it,
-            the fused node's per-step dispatch costs more than the allocations it saves).
-        split: results with at least this many elements are computed in two halves on two
-            threads (0: never).
+        min_elems: fuse only trees whose result has at least this many elements. NOTE:
+            measured on numpy (2-core EPYC): below ~64k float32 elements allocation is cheap
+            (malloc reuses memory) and fusion only adds its dispatch; from 1M elements up it
+            gains 1.2x, at 6.4M (25 MB) 1.9-2.1x.
     Returns:
         the fused graph (g itself if nothing was fused).
     """
-    b = Builder(g, lambda sg: fuse_elementwise(sg, min_elems, split))
+    b = Builder(g, lambda sg: fuse_elementwise(sg, min_elems))
     groups = _find_groups(g, min_elems)
     roots = {grp[-1]: grp for grp in groups}
     members = {i for grp in groups for i in grp[:-1]}
@@ -355,8 +288,8 @@ def fuse_elementwise(g: Graph, min_elems: int = 4096, split: int = 1 << 20) -> G
         if i in members:
             continue  # computed inside the fused node placed at its group's root
         if i in roots:
-            inputs, steps = _build_steps(g, roots[i], split)
-            b.append(Node(fused_elementwise_p, tuple(inputs), {"steps": steps, "split": split}, n.outs, n.loc))
+            inputs, steps = _build_steps(g, roots[i])
+            b.append(Node(fused_elementwise_p, tuple(inputs), {"steps": steps}, n.outs, n.loc))
             b.changed = True
         else:
             b.append(b.prepare(n))

@@ -5,7 +5,9 @@
     slot grows to the largest value it holds), so `planned_bytes` is the arena size;
   * nodes whose primitive has an `impl_out` entry (outimpl.py) and whose result does not
     escape the graph get an `OutSpec`: the executor calls `impl_out(..., out=buffer)` with a
-    buffer carved from their slot, allocated once per compiled graph and thread.
+    buffer carved from their slot, allocated once per compiled graph and thread; a chain of
+    such nodes each reading its predecessor for the last time shares one buffer, updated in
+    place (`t = add(x, y, out=t); t = maximum(t, 0, out=t)`).
 
 Lifetimes are alias-aware: a primitive without an `impl_out` entry may return a view of an
 operand (reshape, transpose, cast(copy=False), a branch returning its input ...), so its
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir.graph import Graph, Var, aval_of_atom
-from .outimpl import impl_out, usable
+from .outimpl import impl_out, returns_fresh, usable
 from .rewrite import Builder
 
 PLAN_KEY = "memory_plan"
@@ -29,9 +31,9 @@ class OutSpec:
     """How node i writes its result: into planned buffer `buf`, or into the array of graph
     input `input` (in-place update, see inplace.py); `fn` is the primitive's impl_out."""
 
-    __slots__ = ("fn", "buf", "input")
+    __slots__ = ("buf", "fn", "input")
 
-    def __init__(self, fn: Any, buf: int | None = None, input: int | None = None) -> None:  # noqa: A002
+    def __init__(self, fn: Any, buf: int | None = None, input: int | None = None) -> None:
         self.fn, self.buf, self.input = fn, buf, input
 
     def __repr__(self) -> str:
@@ -49,7 +51,7 @@ class MemoryPlan:
         self.raw_bytes: dict[int, int] = {}
         self.report: dict[str, int] = {}
 
-    def copy(self) -> "MemoryPlan":
+    def copy(self) -> MemoryPlan:
         p = MemoryPlan()
         p.slots, p.outs, p.buffers = dict(self.slots), dict(self.outs), list(self.buffers)
         p.raw_bytes, p.report = dict(self.raw_bytes), dict(self.report)
@@ -62,9 +64,8 @@ def memory_plan(g: Graph) -> MemoryPlan | None:
 
 
 def fresh(n: Any) -> bool:
-    """The node's outputs never alias its operands (its prim has an impl_out entry: see the
-    contract in outimpl.py)."""
-    return impl_out(n.prim) is not None
+    """The node's outputs never alias its operands (outimpl.returns_fresh)."""
+    return returns_fresh(n)
 
 
 def last_uses(g: Graph) -> dict[int, int]:
@@ -112,40 +113,66 @@ def alias_ends(g: Graph) -> dict[int, int]:
     return end
 
 
-def _assign_slots(g: Graph, end: dict[int, int]) -> tuple[dict[int, tuple], list[int]]:
-    """Greedy best fit in program order: a slot is free once its value's (alias-aware) last
-    use is behind us; a value takes the smallest free slot that fits, else grows the
-    largest free one, else opens a new slot."""
+def _in_place_chains(g: Graph, cands: set[int], end: dict[int, int]) -> dict[int, int]:
+    """Candidate node -> the first node of its chain. A candidate continues the chain of an
+    operand made by a candidate when that operand has its shape and dtype and is read for
+    the last time (views included) by this node: it then writes into the operand's own
+    buffer, `add(t, y, out=t)` (exact overlap, which impl_out entries allow)."""
+    made = {id(g.nodes[i].outs[0]): i for i in cands}
+    head: dict[int, int] = {}
+    tail: dict[int, int] = {}
+    for i in sorted(cands):
+        o = g.nodes[i].outs[0]
+        head[i] = i
+        for a in g.nodes[i].inputs:
+            j = made.get(id(a)) if isinstance(a, Var) else None
+            if j is not None and end[id(a)] == i and a.shape == o.shape and a.dtype == o.dtype \
+                    and tail[head[j]] == j:
+                head[i] = head[j]
+                break
+        tail[head[i]] = i
+    return head
+
+
+def _values(g: Graph, end: dict[int, int], head: dict[int, int]) -> list[tuple[int, int, int, int]]:
+    """(nbytes, defining node, output index, last node it is alive at) per value to place;
+    an in-place chain is one value that lives from its first node to its last one's end."""
+    chain_end = {h: end[id(g.nodes[i].outs[0])] for i, h in sorted(head.items())}
+    return [(o.nbytes, i, k, chain_end[i] if i in chain_end else end.get(id(o), i))
+            for i, n in enumerate(g.nodes) if head.get(i, i) == i
+            for k, o in enumerate(n.outs) if o.dtype != object]
+
+
+def _assign_slots(g: Graph, end: dict[int, int], head: dict[int, int]) -> tuple[dict[int, tuple], list[int]]:
+    """Greedy by size [TFLite's arena planner]: values (an in-place chain counts as one)
+    from largest to smallest each take the smallest slot none of whose values' lifetimes
+    (definition to alias-aware last use) overlaps its own, else a new slot. Placing large
+    values first keeps big slots from being split among small ones, so the arena stays
+    near the liveness peak."""
+    values = sorted(_values(g, end, head), key=lambda v: (-v[0], v[1], v[2]))
     sizes: list[int] = []
-    busy: dict[int, int] = {}  # slot -> end of its current value
-    slots: dict[int, tuple] = {}
-    for i, n in enumerate(g.nodes):
-        free = sorted((s for s, e in busy.items() if e < i), key=lambda s: sizes[s])
-        got = []
-        for o in n.outs:
-            if o.dtype == object:
-                got.append(None)
-                continue
-            fit = [s for s in free if sizes[s] >= o.nbytes]
-            s = fit[0] if fit else (free[-1] if free else len(sizes))
-            if s == len(sizes):
-                sizes.append(0)
-            if s in free:
-                free.remove(s)
-            sizes[s] = max(sizes[s], o.nbytes)
-            busy[s] = end.get(id(o), i)
-            got.append(s)
-        slots[i] = tuple(got)
+    spans: list[list[tuple[int, int]]] = []  # slot -> lifetimes of its values
+    where: dict[tuple[int, int], int] = {}
+    for nbytes, i, k, e in values:
+        best = None
+        for s in range(len(sizes)):
+            if (best is None or sizes[s] < sizes[best]) and all(e < a or b < i for a, b in spans[s]):
+                best = s
+        if best is None:
+            best = len(sizes)
+            sizes.append(nbytes)
+            spans.append([])
+        spans[best].append((i, e))
+        where[(i, k)] = best
+    slots = {i: tuple(where.get((head.get(i, i), k)) for k in range(len(n.outs))) for i, n in enumerate(g.nodes)}
     return slots, sizes
 
 
-def _peak_live(g: Graph, end: dict[int, int]) -> int:
-    delta = [0] * (len(g.nodes) + 2)
-    for i, n in enumerate(g.nodes):
-        for o in n.outs:
-            if o.dtype != object:
-                delta[i] += o.nbytes
-                delta[min(end.get(id(o), i), len(g.nodes)) + 1] -= o.nbytes
+def _peak_live(values: list[tuple[int, int, int, int]], n_nodes: int) -> int:
+    delta = [0] * (n_nodes + 2)
+    for nbytes, i, _, e in values:
+        delta[i] += nbytes
+        delta[min(e, n_nodes) + 1] -= nbytes
     peak = live = 0
     for d in delta:
         live += d
@@ -157,15 +184,19 @@ def plan_graph(g: Graph) -> MemoryPlan:
     """Compute the plan of one graph (its subgraphs are planned by plan_memory)."""
     plan = MemoryPlan()
     end = alias_ends(g)
-    plan.slots, sizes = _assign_slots(g, end)
-    for i in sorted(_out_candidates(g)):
+    head = _in_place_chains(g, _out_candidates(g), end)
+    plan.slots, sizes = _assign_slots(g, end, head)
+    buf_of: dict[int, int] = {}  # chain head -> buffer: a chain passes one array object along
+    for i, h in sorted(head.items()):
         n, slot = g.nodes[i], plan.slots[i][0]
-        plan.outs[i] = OutSpec(impl_out(n.prim), buf=len(plan.buffers))
-        plan.buffers.append((slot, n.outs[0].shape, n.outs[0].dtype))
-        plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), n.outs[0].nbytes)
+        if h not in buf_of:
+            buf_of[h] = len(plan.buffers)
+            plan.buffers.append((slot, n.outs[0].shape, n.outs[0].dtype))
+            plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), n.outs[0].nbytes)
+        plan.outs[i] = OutSpec(impl_out(n.prim), buf=buf_of[h])
     plan.report = {
         "naive_bytes": sum(o.nbytes for n in g.nodes for o in n.outs if o.dtype != object),
-        "peak_live_bytes": _peak_live(g, end),
+        "peak_live_bytes": _peak_live(_values(g, end, head), len(g.nodes)),
         "planned_bytes": sum(sizes),
         "slots": len(sizes),
         "out_nodes": len(plan.outs),

@@ -1,4 +1,6 @@
-"""`impl_out`: the optional per-primitive entry "compute into this buffer" (R4).
+"""Buffer facts about primitives, two optional per-primitive entries (R4) for the planners:
+
+`impl_out`: "compute into this buffer".
 
 `impl_out(prim)(xp, *arrays, out=buf, **params)` writes prim's result into `buf` (whose
 shape and dtype are the node's) and returns it. The memory planner and elementwise fusion
@@ -9,18 +11,30 @@ Contract of an entry: the result is bit-identical to `prim.impl`; `buf` may be o
 operands (exact overlap, as numpy ufuncs allow); `prim.impl` itself always returns a fresh
 array for these primitives (never a view of an operand), which the planners rely on.
 
-NOTE: this is a side table keyed by Primitive because `Primitive` has fixed `__slots__`;
-TODO(registry owner): move it into `Primitive.impl_out` (default None) and drop this module.
+`returns_fresh(node)`: the node's impl never returns a view of (or the same array as) an
+operand. Default: it may (reshape, transpose, cast(copy=False), a branch returning its
+input...), so the planners keep operands' buffers alive while such outputs live. Every
+primitive with an impl_out entry is fresh; the few others listed below were checked by
+reading their impls (reductions return a 0-d input as is, hence their condition).
+
+NOTE: these are side tables keyed by Primitive because `Primitive` has fixed `__slots__`;
+TODO(registry owner): move them into `Primitive.impl_out` / `Primitive.fresh` (defaults
+None / False) and drop this module.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
+from ..ops import linalg as _la
 from ..ops import math as _m
+from ..ops import nn as _nn
+from ..ops import reduce as _r
 
 IMPL_OUT: dict[Any, Callable[..., Any]] = {}
+FRESH: dict[Any, Callable[[Any], bool]] = {}
 
 
 def def_impl_out(prim: Any, fn: Callable[..., Any]) -> None:
@@ -46,6 +60,14 @@ def usable(prim: Any, operands: tuple, out: Any) -> bool:
         return False
 
 
+def returns_fresh(n: Any) -> bool:
+    """True if node n's result is always a new array (never a view of an operand)."""
+    if n.prim in IMPL_OUT:
+        return True
+    rule = FRESH.get(n.prim)
+    return rule is not None and rule(n)
+
+
 def _ufunc(name: str, *consts: Any) -> Callable[..., Any]:
     def fn(xp: Any, *args: Any, out: Any) -> Any:
         return getattr(xp, name)(*args, *consts, out=out)
@@ -61,3 +83,9 @@ for _prim, _name, _consts in [
         (_m.exp_p, "exp", ()), (_m.log_p, "log", ()), (_m.sqrt_p, "sqrt", ()), (_m.tanh_p, "tanh", ()),
         (_m.square_p, "square", ()), (_m.abs_p, "abs", ()), (_m.relu_p, "maximum", (0,))]:
     def_impl_out(_prim, _ufunc(_name, *_consts))
+
+for _prim in (_la.matmul_p, _nn.softmax_p, _nn.log_softmax_p):
+    FRESH[_prim] = lambda n: True
+for _prim in (_r.reduce_sum_p, _r.reduce_max_p, _r.reduce_min_p, _r.reduce_prod_p, _r.reduce_all_p,
+              _r.reduce_any_p):
+    FRESH[_prim] = lambda n: getattr(n.inputs[0], "ndim", 0) > 0  # a 0-d input is returned as is

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ..core import context
 from ..ir.graph import Graph

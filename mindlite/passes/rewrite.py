@@ -20,7 +20,8 @@ never mutated; if no rule fires, the same Graph object is returned.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class Any_:
 class LitPat:
     """Matches a literal operand; `value` (if given) must equal every element of it."""
 
-    __slots__ = ("value", "name")
+    __slots__ = ("name", "value")
 
     def __init__(self, value: Any = ANY, name: str | None = None) -> None:
         self.value = value
@@ -65,10 +66,10 @@ class Pat:
     `inputs` (if given) holds one sub-pattern per operand (None: anything); a Pat used as
     a sub-pattern matches the node producing that operand. `where(m)` is a final check."""
 
-    __slots__ = ("prims", "inputs", "name", "where")
+    __slots__ = ("inputs", "name", "prims", "where")
 
     def __init__(self, prim: Any = None, inputs: Sequence[Any] | None = None, name: str | None = None,
-                 where: Callable[["Match"], bool] | None = None) -> None:
+                 where: Callable[[Match], bool] | None = None) -> None:
         prims = prim if isinstance(prim, tuple) else ((prim,) if prim is not None else None)
         self.prims = None if prims is None else frozenset(p if isinstance(p, str) else p.name for p in prims)
         self.inputs = None if inputs is None else tuple(inputs)
@@ -82,7 +83,7 @@ Rule = tuple  # (Pat, Callable[[Match], Any])
 class Match:
     """What a rule's fn sees: the node, the bound operands/nodes, and a way to add nodes."""
 
-    def __init__(self, node: Node, builder: "Builder") -> None:
+    def __init__(self, node: Node, builder: _RuleBuilder) -> None:
         self.node = node
         self.atoms: dict[str, Any] = {}
         self.nodes: dict[str, Node] = {}
@@ -91,10 +92,13 @@ class Match:
     def __getitem__(self, name: str) -> Any:
         return self.atoms[name]
 
-    def emit(self, prim: Any, inputs: Sequence[Any], params: dict | None = None) -> tuple:
-        """Add `prim(*inputs, **params)` (located at the matched node) and return its
-        outputs after rewriting it in turn."""
-        return self._b.emit(prim, tuple(inputs), dict(params or {}), self.node.loc)
+    def emit(self, prim: Any, inputs: Sequence[Any], params: dict | None = None) -> Any:
+        """Add `prim(*inputs, **params)` (located at the matched node; operands that are not
+        Vars or Lits become Lits) and return its output (a tuple for multiple results),
+        after rewriting it in turn."""
+        ins = tuple(a if isinstance(a, (Var, Lit)) else Lit(a) for a in inputs)
+        outs = self._b.emit(prim, ins, dict(params or {}), self.node.loc)
+        return outs if prim.multiple_results else outs[0]
 
     def is_output(self, v: Any) -> bool:
         """True if `v` is returned by the graph being rewritten (it escapes)."""
@@ -110,9 +114,9 @@ def _match(pat: Any, a: Any, m: Match, producer: dict) -> bool:
     elif isinstance(pat, LitPat):
         ok = pat.matches(a)
     else:
-        n = producer.get(id(a)) if isinstance(a, Var) else None
+        n: Node | None = producer.get(id(a)) if isinstance(a, Var) else None
         ok = n is not None and _match_node(pat, n, m, producer)
-        if ok and pat.name:
+        if n is not None and ok and pat.name:
             m.nodes[pat.name] = n
     if ok and pat.name:
         m.atoms[pat.name] = a
@@ -154,6 +158,14 @@ class Builder:
         self.producer: dict[int, Node] = {}
         self.changed = False
         self.output_ids = {id(a) for a in g.outputs if isinstance(a, Var)}
+        self._subs: dict[int, tuple[Graph, Graph]] = {}
+
+    def sub(self, sg: Graph) -> Graph:
+        """sub_pass(sg), once per subgraph object: nodes sharing a body keep sharing it."""
+        hit = self._subs.get(id(sg))
+        if hit is None:
+            hit = self._subs[id(sg)] = (sg, self.sub_pass(sg))
+        return hit[1]
 
     def atom(self, a: Any) -> Any:
         return self.env.get(id(a), a) if isinstance(a, Var) else a
@@ -168,7 +180,7 @@ class Builder:
     def prepare(self, n: Node) -> Node:
         """n with substituted inputs and rewritten subgraphs (the same object if unchanged)."""
         ins = tuple(self.atom(a) for a in n.inputs)
-        params = _map_subgraphs(n.params, self.sub_pass)
+        params = _map_subgraphs(n.params, self.sub)
         if params is n.params and all(x is y for x, y in zip(ins, n.inputs)):
             return n
         self.changed = True
@@ -216,12 +228,14 @@ class _RuleBuilder(Builder):
             m = Match(n, self)
             if not _match_node(pat, n, m, self.producer):
                 continue
+            mark, changed = len(self.nodes), self.changed
             res = fn(m)
-            if res is None:
-                continue
-            res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
-            if len(res) == len(n.outs) and all(same_type(a, o) for a, o in zip(res, n.outs)):
-                return res
+            if res is not None:
+                res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+                if len(res) == len(n.outs) and all(same_type(a, o) for a, o in zip(res, n.outs)):
+                    return res
+            del self.nodes[mark:]  # a declined or refused rule leaves no nodes behind
+            self.changed = changed
         self.append(n)
         return n.outs
 
