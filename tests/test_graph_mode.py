@@ -203,3 +203,18 @@ def test_training_loop_inside_one_graph_matches_eager_steps():
         np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-6, atol=1e-7, err_msg=n)
     g = sink.executable((Tensor(xs), Tensor(ys))).graph
     assert [n.prim.name for n in g.nodes].count("while") == 1  # one loop node, not 5 unrolled steps
+
+
+def test_in_place_update_is_safe_when_an_argument_aliases_the_parameter():
+    w = Parameter(Tensor(np.array([1.0, 2.0, 3.0], np.float32)), name="w")
+
+    @ms.jit
+    def step(x):
+        w.assign_value(w * 2.0 - x)
+        return x + 0.0
+
+    out = step(w)  # the argument is the very array being updated
+    np.testing.assert_allclose(w.asnumpy(), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(out.asnumpy(), [1.0, 2.0, 3.0])
+    step(Tensor(np.ones(3, np.float32)))
+    np.testing.assert_allclose(w.asnumpy(), [1.0, 3.0, 5.0])
