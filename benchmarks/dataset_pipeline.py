@@ -12,7 +12,9 @@ Writes ~400x300 JPEGs (a few hundred) to a temp dir, then runs for each worker c
   not installed), DataLoader(num_workers=W, persistent_workers=True).
 A block = build the pipeline, one warm-up epoch, `--epochs` timed consecutive epochs, shut
 down. Blocks alternate between the two pipelines `--repeats` times (machine noise hits both
-alike); the median images/s over blocks is reported with the range.
+alike); the median images/s over blocks is reported with the range. The CPU time per
+image (all threads and worker processes, whole block) is also reported: unlike images/s
+it hardly moves when other jobs load the machine.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import argparse
 import math
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -70,8 +73,8 @@ def rrc_box(width, height):
     return x, y, x + w, y + h
 
 
-def torch_block(root: str, workers: int, epochs: int) -> float:
-    """Images/s of the PyTorch pipeline over `epochs` consecutive epochs after a warm-up epoch."""
+def torch_block(root: str, workers: int, epochs: int) -> tuple:
+    """(images/s over `epochs` epochs after a warm-up epoch, CPU ms per image over the whole block)."""
     import torch
     from torch.utils.data import DataLoader, Dataset
 
@@ -98,21 +101,24 @@ def torch_block(root: str, workers: int, epochs: int) -> float:
             t = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).contiguous().float().div(255)
             return t.sub_(mean).div_(std), label
 
+    cpu0 = _cpu_seconds()
     loader = DataLoader(Folder(), batch_size=BATCH, shuffle=True, num_workers=workers, drop_last=True,
                         persistent_workers=True)
     try:
-        return _timed(lambda: iter(loader), epochs)
+        rate, images = _timed(lambda: iter(loader), epochs)
     finally:
         if getattr(loader, "_iterator", None) is not None:
-            loader._iterator._shutdown_workers()
+            loader._iterator._shutdown_workers()  # joins the workers: their CPU time is now counted
+    return rate, (_cpu_seconds() - cpu0) * 1e3 / images
 
 
-def mindlite_block(root: str, workers: int, epochs: int) -> float:
-    """Images/s of the mindlite pipeline over `epochs` consecutive epochs after a warm-up epoch."""
+def mindlite_block(root: str, workers: int, epochs: int) -> tuple:
+    """(images/s over `epochs` epochs after a warm-up epoch, CPU ms per image over the whole block)."""
     import mindlite.dataset as ds
     from mindlite.dataset import vision
     from mindlite.dataset.readers import ImageFolderDataset
 
+    cpu0 = _cpu_seconds()
     ds.config.set_seed(0)
     data = ImageFolderDataset(root, num_parallel_workers=workers, shuffle=True)
     ops = [vision.RandomCropDecodeResize(SIZE, scale=SCALE, ratio=RATIO),
@@ -123,19 +129,26 @@ def mindlite_block(root: str, workers: int, epochs: int) -> float:
     data = data.batch(BATCH, drop_remainder=True)
     it = data.create_tuple_iterator(num_epochs=epochs + 1)  # yields mindlite Tensors, as training does
     try:
-        return _timed(lambda: it, epochs)  # each pass over `it` ends at an epoch end
+        rate, images = _timed(lambda: it, epochs)  # each pass over `it` ends at an epoch end
     finally:
         it.close()
+    return rate, (_cpu_seconds() - cpu0) * 1e3 / images
 
 
-def _timed(epoch_iter, epochs: int) -> float:
-    for _ in epoch_iter():  # warm-up epoch: starts workers, fills caches
-        pass
+def _cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its joined child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed(epoch_iter, epochs: int) -> tuple:
+    """(images/s of `epochs` timed epochs, images of all epochs including the warm-up one)."""
+    warm = sum(batch[0].shape[0] for batch in epoch_iter())  # warm-up: starts workers, fills caches
     start, images = time.perf_counter(), 0
     for _ in range(epochs):
         for batch in epoch_iter():
             images += batch[0].shape[0]
-    return images / (time.perf_counter() - start)
+    return images / (time.perf_counter() - start), warm + images
 
 
 def main() -> None:
@@ -151,15 +164,17 @@ def main() -> None:
         print(f"{args.images} JPEGs of 400x300 (mean {np.mean(sizes) / 1024:.0f} KiB), batch {BATCH}, "
               f"{os.cpu_count()} CPUs; images/s = median over {args.repeats} blocks of {args.epochs} epochs "
               f"(after a warm-up epoch), blocks alternating between the pipelines")
-        print(f"{'workers':>8} {'mindlite img/s':>20} {'torch img/s':>20} {'ratio':>6}")
+        print(f"{'workers':>8} {'mindlite img/s':>20} {'torch img/s':>20} {'ratio':>6}   CPU ms/img mindlite torch")
         for w in args.workers:
             ml, th = [], []
             for _ in range(args.repeats):  # alternate so machine noise hits both alike
                 ml.append(mindlite_block(root, w, args.epochs))
                 th.append(torch_block(root, w, args.epochs))
-            ml_med, th_med = float(np.median(ml)), float(np.median(th))
-            print(f"{w:>8} {ml_med:>8.0f} ({min(ml):.0f}-{max(ml):.0f}) {th_med:>8.0f} ({min(th):.0f}-{max(th):.0f})"
-                  f" {ml_med / th_med:>6.2f}", flush=True)
+            (ml_rate, ml_cpu), (th_rate, th_cpu) = np.median(ml, axis=0), np.median(th, axis=0)
+            ml_lo, ml_hi = min(r for r, _ in ml), max(r for r, _ in ml)
+            th_lo, th_hi = min(r for r, _ in th), max(r for r, _ in th)
+            print(f"{w:>8} {ml_rate:>8.0f} ({ml_lo:.0f}-{ml_hi:.0f}) {th_rate:>8.0f} ({th_lo:.0f}-{th_hi:.0f})"
+                  f" {ml_rate / th_rate:>6.2f}   {ml_cpu:>19.2f} {th_cpu:>5.2f}", flush=True)
 
 
 if __name__ == "__main__":
