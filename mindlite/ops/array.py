@@ -345,7 +345,8 @@ def _take_along_bprop(x, idx, *, out, dout, axis):
 
 def _take_along_grad_impl(xp: Any, g: Any, idx: Any, axis: int, shape: tuple) -> Any:
     z = xp.zeros(shape, g.dtype)
-    grids = list(xp.indices(idx.shape, sparse=True))
+    # open index grids (like numpy's indices(sparse=True), which cupy lacks)
+    grids = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (idx.ndim - i - 1)) for i, n in enumerate(idx.shape)]
     grids[axis] = idx
     xp.add.at(z, tuple(grids), g)
     return z
