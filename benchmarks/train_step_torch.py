@@ -16,17 +16,18 @@ Differences that do not change shapes or FLOPs:
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 
 # ---- MLP ---------------------------------------------------------------------------------------
 def mlp(sizes: list[int]) -> nn.Module:
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(nn.ReLU())

@@ -218,3 +218,54 @@ def test_in_place_update_is_safe_when_an_argument_aliases_the_parameter():
     np.testing.assert_allclose(out.asnumpy(), [1.0, 2.0, 3.0])
     step(Tensor(np.ones(3, np.float32)))
     np.testing.assert_allclose(w.asnumpy(), [1.0, 3.0, 5.0])
+
+
+def test_parameter_update_inside_if_inside_loop():
+    from mindlite.ops.control import cond, fori_loop
+    w = Parameter(Tensor(np.array(1.0, np.float32)), name="w")
+
+    def maybe_double(x):
+        def yes():
+            w.assign_value(w * 2.0)
+            return w + 0.0
+
+        def no():
+            return w + 0.0
+        return cond(x > 0, yes, no, ())
+
+    @ms.jit
+    def run(xs):
+        def body(i, acc):
+            return (acc + maybe_double(ops.gather(xs, i, 0)),)
+        return fori_loop(ops.zeros((), ms.int64), xs.shape[0], body, (Tensor(np.float32(0)),))[0]
+    total = run(Tensor(np.array([1.0, -1.0, 1.0, 1.0], np.float32)))
+    assert float(w.asnumpy()) == 8.0 and float(total.asnumpy()) == 2 + 2 + 4 + 8
+
+
+def test_loss_scaled_amp_training_compiles_and_matches_eager():
+    from mindlite import amp
+
+    def run(mode):
+        ms.set_context(mode=mode)
+        try:
+            ms.set_seed(0)
+            net = nn.SequentialCell(nn.Dense(4, 8, activation="relu"), nn.Dense(8, 2))
+            opt = nn.Momentum(net.trainable_params(), 0.1, 0.9)
+            step = amp.build_train_network(net, opt, nn.MSELoss(), level="O2",
+                                           loss_scale_manager=amp.DynamicLossScaleManager(2.0 ** 4, 2, 2))
+            x = Tensor(np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32))
+            y = Tensor(np.zeros((8, 2), np.float32))
+            bad = Tensor(np.full((8, 4), np.inf, np.float32))
+            out = [step(x, y), step(bad, y), step(x, y), step(x, y)]
+            return [(float(l.asnumpy()), bool(o.asnumpy()), float(s.asnumpy())) for l, o, s in out], \
+                [p.asnumpy() for p in net.get_parameters()]
+        finally:
+            ms.set_context(mode=ms.PYNATIVE_MODE)
+    eager, we = run(ms.PYNATIVE_MODE)
+    graph, wg = run(ms.GRAPH_MODE)
+    assert [o for _, o, _ in eager] == [False, True, False, False]
+    assert [s for _, _, s in eager] == [16.0, 16.0, 8.0, 8.0]
+    for (le, oe, se), (lg, og, sg) in zip(eager, graph):
+        assert oe == og and se == sg and (le == pytest.approx(lg, rel=1e-3) or np.isnan(le) and np.isnan(lg))
+    for a, b in zip(we, wg):
+        np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)

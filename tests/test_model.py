@@ -146,6 +146,15 @@ def test_fit_alternates_train_and_eval(capsys):
     assert len(hist.history["accuracy"]) == 2
 
 
+def test_a_complete_training_cell_needs_no_optimizer_argument():
+    model, net = _model()
+    cell = nn.TrainOneStepCell(nn.WithLossCell(net, nn.CrossEntropyLoss()),
+                               nn.Momentum(net.trainable_params(), 0.1, 0.9))
+    hist = ms.train.History()
+    ms.Model(cell).train(3, _data(), callbacks=[hist])
+    assert hist.history["net_output"][-1] < hist.history["net_output"][0]
+
+
 def test_predict_and_errors():
     model, net = _model()
     x = ms.Tensor(np.ones((3, 4), np.float32))
@@ -153,6 +162,6 @@ def test_predict_and_errors():
     with pytest.raises(ValueError, match="epoch"):
         model.train(0, _data())
     with pytest.raises(RuntimeError, match="optimizer"):
-        ms.Model(net).train(1, _data())
+        ms.Model(net, nn.CrossEntropyLoss()).train(1, _data())
     with pytest.raises(ValueError, match="metrics"):
         model.eval(_data())

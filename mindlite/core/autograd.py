@@ -105,6 +105,9 @@ def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[in
         elif isinstance(sens, (int, float)):
             from ..ops import functional as F
             sens_list = [F.fill(r.dtype, r.shape, sens) for r in roots]
+        elif hasattr(sens, "value") and isinstance(sens.value, Tensor) and not isinstance(sens, Tensor):
+            from ..ops import functional as F  # a scalar tensor scale, broadcast to each output
+            sens_list = [F.broadcast_to(F.cast(sens.value, r.dtype), r.shape) for r in roots]
         else:
             sens_list = [s if isinstance(s, Tensor) else Tensor(s, dtype=r.dtype)
                          for r, s in zip(roots, _flatten_outputs(sens) or [sens])]

@@ -44,19 +44,37 @@ def trace_subgraph(parent: GraphTrace, fn: Callable, args: list, name: str) -> t
 
 
 def _state_changes(parent: GraphTrace, trace_fns: list) -> list:
-    """Trace once to find the Parameters a subgraph changes; returns [(param, value before)]
-    and restores them (the caller re-traces with the parameters as explicit values)."""
+    """Trace each probe to find the Parameters a subgraph changes; returns [(param, value
+    before)] and restores them after every probe (the caller re-traces with the parameters as
+    explicit values)."""
+    root = parent.root
+    found: dict[int, tuple] = {}
+    for fn in trace_fns:
+        mark = len(root.mutation_log)
+        try:
+            fn()
+        finally:
+            seen: dict[int, tuple] = {}
+            for p, before in root.mutation_log[mark:]:
+                seen.setdefault(id(p), (p, before))
+            del root.mutation_log[mark:]
+            for key, (p, before) in seen.items():
+                p._data = before
+                found.setdefault(key, (p, before))
+    return list(found.values())
+
+
+def _threaded(parent: GraphTrace, state: list, trace: Callable) -> Any:
+    """Run a trace whose parameters are threaded explicitly, then leave one log entry per
+    parameter with its value from before the construct: the inner traces' entries name
+    placeholders of finished subgraphs, which an enclosing probe must never restore."""
     root = parent.root
     mark = len(root.mutation_log)
-    for fn in trace_fns:
-        fn()
-    found: dict[int, tuple] = {}
-    for p, before in root.mutation_log[mark:]:
-        found.setdefault(id(p), (p, before))
-    del root.mutation_log[mark:]
-    for p, before in found.values():
-        p._data = before
-    return list(found.values())
+    try:
+        return trace()
+    finally:
+        del root.mutation_log[mark:]
+        root.mutation_log.extend(state)
 
 
 def _threading(params: list, fn: Callable, n: int) -> Callable:
@@ -131,7 +149,8 @@ def trace_cond(parent: GraphTrace, pred: Tensor, true_fn: Callable, false_fn: Ca
             return wrapped
         # their current values (lifted inputs or earlier results), fixed before the branches rebind them
         extra = tuple(wrap(parent.atom(p)) for p in params)
-        res = trace_cond(parent, pred, thread(true_fn), thread(false_fn), tuple(ops) + extra, probe=False)
+        res = _threaded(parent, state, lambda: trace_cond(parent, pred, thread(true_fn), thread(false_fn),
+                                                          tuple(ops) + extra, probe=False))
         k = len(res) - len(params)
         for p, r in zip(params, res[k:]):
             p._data = r._data
@@ -162,7 +181,8 @@ def trace_while(parent: GraphTrace, cond_fn: Callable, body_fn: Callable, init: 
         n = len(carry)
         # current values (lifted inputs or earlier results, never constants), fixed before the body rebinds them
         init2 = tuple(carry) + tuple(wrap(parent.atom(p)) for p in params)
-        res = trace_while(parent, lambda *v: cond_fn(*v[:n]), _threading(params, body_fn, n), init2, probe=False)
+        res = _threaded(parent, state, lambda: trace_while(parent, lambda *v: cond_fn(*v[:n]),
+                                                           _threading(params, body_fn, n), init2, probe=False))
         for p, r in zip(params, res[n:]):
             p._data = r._data
         return res[:n]

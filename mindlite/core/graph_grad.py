@@ -59,6 +59,8 @@ def graph_vjp_call(gt: GraphTrace, fn: Callable, args: Sequence[Any], positions:
         s = sens if not isinstance(sens, (tuple, list)) else sens[k]
         if isinstance(s, Tensor):
             cts.append(s)
+        elif hasattr(s, "value") and isinstance(s.value, Tensor):  # a scalar scale to broadcast
+            cts.append(F.broadcast_to(F.cast(s.value, r.dtype), r.shape))
         else:
             cts.append(F.fill(r.dtype, r.shape, 1.0 if s is None else s))
     res = inline(vg, feeds + cts)

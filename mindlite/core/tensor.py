@@ -473,7 +473,8 @@ class Parameter(Tensor):
         return Parameter(data, self.name, self.requires_grad, self.layerwise_parallel, self.parallel_optimizer)
 
     def value(self) -> Tensor:
-        return _wrap(self._data)
+        """The current value as a plain Tensor (in a graph: the parameter's current graph value)."""
+        return bind(ops_math.identity_p, self)
 
     def __repr__(self) -> str:
         return f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, requires_grad={self.requires_grad})"

@@ -255,10 +255,22 @@ def _filter_flat(xp: Any, dy: Any, x: Any, filter_shape: tuple, pads: tuple, dil
         d[..., :ow] = dy
     d = d.reshape(n, groups, o // groups, oh * wp)
     dw = xp.empty((kh * kw, groups, o // groups, cg), np.result_type(dy.dtype, x.dtype))
-    for t in range(kh * kw):
+    for t in range(kh * kw):  # large maps only (see _use_flat): per-sample GEMMs are big enough here
         off = (t // kw) * dilation[0] * wp + (t % kw) * dilation[1]
         dw[t] = xp.matmul(d, xf[..., off:off + oh * wp].transpose(0, 1, 3, 2)).sum(axis=0)
     return dw.transpose(1, 2, 3, 0).reshape(filter_shape)
+
+
+def _fold_batch(xp: Any, a: Any) -> Any:
+    """(N, g, R, L) -> contiguous (g, R, N*L): the batch joins the reduction axis of a GEMM.
+
+    NOTE: one GEMM over N*L instead of per-sample GEMMs summed afterwards; on small maps the
+    per-sample form made a huge (N, O, K) intermediate from tiny GEMMs (measured 97 ms vs
+    16 ms for 512 channels at 1x1, N=32; 26 vs 2 ms at 2x2)."""
+    n, g, r, length = a.shape
+    if n == 1:
+        return a.reshape(g, r, length)
+    return xp.ascontiguousarray(a.transpose(1, 2, 0, 3)).reshape(g, r, n * length)
 
 
 def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: tuple, groups: int) -> Any:
@@ -321,9 +333,9 @@ def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride:
     if _use_flat(xp, stride, filter_shape[1], tuple(filter_shape[2:]), (oh, ow)):
         return _filter_flat(xp, dout, x, filter_shape, pads, dilation, groups)
     cols = _im2col(xp, x, tuple(filter_shape[2:]), stride, pads, dilation, (oh, ow))
-    d = dout.reshape(n, groups, o // groups, oh * ow)
-    c = cols.reshape(n, groups, -1, oh * ow)
-    return xp.matmul(d, c.transpose(0, 1, 3, 2)).sum(axis=0).reshape(filter_shape)
+    d = _fold_batch(xp, dout.reshape(n, groups, o // groups, oh * ow))
+    c = _fold_batch(xp, cols.reshape(n, groups, -1, oh * ow))
+    return xp.matmul(d, c.transpose(0, 2, 1)).reshape(filter_shape)
 
 
 def _conv2d_filter_infer(dout: Aval, x: Aval, filter_shape: tuple, stride: tuple, pads: tuple,

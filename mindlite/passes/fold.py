@@ -34,11 +34,17 @@ def _foldable(max_elems: int) -> Any:
     return where
 
 
+def _host(v: Any) -> Any:
+    get = getattr(v, "get", None)
+    return get() if get is not None and type(v).__module__.startswith("cupy") else v
+
+
 def _evaluate(m: Match) -> Any:
     n = m.node
     try:
         with np.errstate(all="ignore"):
-            res = n.prim.impl(np, *[a.value for a in n.inputs], **n.params)
+            # folding runs on the host: device literals (cupy arrays) are brought over first
+            res = n.prim.impl(np, *[_host(a.value) for a in n.inputs], **n.params)
     except Exception:  # noqa: BLE001 - leave the error to run time, where it names the user's line
         return None
     res = res if n.prim.multiple_results else (res,)

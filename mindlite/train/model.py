@@ -66,7 +66,12 @@ class Model:
         self._network, self._loss_fn, self._optimizer = network, loss_fn, optimizer
         self._metrics = _metrics(metrics)
         self._amp_level, self._loss_scale_manager = amp_level, loss_scale_manager
-        self._train_network = self._build_train_network() if optimizer is not None else None
+        if optimizer is not None:
+            self._train_network = self._build_train_network()
+        elif loss_fn is None:
+            self._train_network = network  # a complete training cell (MindSpore's BERT recipe passes one)
+        else:
+            self._train_network = None
         self._eval_network, self._eval_indexes = self._build_eval_network(eval_network, eval_indexes)
         self._predict_network = network
         self._resume: dict | None = None
@@ -103,7 +108,8 @@ class Model:
               sink_size: int = -1, initial_epoch: int = 0) -> None:
         """Train for `epoch` epochs (counting from `initial_epoch`)."""
         if self._train_network is None:
-            raise RuntimeError("Model.train needs an optimizer (and a loss_fn unless the network returns the loss)")
+            raise RuntimeError("Model.train needs an optimizer (or, with no loss_fn and no optimizer, a network that "
+                               "is a complete training cell)")
         if not isinstance(epoch, int) or epoch <= 0 or not 0 <= initial_epoch < epoch:
             raise ValueError(f"Model.train: need epoch > initial_epoch >= 0, got epoch={epoch}, "
                              f"initial_epoch={initial_epoch}")

@@ -32,16 +32,15 @@ class DynamicLossScaleUpdateCell(Cell):
         return self.loss_scale_value
 
     def construct(self, loss_scale: Parameter, overflow: Any) -> Any:
-        cur = int(self.cur_iter.asnumpy())
-        scale = float(loss_scale.asnumpy())
-        if bool(overflow):
-            scale = max(scale / self.scale_factor, 1.0)
-            self.last_overflow_iter.assign_value(Tensor(np.array(cur, np.int32)))
-        elif cur - int(self.last_overflow_iter.asnumpy()) >= self.scale_window:
-            scale = scale * self.scale_factor
-            self.last_overflow_iter.assign_value(Tensor(np.array(cur, np.int32)))
-        loss_scale.assign_value(Tensor(np.array(scale, loss_scale.dtype.np)))
-        self.cur_iter.assign_value(Tensor(np.array(cur + 1, np.int32)))
+        # written with ops (no host reads), so it compiles into the training graph
+        overflow = ops.cast(overflow, mstype.bool_)
+        cur, last = self.cur_iter, self.last_overflow_iter
+        grow = ops.logical_and(ops.logical_not(overflow), ops.greater_equal(cur - last, self.scale_window))
+        shrunk = ops.maximum(loss_scale / self.scale_factor, 1.0)
+        new_scale = ops.where(overflow, shrunk, ops.where(grow, loss_scale * self.scale_factor, loss_scale))
+        loss_scale.assign_value(ops.cast(new_scale, loss_scale.dtype))
+        last.assign_value(ops.where(ops.logical_or(overflow, grow), cur, last))
+        cur.assign_value(cur + 1)
         return overflow
 
 
@@ -57,6 +56,13 @@ class FixedLossScaleUpdateCell(Cell):
 
     def construct(self, loss_scale: Any, overflow: Any) -> Any:
         return overflow
+
+
+class _SensLike:
+    """A scalar sensitivity tensor broadcast to the loss's shape and dtype by vjp_call."""
+
+    def __init__(self, value: Tensor) -> None:
+        self.value = value
 
 
 class TrainOneStepWithLossScaleCell(TrainOneStepCell):
@@ -82,14 +88,27 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
     def construct(self, *inputs: Any) -> tuple:
         scaling_sens = self.scale_sense.value()  # the scale used by this step (the update rebinds the Parameter)
         status, scaling_sens = self.start_overflow_check(None, scaling_sens)
-        loss, _, grads = vjp_call(self.network, inputs, (), self.weights, False, float(scaling_sens.asnumpy()))
+        loss, _, grads = vjp_call(self.network, inputs, (), self.weights, False, _SensLike(scaling_sens))
         grads = self.grad_reducer(tuple(grads))
         grads = tuple(g / ops.cast(scaling_sens, g.dtype) for g in grads)
         cond = self.get_overflow_status(status, grads)
         overflow = self.process_loss_scale(cond)
-        if not bool(overflow):
-            self.optimizer(grads)
+        self._update_unless(overflow, grads)
         return loss, cond, scaling_sens
+
+    def _update_unless(self, overflow: Any, grads: tuple) -> None:
+        """Apply the optimizer unless `overflow`. Eagerly a Python branch; in a graph every
+        parameter and optimizer state keeps its old value by a select (no host read)."""
+        data = getattr(overflow, "_data", None)
+        if not getattr(data, "is_symbolic", False):
+            if not bool(overflow):
+                self.optimizer(grads)
+            return
+        state = list(dict.fromkeys(list(self.weights) + list(self.optimizer.get_parameters())))
+        before = [p.value() for p in state]
+        self.optimizer(grads)
+        for p, old in zip(state, before):
+            p.assign_value(ops.where(overflow, old, p.value()))
 
     def set_sense_scale(self, sens: Tensor) -> None:
         self.scale_sense.set_data(ops.reshape(ops.cast(sens, mstype.float32), ()))

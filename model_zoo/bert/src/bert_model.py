@@ -67,6 +67,10 @@ class BertConfig:
     heads, FFN 4096; MindSpore's NEZHA variant of it adds relative positions, not provided).
     Presets use type_vocab_size 2, max_position_embeddings 512, seq_length 128 and
     compute_type float32 (the recipe's yaml uses float16 on Ascend/GPU).
+
+    ``layer_norm_eps`` (not a MindSpore field) is the epsilon of every LayerNorm: default 1e-7
+    (nn.LayerNorm's default, what MindSpore's recipe gets); Hugging-Face checkpoints use 1e-12
+    (model_zoo/bert/src/import_hf.py sets it from their config.json).
     """
 
     def __init__(self, seq_length: int = 128, vocab_size: int = 32000, hidden_size: int = 768,
@@ -74,7 +78,7 @@ class BertConfig:
                  hidden_act: str = "gelu", hidden_dropout_prob: float = 0.1, attention_probs_dropout_prob: float = 0.1,
                  max_position_embeddings: int = 512, type_vocab_size: int = 16, initializer_range: float = 0.02,
                  use_relative_positions: bool = False, dtype: Any = mstype.float32,
-                 compute_type: Any = mstype.float32) -> None:
+                 compute_type: Any = mstype.float32, layer_norm_eps: float = 1e-7) -> None:
         if hidden_size % num_attention_heads:
             raise ValueError(f"BertConfig: hidden_size {hidden_size} is not a multiple of "
                              f"num_attention_heads {num_attention_heads}")
@@ -88,6 +92,7 @@ class BertConfig:
         self.max_position_embeddings, self.type_vocab_size = max_position_embeddings, type_vocab_size
         self.initializer_range, self.use_relative_positions = initializer_range, use_relative_positions
         self.dtype, self.compute_type = dtype, compute_type
+        self.layer_norm_eps = layer_norm_eps
 
     @classmethod
     def tiny(cls, **overrides: Any) -> BertConfig:
@@ -157,7 +162,7 @@ class EmbeddingPostprocessor(nn.Cell):
         h = config.hidden_size
         self.token_type_embedding = nn.Embedding(config.type_vocab_size, h, use_one_hot=use_one_hot_embeddings)
         self.full_position_embedding = nn.Embedding(config.max_position_embeddings, h)
-        self.layernorm = nn.LayerNorm((h,))
+        self.layernorm = nn.LayerNorm((h,), epsilon=config.layer_norm_eps)
         self.dropout = nn.Dropout(p=config.hidden_dropout_prob)
         self.position_ids = Tensor(np.arange(config.max_position_embeddings, dtype=np.int32).reshape(1, -1))
 
@@ -213,7 +218,7 @@ class BertOutput(nn.Cell):
         super().__init__()
         self.dense = _dense(in_channels, out_channels, config)
         self.dropout = nn.Dropout(p=config.hidden_dropout_prob)
-        self.layernorm = nn.LayerNorm((out_channels,))
+        self.layernorm = nn.LayerNorm((out_channels,), epsilon=config.layer_norm_eps)
 
     def construct(self, hidden_status: Tensor, input_tensor: Tensor) -> Tensor:
         output = self.dropout(_f32(self.dense(hidden_status)))
@@ -314,7 +319,7 @@ class GetMaskedLMOutput(nn.Cell):
         super().__init__()
         self.width = config.hidden_size
         self.dense = _dense(config.hidden_size, config.hidden_size, config, config.hidden_act)
-        self.layernorm = nn.LayerNorm((config.hidden_size,))
+        self.layernorm = nn.LayerNorm((config.hidden_size,), epsilon=config.layer_norm_eps)
         self.output_bias = Parameter(initializer("zeros", config.vocab_size), name="output_bias")
         self.log_softmax = nn.LogSoftmax(axis=-1)
         self.compute_type, self.dtype = config.compute_type, config.dtype
