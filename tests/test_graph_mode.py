@@ -269,3 +269,18 @@ def test_loss_scaled_amp_training_compiles_and_matches_eager():
         assert oe == og and se == sg and (le == pytest.approx(lg, rel=1e-3) or np.isnan(le) and np.isnan(lg))
     for a, b in zip(we, wg):
         np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4)
+
+
+def test_save_graphs_writes_the_ir_at_each_stage(tmp_path):
+    ms.set_context(save_graphs=True, save_graphs_path=str(tmp_path))
+    try:
+        f = ms.jit(lambda x: ms.grad(lambda t: ops.sum(ops.tanh(t) * t))(x))
+        f(Tensor(np.array([0.5, 1.0])))
+    finally:
+        ms.set_context(save_graphs=False)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert any(n.endswith("_0_captured.ir") for n in names)
+    assert any(n.endswith("_2_autodiff.ir") for n in names)
+    assert any(n.endswith("_9_optimized.ir") for n in names)
+    text = next(p for p in tmp_path.iterdir() if p.name.endswith("_2_autodiff.ir")).read_text()
+    assert "tanh" in text and text.startswith("graph vjp_")

@@ -51,6 +51,11 @@ def graph_vjp_call(gt: GraphTrace, fn: Callable, args: Sequence[Any], positions:
     index = {id(v): k for k, v in enumerate(g.inputs)}
     wrt = [index[id(arg_vars[p % len(args)])] for p in positions] + [index[id(v)] for v in w_vars]
     vg = vjp_graph(g, wrt, n_ct=len(roots))
+    from . import context
+    if context.get_context("save_graphs"):  # the differentiated function before and after autodiff
+        from ..passes.pipeline import _save
+        _save(g, "1_grad_forward")
+        _save(vg, "2_autodiff")
     feeds = []
     for v in g.inputs:
         feeds.append(_feed(v, args, arg_vars, weights, w_vars, sub))
