@@ -138,3 +138,29 @@ def test_amp_o2_keeps_float32_masters_and_batchnorm():
     assert out.dtype == ms.float32  # cast back for the loss
     with pytest.raises(ValueError, match="amp_level"):
         amp.auto_mixed_precision(net, "O4")
+
+
+def test_inner_to_float_wins_over_the_outer_one():
+    seen = {}
+
+    class Spy(nn.Cell):
+        def __init__(self, key):
+            super().__init__()
+            self.key = key
+
+        def construct(self, x):
+            y = x * 1.0  # an op: its inputs take the enclosing cell's type
+            seen[self.key] = y.dtype
+            return y
+
+    class Outer(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a = Spy("outer_child")
+            self.b = Spy("float32_child").to_float(ms.float32)
+
+        def construct(self, x):
+            return self.b(self.a(x))
+    net = Outer().to_float(ms.float16)
+    net(Tensor(np.ones((2, 2), np.float32)))
+    assert seen == {"outer_child": ms.float16, "float32_child": ms.float32}

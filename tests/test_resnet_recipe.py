@@ -231,6 +231,10 @@ def test_resume_continues_the_loss_trajectory(tmp_path):
     np.testing.assert_allclose([resumed["losses"][k] for k in range(7, 15)],
                                [full["losses"][k] for k in range(7, 15)], rtol=1e-5, atol=1e-6)
     assert len({round(v, 4) for v in full["losses"].values()}) > 10  # the losses do change step to step
+    # resuming a finished run trains no further step
+    done = train.main(args + ["--output_dir", str(tmp_path / "done"), "--resume",
+                              str(tmp_path / "full" / "ckpt_0" / "resnet_tiny-2_6.ckpt")])
+    assert done["losses"] == {}
 
 
 @pytest.mark.timeout(120)

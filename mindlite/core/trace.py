@@ -207,9 +207,11 @@ def _autocast(a: Any, target: Any) -> Any:
 
 
 def run_autocast(dtype: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run `fn` with every primitive's floating inputs cast to `dtype`."""
+    """Run `fn` with every primitive's floating inputs cast to `dtype`. An inner cell's type
+    replaces an outer one's (a float32 BatchNorm inside a float16 network stays float32)."""
     prev = STATE.trace
-    STATE.trace = AutocastTrace(dtype, prev)
+    base = prev.parent if isinstance(prev, AutocastTrace) else prev
+    STATE.trace = AutocastTrace(dtype, base)
     try:
         return fn(*args, **kwargs)
     finally:

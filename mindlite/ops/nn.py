@@ -112,7 +112,8 @@ def _batch_norm_bprop(x, gamma, beta, mean, var, *, out, dout, training, eps):
         dx = dy * g_b * inv_b
         dvar = -0.5 * (dgamma * gamma + dinv * invstd) * invstd * invstd
         return dx, dgamma, dbeta, dmu - F.sum(dx, axes), dvar
-    dx = (g_b * inv_b / n) * (n * dy - F.reshape(dbeta, shape) - xhat * F.reshape(dgamma, shape))
+    # NOTE: divide the reductions by n rather than multiply dy by n: n * dy overflows float16
+    dx = (g_b * inv_b) * (dy - F.reshape(dbeta / n, shape) - xhat * F.reshape(dgamma / n, shape))
     # the saved statistics are outputs too: their cotangents matter for higher-order grads
     dx = dx + F.reshape(dmu, shape) / n - F.reshape(dinv * invstd * invstd, shape) * xhat / n
     return dx, dgamma, dbeta, None, None

@@ -50,7 +50,7 @@ class Liveness:
             live = set(self._loops[-1][1]) if self._loops else set(out)
         elif isinstance(s, (ast.With, ast.AsyncWith)):
             items = [i.context_expr for i in s.items] + [i.optional_vars for i in s.items if i.optional_vars]
-            live = reads(items) | (self.block(s.body, out) - stores([i.optional_vars for i in s.items]))
+            live = reads(items) | (self.block(s.body, out) - stores([i.optional_vars for i in s.items if i.optional_vars]))
         elif isinstance(s, TRY):
             live = self._try(s, out)  # type: ignore[arg-type]
         elif isinstance(s, ast.Match):
@@ -122,7 +122,7 @@ def maybe_unbound_stmt(s: ast.stmt, maybe: set[str]) -> set[str]:
         again = first | maybe_unbound(s.body, first)   # ... or after a `del` in an earlier pass
         return again | maybe_unbound(s.orelse, again)
     if isinstance(s, (ast.With, ast.AsyncWith)):
-        return maybe_unbound(s.body, maybe - stores([i.optional_vars for i in s.items]))
+        return maybe_unbound(s.body, maybe - stores([i.optional_vars for i in s.items if i.optional_vars]))
     if isinstance(s, TRY + (ast.Match,)):
         return maybe | Names.of(s).deleted  # any assignment inside may have been skipped
     if isinstance(s, (ast.Return, ast.Raise, ast.Break, ast.Continue)):

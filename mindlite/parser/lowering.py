@@ -275,29 +275,54 @@ def fold_returns(fdef: ast.FunctionDef) -> None:
     `if c: return a` + rest becomes `if c: return a` / `else: rest`; a branch that can fall
     through gets its own copy of the rest. Both branches then return, so the `if` becomes
     `return cond(c, ...)[0]` and no flag variable with a placeholder value is needed (which a
-    graph could not type).
+    graph could not type). Copies are bounded by a budget; past it an `if` keeps its rest after
+    it and stays Python (converted code then raises only if its condition is symbolic).
     """
     if not any(isinstance(n, ast.If) and contains(n.body + n.orelse, (ast.Return,))
                for n in walk_stmts(fdef.body)):
         return
     if not always_returns(fdef.body):
         fdef.body.append(at(ast.Return(value=None), fdef.body[-1]))
-    fdef.body = _fold(fdef.body)
+    fdef.body = _Folder().fold(fdef.body)
 
 
-def _fold(stmts: list[ast.stmt]) -> list[ast.stmt]:
-    for i, s in enumerate(stmts):
-        if isinstance(s, ast.If) and contains(s.body + s.orelse, (ast.Return,)):
-            s.body, s.orelse = _fold(s.body), _fold(s.orelse)
-            rest = _fold(stmts[i + 1:])
-            if rest:
-                both = not always_returns(s.body) and not always_returns(s.orelse)
-                s.body = _push(s.body, copy.deepcopy(rest) if both else rest)
-                s.orelse = _push(s.orelse, rest)
-            return stmts[:i] + [s]
-        for owner, field in _blocks(s):  # with / try / match bodies: fold inside only
-            setattr(owner, field, _fold(getattr(owner, field)))
-    return stmts
+class _Folder:
+    BUDGET = 300  # statements copied per function; a chain of k such `if`s could copy 2**k times
+
+    def __init__(self) -> None:
+        self.budget = self.BUDGET
+
+    def fold(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.If) and contains(s.body + s.orelse, (ast.Return,)):
+                s.body, s.orelse = self.fold(s.body), self.fold(s.orelse)
+                rest = self.fold(stmts[i + 1:])
+                extra = (_ends(s.body) + _ends(s.orelse) - 1) * _size(rest)
+                if extra > self.budget:
+                    return stmts[:i] + [s] + rest
+                self.budget -= max(extra, 0)
+                if rest:
+                    both = not always_returns(s.body) and not always_returns(s.orelse)
+                    s.body = _push(s.body, copy.deepcopy(rest) if both else rest)
+                    s.orelse = _push(s.orelse, rest)
+                return stmts[:i] + [s]
+            for owner, field in _blocks(s):  # with / try / match bodies: fold inside only
+                setattr(owner, field, self.fold(getattr(owner, field)))
+        return stmts
+
+
+def _ends(stmts: list[ast.stmt]) -> int:
+    """How many paths through `stmts` fall through (as `_push` counts them)."""
+    if always_returns(stmts):
+        return 0
+    last = stmts[-1] if stmts else None
+    if isinstance(last, ast.If) and contains(last.body + last.orelse, (ast.Return,)):
+        return _ends(last.body) + _ends(last.orelse)
+    return 1
+
+
+def _size(stmts: list[ast.stmt]) -> int:
+    return sum(isinstance(n, ast.stmt) for s in stmts for n in ast.walk(s))
 
 
 def _push(stmts: list[ast.stmt], rest: list[ast.stmt]) -> list[ast.stmt]:
