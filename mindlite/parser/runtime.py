@@ -113,10 +113,10 @@ def _check_defined(values: tuple, fn: Callable[..., Any], template: str) -> None
 
 # ---- statements that stay Python --------------------------------------------------------------
 
-_WHAT = {
-    "try": ("a `try` statement", "a graph cannot catch exceptions; move the `try` out of the {stmt}"),
+_WHAT = {  # kind -> (the construct, what to change); "{stmt}" is `if`, `while` or `for`
+    "try": ("a `try` statement", "a graph cannot catch exceptions; move the `try` out of the `{stmt}`"),
     "with": ("a `with` statement", "a context manager would run once, at trace time; move the `with` out "
-             "of the {stmt}"),
+             "of the `{stmt}`"),
     "yield": ("`yield` / `await`", "a generator cannot be captured in a graph; collect the values in a "
               "tuple or list instead"),
     "global": ("rebinding a `global` / `nonlocal` name", "return the new value from the function and assign "
@@ -126,14 +126,17 @@ _WHAT = {
               "make the condition a Python value"),
     "store": ("an assignment to an attribute or item of an object", "the graph cannot capture this side "
               "effect; compute the value into a local variable (use ops.assign for a Parameter)"),
-    "closure": ("a function or lambda capturing a variable that the {stmt} assigns", "define it outside "
-                "the {stmt} and pass the value as an argument"),
+    "closure": ("a function or lambda capturing a variable that the `{stmt}` assigns", "define it outside "
+                "the `{stmt}` and pass the value as an argument"),
     "return": ("`return` inside a `with` / `try` block", "assign the result to a variable and return it "
                "after the block"),
     "walrus": ("`:=` in a loop condition", "assign the value in the loop body and before the loop"),
-    "break": ("`break` or `return` in a `for` loop over a Python sequence", "such a loop is unrolled when traced and "
-              "cannot stop on a tensor value; loop over `range(...)` or use a `while` loop"),
+    "break": ("`break` or `return` in a `for` loop over a Python sequence", "such a loop is unrolled when "
+              "traced and cannot stop on a tensor value; loop over `range(...)` or use a `while` loop"),
 }
+_IN_TRY = ("this `{stmt}` sits in the `try` block at line {line}, which a graph cannot capture (an exception "
+           "would lose the `{stmt}`'s assignments): move the `{stmt}` out of the `try` block, or make its "
+           "condition a Python value.")
 
 
 def concrete(value: Any, stmt: str, kind: str, line: int) -> Any:
@@ -142,9 +145,12 @@ def concrete(value: Any, stmt: str, kind: str, line: int) -> Any:
     if not _symbolic(value):
         return value
     frame = sys._getframe(1)
+    here = frame.f_lineno  # the statement's own line: generated code carries it
+    if kind == "in_try":
+        raise GraphSyntaxError(_IN_TRY.format(stmt=stmt, line=line), frame.f_code.co_filename, here)
     what, advice = _WHAT[kind]
-    msg = (f"{what} (line {line}) inside a `{stmt}` whose condition (line {frame.f_lineno}) depends on a tensor "
-           f"value cannot be captured in a graph: {advice.format(stmt=stmt)}.")
+    msg = (f"{what} (line {line}) inside a `{stmt}` whose condition (line {here}) depends on a tensor value "
+           f"cannot be captured in a graph: {advice.format(stmt=stmt)}.")
     raise GraphSyntaxError(msg, frame.f_code.co_filename, line)
 
 

@@ -18,6 +18,7 @@ graph cannot capture stays Python, its test wrapped in `__ml_ctrl__.concrete(...
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, replace
 
 from .analysis import SCOPES, TRY, Names, always_returns, contains, reads, stores, unsupported, walk_stmts
 from .build import (UNDEF, Namer, arg_names, at, const, ctrl, del_if_undefined, function, load, maybe_load, store,
@@ -26,6 +27,17 @@ from .dataflow import Liveness, maybe_unbound, maybe_unbound_stmt
 
 
 _INTROSPECT = frozenset({"locals", "vars", "eval", "exec", "dir"})
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where a statement list sits. `ret_wrap`: in a returning branch, so `return v` becomes
+    `return (v,)`. `try_line`: inside the body of the `try` at that line; a converted body that
+    raised would lose its assignments, which the handler or later code may read, so nothing
+    there is converted."""
+
+    ret_wrap: bool = False
+    try_line: int | None = None
 
 
 class Converter:
@@ -49,49 +61,50 @@ class Converter:
     def run(self) -> None:
         params = set(arg_names(self.fdef.args))
         maybe = stores(self.fdef.body) - params - self.declared
-        self.fdef.body = self.block(self.fdef.body, set(), maybe, ret_wrap=False)
+        self.fdef.body = self.block(self.fdef.body, set(), maybe, _Ctx())
 
-    def block(self, stmts: list[ast.stmt], out: set[str], maybe: set[str], ret_wrap: bool) -> list[ast.stmt]:
+    def block(self, stmts: list[ast.stmt], out: set[str], maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         """Convert a statement list; `out`: names live after it; `maybe`: names maybe unbound
-        before it; `ret_wrap`: inside a returning branch, so `return v` becomes `return (v,)`."""
+        before it."""
         res: list[ast.stmt] = []
         for s, after in zip(stmts, self.live.after_each(stmts, out)):
             nxt = maybe_unbound_stmt(s, maybe)  # analyse before `s` is rewritten in place
-            res.extend(self.stmt(s, after, maybe, ret_wrap))
+            res.extend(self.stmt(s, after, maybe, ctx))
             maybe = nxt
         return res
 
-    def stmt(self, s: ast.stmt, after: set[str], maybe: set[str], ret_wrap: bool) -> list[ast.stmt]:
+    def stmt(self, s: ast.stmt, after: set[str], maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         if isinstance(s, ast.If):
-            return self.if_stmt(s, after, maybe, ret_wrap)
+            return self.if_stmt(s, after, maybe, ctx)
         if isinstance(s, ast.While):
-            return self.while_stmt(s, after, maybe, ret_wrap)
-        if isinstance(s, ast.Return) and ret_wrap:
+            return self.while_stmt(s, after, maybe, ctx)
+        if isinstance(s, ast.Return) and ctx.ret_wrap:
             return [at(ast.Return(value=tuple_of([s.value or const(None)])), s)]
         if not isinstance(s, SCOPES):
-            self._inside(s, after, maybe, ret_wrap)  # for / with / try / match stay Python
+            self._inside(s, after, maybe, ctx)  # for / with / try / match stay Python
         return [s]
 
-    def _inside(self, s: ast.stmt, after: set[str], maybe: set[str], ret_wrap: bool) -> None:
+    def _inside(self, s: ast.stmt, after: set[str], maybe: set[str], ctx: _Ctx) -> None:
         """Convert the statements nested in a statement that itself stays Python."""
         wide = maybe | maybe_unbound_stmt(s, maybe)  # covers a second loop iteration too
         for owner, field, out in self.live.sub_blocks(s, after):
-            setattr(owner, field, self.block(getattr(owner, field), out, wide, ret_wrap))
+            inner = replace(ctx, try_line=s.lineno) if owner is s and field == "body" and isinstance(s, TRY) else ctx
+            setattr(owner, field, self.block(getattr(owner, field), out, wide, inner))
 
     # ---- if -------------------------------------------------------------------------------
 
-    def if_stmt(self, s: ast.If, after: set[str], maybe: set[str], ret_wrap: bool) -> list[ast.stmt]:
+    def if_stmt(self, s: ast.If, after: set[str], maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         keep = getattr(s, "_ml_keep", None)
-        bad = (keep, s.lineno) if keep else unsupported(s.body + s.orelse, self.declared)
+        bad = (keep, s.lineno) if keep else self._unsupported(s.body + s.orelse, ctx)
         returning = contains(s.body + s.orelse, (ast.Return,))
         if not bad and returning and not (always_returns(s.body) and always_returns(s.orelse)):
             # only inside with/try, where fold_returns cannot move the rest into the branches
             bad = ("return", _first(s, ast.Return))
         if bad:
             stmt_kind = "for" if keep else "if"
-            return self._guarded(s, stmt_kind, bad, after, maybe, ret_wrap)
+            return self._guarded(s, stmt_kind, bad, after, maybe, ctx)
         if returning:
-            return self._returning_if(s, maybe, ret_wrap)
+            return self._returning_if(s, maybe, ctx.ret_wrap)
         return self._state_if(s, after, maybe)
 
     def _state_if(self, s: ast.If, after: set[str], maybe: set[str]) -> list[ast.stmt]:
@@ -124,13 +137,13 @@ class Converter:
 
     # ---- while ----------------------------------------------------------------------------
 
-    def while_stmt(self, s: ast.While, after: set[str], maybe: set[str], ret_wrap: bool) -> list[ast.stmt]:
+    def while_stmt(self, s: ast.While, after: set[str], maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         stmt_kind = getattr(s, "_ml_origin", "while")
-        bad = unsupported(s.body, self.declared) or unsupported([s.test], self.declared)
+        bad = self._unsupported(s.body, ctx) or unsupported([s.test], self.declared)
         if not bad and contains([s.test], (ast.NamedExpr,)):
             bad = ("walrus", s.lineno)  # the test runs in a nested function
         if bad:
-            return self._guarded(s, stmt_kind, bad, after, maybe, ret_wrap)
+            return self._guarded(s, stmt_kind, bad, after, maybe, ctx)
         state = sorted(stores(s.body) & self.live.loop_head(s, after))
         out = set(state)
         each = maybe_unbound_stmt(s, maybe)  # maybe unbound at the start of some iteration
@@ -153,18 +166,23 @@ class Converter:
         maybe_in = {p for p in params if p in maybe} | (stores(body) - set(params))
         # a parameter that arrives as the sentinel and is read must be unbound, as in Python
         pre = [del_if_undefined(p) for p in params if p in maybe and p in entry_live]
-        new_body = pre + self.block(body, out, maybe_in, ret_wrap)
+        new_body = pre + self.block(body, out, maybe_in, _Ctx(ret_wrap=ret_wrap))
         if not ret_wrap:
             end = maybe_unbound(body, maybe_in)
             new_body.append(ast.Return(value=tuple_of([maybe_load(p) if p in end else load(p) for p in params])))
         return function(name, params, new_body)
 
     def _guarded(self, s: ast.If | ast.While, stmt_kind: str, bad: tuple[str, int], after: set[str],
-                 maybe: set[str], ret_wrap: bool) -> list[ast.stmt]:
+                 maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         kind, line = bad
         s.test = at(ctrl("concrete", s.test, const(stmt_kind), const(kind), const(line)), s.test)
-        self._inside(s, after, maybe, ret_wrap)
+        self._inside(s, after, maybe, ctx)
         return [s]
+
+    def _unsupported(self, region: list[ast.stmt], ctx: _Ctx) -> tuple[str, int] | None:
+        if ctx.try_line is not None:
+            return "in_try", ctx.try_line
+        return unsupported(region, self.declared)
 
     @staticmethod
     def _operand(name: str, needed: set[str], maybe: set[str]) -> ast.expr:
