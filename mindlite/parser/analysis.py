@@ -8,7 +8,7 @@ under-approximate, since that would drop a value the program needs.
 from __future__ import annotations
 
 import ast
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -33,7 +33,7 @@ class Names(ast.NodeVisitor):
         self.declared: set[str] = set()  # global / nonlocal
 
     @classmethod
-    def of(cls, nodes: ast.AST | Iterable[ast.AST] | None) -> "Names":
+    def of(cls, nodes: ast.AST | Iterable[ast.AST] | None) -> Names:
         c = cls()
         for n in _as_list(nodes):
             c.visit(n)
@@ -189,7 +189,7 @@ def contains(stmts: Sequence[ast.AST], kinds: tuple, stop: tuple = ()) -> bool:
         n = todo.pop()
         if isinstance(n, kinds):
             return True
-        if isinstance(n, SCOPES) or isinstance(n, stop):
+        if isinstance(n, SCOPES + stop):
             continue
         todo.extend(ast.iter_child_nodes(n))
     return False
@@ -228,12 +228,13 @@ _UNSUPPORTED: tuple[tuple[type | tuple, str], ...] = (
 )
 
 
-def unsupported(region: Sequence[ast.AST], declared: set[str]) -> tuple[str, int] | None:
+def unsupported(region: Sequence[ast.AST], declared: set[str], captured: set[str]) -> tuple[str, int] | None:
     """The first construct in `region` a graph cannot capture, as (kind, line), or None.
 
-    `declared` holds the function's global/nonlocal names (rebinding one is a side effect).
+    `declared` holds the function's global/nonlocal names (rebinding one is a side effect);
+    `captured` the names its nested functions and lambdas read: inside a converted body such a
+    name is the body's own variable, so a closure called meanwhile would see a stale value.
     """
-    bound = stores([s for s in region if isinstance(s, ast.stmt)])
     for n in walk_stmts(region):
         for kinds, kind in _UNSUPPORTED:
             if isinstance(n, kinds):
@@ -243,12 +244,13 @@ def unsupported(region: Sequence[ast.AST], declared: set[str]) -> tuple[str, int
             for t in targets:
                 if _stores_into_object(t):
                     return "store", n.lineno
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and n.id in declared:
-            return "global", n.lineno
-        if isinstance(n, SCOPES) and free_names(n) & bound:
-            # a closure made in a converted body would see that body's variables, not the
-            # function's: Python shares one binding, a nested function call would not
-            return "closure", n.lineno  # type: ignore[attr-defined]
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            if n.id in declared:
+                return "global", n.lineno
+            if n.id in captured:
+                return "closure", n.lineno
+        if isinstance(n, SCOPES) and not isinstance(n, ast.Lambda) and n.name in captured:
+            return "closure", n.lineno
     return None
 
 

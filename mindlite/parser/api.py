@@ -43,7 +43,8 @@ class _Result:
     reason: str                  # why it was left unchanged
 
 
-_CACHE: "weakref.WeakKeyDictionary[types.CodeType, _Result]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[types.CodeType, _Result] = weakref.WeakKeyDictionary()
+_MEMO = "__ml_convert_memo__"  # fn.__dict__ key: (converted, code, defaults, kwdefaults) it was made from
 
 
 def convert(fn: Any) -> Any:
@@ -69,11 +70,17 @@ def convert(fn: Any) -> Any:
         return fn if func is fn.func else functools.partial(func, *fn.args, **fn.keywords)
     if not isinstance(fn, types.FunctionType) or getattr(fn, "__ml_converted__", False):
         return fn
+    memo = fn.__dict__.get(_MEMO)  # Cell calls convert on every traced call: keep it O(1)
+    if memo is not None and memo[1] is fn.__code__ and memo[2] is fn.__defaults__ and memo[3] is fn.__kwdefaults__:
+        return memo[0]
     res = _translate(fn)
     if res.code is None:
         _log.debug("convert: %s left unchanged: %s", getattr(fn, "__qualname__", fn), res.reason)
-        return fn
-    return _instantiate(res.code, fn)
+        new = fn
+    else:
+        new = _instantiate(res.code, fn)
+    fn.__dict__[_MEMO] = (new, fn.__code__, fn.__defaults__, fn.__kwdefaults__)
+    return new
 
 
 def show(fn: Any) -> str:
@@ -88,7 +95,7 @@ def show(fn: Any) -> str:
     if isinstance(fn, (types.MethodType, functools.partial)):
         return show(fn.__func__ if isinstance(fn, types.MethodType) else fn.func)
     if not isinstance(fn, types.FunctionType):
-        raise ValueError(f"show: {fn!r} is not a Python function")
+        raise TypeError(f"show: {fn!r} is not a Python function")
     res = _translate(getattr(fn, "__wrapped__", fn) if getattr(fn, "__ml_converted__", False) else fn)
     if res.source is None:
         raise ValueError(f"show: no source for {fn.__qualname__}: {res.reason}")
@@ -192,7 +199,7 @@ def _compile(fdef: ast.FunctionDef, orig: types.CodeType) -> types.CodeType:
     module = ast.Module(body=[factory], type_ignores=[])
     ast.fix_missing_locations(module)
     namespace: dict[str, Any] = {}
-    exec(compile(module, orig.co_filename, "exec"), namespace)  # defines the factory only
+    exec(compile(module, orig.co_filename, "exec"), namespace)  # noqa: S102 - defines the factory only
     inner = namespace["__ml_factory__"](*[None] * len(params))
     return inner.__code__
 
@@ -205,7 +212,7 @@ def _instantiate(code: types.CodeType, fn: types.FunctionType) -> types.Function
     new.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
     for attr in ("__qualname__", "__module__", "__doc__", "__annotations__"):
         setattr(new, attr, getattr(fn, attr))
-    new.__dict__.update(fn.__dict__)
+    new.__dict__.update((k, v) for k, v in fn.__dict__.items() if k != _MEMO)
     new.__wrapped__ = fn  # type: ignore[attr-defined]  # inspect.signature follows it
     new.__ml_converted__ = True  # type: ignore[attr-defined]
     return new

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ast
 import itertools
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 CTRL = "__ml_ctrl__"        # closure variable holding mindlite.parser.runtime
 UNDEF = "__ml_undefined__"  # closure variable holding the UNDEFINED sentinel
@@ -52,7 +53,7 @@ def assign(target: str, value: ast.expr) -> ast.Assign:
     return ast.Assign(targets=[store(target)], value=value)
 
 
-def const(value: object) -> ast.Constant:
+def const(value: str | int | bool | None) -> ast.Constant:
     return ast.Constant(value=value)
 
 

@@ -6,7 +6,8 @@ is passed in and out only if it is live afterwards or read before it is written.
 from __future__ import annotations
 
 import ast
-from typing import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 from .analysis import TRY, Names, kills, reads, stores
 
@@ -58,6 +59,15 @@ class Liveness:
         else:
             live = reads(s) | (set(out) - kills(s))
         return live | self.always
+
+    @contextlib.contextmanager
+    def in_loop(self, after: set[str], head: set[str]) -> Iterator[None]:
+        """Targets of `break` / `continue` while a loop's body is analysed on its own."""
+        self._loops.append((set(after), set(head)))
+        try:
+            yield
+        finally:
+            self._loops.pop()
 
     def loop_head(self, s: ast.While | ast.For | ast.AsyncFor, out: set[str]) -> set[str]:
         """Names live at the top of each iteration (before the test / the next item)."""

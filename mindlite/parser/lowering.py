@@ -18,17 +18,44 @@ import ast
 import copy
 from typing import Any
 
-from .analysis import LOOPS, SCOPES, TRY, always_returns, contains, is_range_for, walk_stmts
-from .build import RETF, RETV, UNDEF, Namer, assign, at, const, ctrl, load, store, tuple_of
+from .analysis import (
+    LOOPS,
+    SCOPES,
+    TRY,
+    always_returns,
+    contains,
+    is_range_for,
+    walk_stmts,
+)
+from .build import (
+    RETF,
+    RETV,
+    UNDEF,
+    Namer,
+    assign,
+    at,
+    const,
+    ctrl,
+    load,
+    store,
+    tuple_of,
+)
 
 
 class _Scoped(ast.NodeTransformer):
     """A transformer that stays inside one function scope."""
 
-    def visit_FunctionDef(self, n: ast.AST) -> ast.AST:
+    def visit_FunctionDef(self, n: ast.FunctionDef) -> ast.AST:
+        return n  # a nested function is converted on its own
+
+    def visit_AsyncFunctionDef(self, n: ast.AsyncFunctionDef) -> ast.AST:
         return n
 
-    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+    def visit_Lambda(self, n: ast.Lambda) -> ast.AST:
+        return n
+
+    def visit_ClassDef(self, n: ast.ClassDef) -> ast.AST:
+        return n
 
     def run(self, fdef: ast.FunctionDef) -> None:
         body: list[ast.stmt] = []
@@ -192,7 +219,7 @@ class _Jumps(_Scoped):
         body = _lower_block(loop.body, brk, skip)
         if has_cont:
             body.insert(0, at(assign(skip, const(False)), loop.body[0]))
-        pre = []
+        pre: list[ast.stmt] = []
         if brk:
             pre.append(assign(brk, const(False)))
             loop._ml_brk = brk  # type: ignore[union-attr]

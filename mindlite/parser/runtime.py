@@ -13,7 +13,8 @@ from __future__ import annotations
 import linecache
 import operator
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..ops import control
 
@@ -22,21 +23,15 @@ class _Undefined:
     """The value of a variable that has not been bound yet (Python would say: unbound)."""
 
     __slots__ = ()
-    _instance: "_Undefined | None" = None
-
-    def __new__(cls) -> "_Undefined":
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
 
     def __repr__(self) -> str:
         return "<undefined>"
 
-    def __reduce__(self) -> str:
+    def __reduce__(self) -> str:  # pickles as this module's single instance
         return "UNDEFINED"
 
 
-UNDEFINED = _Undefined()
+UNDEFINED = _Undefined()  # the only instance; generated code compares with `is`
 
 
 class GraphSyntaxError(SyntaxError):
@@ -115,24 +110,28 @@ def _check_defined(values: tuple, fn: Callable[..., Any], template: str) -> None
 
 _WHAT = {  # kind -> (the construct, what to change); "{stmt}" is `if`, `while` or `for`
     "try": ("a `try` statement", "a graph cannot catch exceptions; move the `try` out of the `{stmt}`"),
-    "with": ("a `with` statement", "a context manager would run once, at trace time; move the `with` out "
-             "of the `{stmt}`"),
-    "yield": ("`yield` / `await`", "a generator cannot be captured in a graph; collect the values in a "
-              "tuple or list instead"),
-    "global": ("rebinding a `global` / `nonlocal` name", "return the new value from the function and assign "
-               "it outside"),
+    "with": ("a `with` statement",
+             ("a context manager would run once, at trace time; move the `with` out of the `{stmt}`")),
+    "yield": ("`yield` / `await`",
+              ("a generator cannot be captured in a graph; collect the values in a tuple or list instead")),
+    "global": ("rebinding a `global` / `nonlocal` name",
+               "return the new value from the function and assign it outside"),
     "del": ("a `del` statement", "assign a new value instead of deleting the variable"),
-    "raise": ("`raise` / `assert`", "a graph cannot raise on a tensor value; check it after the step, or "
-              "make the condition a Python value"),
-    "store": ("an assignment to an attribute or item of an object", "the graph cannot capture this side "
-              "effect; compute the value into a local variable (use ops.assign for a Parameter)"),
-    "closure": ("a function or lambda capturing a variable that the `{stmt}` assigns", "define it outside "
-                "the `{stmt}` and pass the value as an argument"),
-    "return": ("`return` inside a `with` / `try` block", "assign the result to a variable and return it "
-               "after the block"),
+    "raise": ("`raise` / `assert`",
+              ("a graph cannot raise on a tensor value; check it after the step, or make the condition a "
+               "Python value")),
+    "store": ("an assignment to an attribute or item of an object",
+              ("the graph cannot capture this side effect; compute the value into a local variable (use "
+               "ops.assign for a Parameter)")),
+    "closure": ("an assignment to a variable that a nested function or lambda reads",
+                ("inside a converted `{stmt}` the variable is a copy, so that function could see a stale "
+                 "value; pass the value to the function as an argument instead")),
+    "return": ("`return` inside a `with` / `try` block",
+               "assign the result to a variable and return it after the block"),
     "walrus": ("`:=` in a loop condition", "assign the value in the loop body and before the loop"),
-    "break": ("`break` or `return` in a `for` loop over a Python sequence", "such a loop is unrolled when "
-              "traced and cannot stop on a tensor value; loop over `range(...)` or use a `while` loop"),
+    "break": ("`break` or `return` in a `for` loop over a Python sequence",
+              ("such a loop is unrolled when traced and cannot stop on a tensor value; loop over "
+               "`range(...)` or use a `while` loop")),
 }
 _IN_TRY = ("this `{stmt}` sits in the `try` block at line {line}, which a graph cannot capture (an exception "
            "would lose the `{stmt}`'s assignments): move the `{stmt}` out of the `try` block, or make its "

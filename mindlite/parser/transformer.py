@@ -18,13 +18,35 @@ graph cannot capture stays Python, its test wrapped in `__ml_ctrl__.concrete(...
 from __future__ import annotations
 
 import ast
+import contextlib
 from dataclasses import dataclass, replace
 
-from .analysis import SCOPES, TRY, Names, always_returns, contains, reads, stores, unsupported, walk_stmts
-from .build import (UNDEF, Namer, arg_names, at, const, ctrl, del_if_undefined, function, load, maybe_load, store,
-                    tuple_of)
+from .analysis import (
+    SCOPES,
+    TRY,
+    Names,
+    always_returns,
+    contains,
+    reads,
+    stores,
+    unsupported,
+    walk_stmts,
+)
+from .build import (
+    UNDEF,
+    Namer,
+    arg_names,
+    at,
+    const,
+    ctrl,
+    del_if_undefined,
+    function,
+    load,
+    maybe_load,
+    store,
+    tuple_of,
+)
 from .dataflow import Liveness, maybe_unbound, maybe_unbound_stmt
-
 
 _INTROSPECT = frozenset({"locals", "vars", "eval", "exec", "dir"})
 
@@ -48,6 +70,7 @@ class Converter:
         self.namer = namer
         names = Names.of(fdef.body)
         self.declared = names.declared
+        self.captured = names.nested_free & names.stores  # this scope's variables read by closures
         # live everywhere: captured by a closure, or read where an exception may jump to
         always = set(names.nested_free)
         for n in walk_stmts(fdef.body):
@@ -88,8 +111,14 @@ class Converter:
         """Convert the statements nested in a statement that itself stays Python."""
         wide = maybe | maybe_unbound_stmt(s, maybe)  # covers a second loop iteration too
         for owner, field, out in self.live.sub_blocks(s, after):
-            inner = replace(ctx, try_line=s.lineno) if owner is s and field == "body" and isinstance(s, TRY) else ctx
-            setattr(owner, field, self.block(getattr(owner, field), out, wide, inner))
+            inner = ctx
+            loop: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+            if owner is s and field == "body" and isinstance(s, TRY):
+                inner = replace(ctx, try_line=s.lineno)
+            if owner is s and field == "body" and isinstance(s, (ast.For, ast.AsyncFor, ast.While)):
+                loop = self.live.in_loop(after, out)  # a `break` in there jumps to `after`
+            with loop:
+                setattr(owner, field, self.block(getattr(owner, field), out, wide, inner))
 
     # ---- if -------------------------------------------------------------------------------
 
@@ -139,7 +168,7 @@ class Converter:
 
     def while_stmt(self, s: ast.While, after: set[str], maybe: set[str], ctx: _Ctx) -> list[ast.stmt]:
         stmt_kind = getattr(s, "_ml_origin", "while")
-        bad = self._unsupported(s.body, ctx) or unsupported([s.test], self.declared)
+        bad = self._unsupported(s.body, ctx) or unsupported([s.test], self.declared, self.captured)
         if not bad and contains([s.test], (ast.NamedExpr,)):
             bad = ("walrus", s.lineno)  # the test runs in a nested function
         if bad:
@@ -182,7 +211,7 @@ class Converter:
     def _unsupported(self, region: list[ast.stmt], ctx: _Ctx) -> tuple[str, int] | None:
         if ctx.try_line is not None:
             return "in_try", ctx.try_line
-        return unsupported(region, self.declared)
+        return unsupported(region, self.declared, self.captured)
 
     @staticmethod
     def _operand(name: str, needed: set[str], maybe: set[str]) -> ast.expr:
