@@ -450,7 +450,7 @@ def test_argument_errors():
         opt((ops.ones_like(p[0]),))
     with pytest.raises(ValueError, match="not in this optimizer"):
         opt.get_lr_parameter(Parameter(Tensor(np.zeros(1, np.float32)), name="other"))
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError, match="must define construct"):
         Optimizer(0.1, p)(tuple(ops.ones_like(x) for x in p))
 
 

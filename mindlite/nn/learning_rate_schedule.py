@@ -27,7 +27,7 @@ class LearningRateSchedule(Cell):
         super().__init__()
 
     def construct(self, global_step: Any) -> Tensor:
-        raise NotImplementedError(f"{type(self).__name__} must define construct(global_step)")
+        raise TypeError(f"{type(self).__name__} must define construct(global_step)")
 
 
 # ---- argument checks (shared with dynamic_lr) -------------------------------------------------

@@ -66,7 +66,7 @@ class Dataset:
         runtime.node_id(self)
 
     def _iter_epoch(self, ctx: EpochContext):
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define _iter_epoch()")
 
     def _col_index(self, columns: list[str], what: str) -> list[int]:
         missing = [c for c in columns if c not in self._cols]

@@ -61,7 +61,7 @@ class Sampler:
         return None
 
     def __iter__(self):
-        raise NotImplementedError(f"{type(self).__name__} must define _indices() or __iter__()")
+        raise TypeError(f"{type(self).__name__} must define _indices() or __iter__()")
 
     def _limit(self, count: int) -> int:
         return count if self.num_samples is None else min(count, self.num_samples)

@@ -62,8 +62,8 @@ class TensorOperation:
             raise TypeError(f"{type(self).__name__} expects at least one input")
         return self._execute(*inputs)
 
-    def _execute(self, *inputs):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _execute(self, *inputs):  # pragma: no cover - every transform defines it
+        raise TypeError(f"{type(self).__name__} must define _execute()")
 
     def device(self, device_target="CPU"):
         """MindSpore 2.x selects an accelerator here; everything runs on the CPU in mindlite."""

@@ -439,7 +439,7 @@ class Optimizer(Cell):
         return tuple(g * F.cast(self.reciprocal_scale, g.dtype) for g in gradients)
 
     def construct(self, *hyper_params: Any) -> Any:
-        raise NotImplementedError(f"{self.cls_name} must define construct(gradients)")
+        raise TypeError(f"{self.cls_name} must define construct(gradients)")
 
 
 def _apply_decay(weight_decay: Any, if_apply: bool, weight: Tensor, gradient: Tensor) -> Tensor:

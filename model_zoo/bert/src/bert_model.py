@@ -284,7 +284,7 @@ class BertModel(nn.Cell):
     def __init__(self, config: BertConfig, is_training: bool, use_one_hot_embeddings: bool = False) -> None:
         super().__init__()
         if config.use_relative_positions:
-            raise NotImplementedError("BertModel: use_relative_positions=True (NEZHA) is not implemented")
+            raise ValueError("BertModel: use_relative_positions=True (NEZHA) is not supported by this recipe")
         config = copy.deepcopy(config)
         if not is_training:
             config.hidden_dropout_prob = 0.0
