@@ -9,7 +9,7 @@ from .graph import Graph, Lit, Var, aval_of_atom
 
 
 class IRError(RuntimeError):
-    pass
+    """A graph that breaks an IR invariant (SSA, dominance, a shape rule, subgraph arity)."""
 
 
 def verify(g: Graph, outer: frozenset = frozenset()) -> Graph:

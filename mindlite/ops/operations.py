@@ -154,7 +154,7 @@ class MatMul(PrimitiveOp):
 
 
 class BatchMatMul(MatMul):
-    pass
+    """`ops.BatchMatMul(transpose_a=False, transpose_b=False)`: MatMul over leading batch axes."""
 
 
 class BiasAdd(PrimitiveOp):

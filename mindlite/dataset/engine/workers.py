@@ -136,7 +136,7 @@ class InlinePool:
             yield run_task(self.fn, payload, ctx, self.label)
 
     def close(self) -> None:
-        pass
+        """Nothing to stop: the work ran in the caller's thread (same interface as the pools)."""
 
 
 class ThreadPool(InlinePool):
