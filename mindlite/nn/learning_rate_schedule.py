@@ -74,8 +74,8 @@ def _out(lr: Any) -> Tensor:
     return F.cast(lr, mstype.float32)
 
 
-class ExponentialDecayLR(LearningRateSchedule):
-    """`lr * decay_rate ** p`, `p = step / decay_steps` (`floor(step / decay_steps)` if `is_stair`)."""
+class _DecayLR(LearningRateSchedule):
+    """Shared arguments of the exponential / natural-exp / inverse decay schedules."""
 
     def __init__(self, learning_rate: float, decay_rate: float, decay_steps: int, is_stair: bool = False) -> None:
         super().__init__()
@@ -84,6 +84,10 @@ class ExponentialDecayLR(LearningRateSchedule):
         self.decay_rate = _check_float(decay_rate, "decay_rate", name, positive=True)
         self.decay_steps = _check_int(decay_steps, "decay_steps", name)
         self.is_stair = _check_bool(is_stair, "is_stair", name)
+
+
+class ExponentialDecayLR(_DecayLR):
+    """`lr * decay_rate ** p`, `p = step / decay_steps` (`floor(step / decay_steps)` if `is_stair`)."""
 
     def construct(self, global_step: Any) -> Tensor:
         p = _step(global_step) / float(self.decay_steps)
@@ -92,21 +96,13 @@ class ExponentialDecayLR(LearningRateSchedule):
         return _out(self.learning_rate * F.pow(self.decay_rate, p))
 
 
-class NaturalExpDecayLR(LearningRateSchedule):
+class NaturalExpDecayLR(_DecayLR):
     """`lr * exp(-decay_rate * p)`.
 
     Surprising, but MindSpore's code (all 1.x/2.x versions) does this and we follow it: `p` is
     the raw step, NOT `step / decay_steps` as its docstring says; with `is_stair`,
     `p = floor(step / decay_steps) * decay_steps`. So `decay_steps` only sets the stair width.
     """
-
-    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: int, is_stair: bool = False) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.learning_rate = _check_float(learning_rate, "learning_rate", name, positive=True)
-        self.decay_rate = _check_float(decay_rate, "decay_rate", name, positive=True)
-        self.decay_steps = _check_int(decay_steps, "decay_steps", name)
-        self.is_stair = _check_bool(is_stair, "is_stair", name)
 
     def construct(self, global_step: Any) -> Tensor:
         p = _step(global_step)
@@ -115,16 +111,8 @@ class NaturalExpDecayLR(LearningRateSchedule):
         return _out(self.learning_rate * F.exp(-self.decay_rate * p))
 
 
-class InverseDecayLR(LearningRateSchedule):
+class InverseDecayLR(_DecayLR):
     """`lr / (1 + decay_rate * p)`, `p = step / decay_steps` (floored if `is_stair`)."""
-
-    def __init__(self, learning_rate: float, decay_rate: float, decay_steps: int, is_stair: bool = False) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.learning_rate = _check_float(learning_rate, "learning_rate", name, positive=True)
-        self.decay_rate = _check_float(decay_rate, "decay_rate", name, positive=True)
-        self.decay_steps = _check_int(decay_steps, "decay_steps", name)
-        self.is_stair = _check_bool(is_stair, "is_stair", name)
 
     def construct(self, global_step: Any) -> Tensor:
         p = _step(global_step) / float(self.decay_steps)
