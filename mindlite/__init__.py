@@ -12,7 +12,8 @@ from .core.autograd import grad, value_and_grad  # noqa: F401
 from .core.jit import jit, ms_function  # noqa: F401
 from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_auto_parallel_context,  # noqa: F401
                                set_auto_parallel_context)
-from . import ops, nn, common, context, dtype, amp, train  # noqa: F401
+from . import ops, backend, nn, common, context, dtype, amp, train  # noqa: F401
+from .core import ad_graph as _ad_graph  # noqa: F401  (installs the control-flow differentiation rules)
 from .train.serialization import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: F401
 from .amp import DynamicLossScaleManager, FixedLossScaleManager  # noqa: F401
 from .train import (CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeMonitor)  # noqa: F401

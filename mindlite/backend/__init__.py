@@ -2,3 +2,20 @@
 from .device import Device, current_device, set_device
 
 __all__ = ["Device", "current_device", "set_device"]
+
+
+def _install() -> None:
+    """Register the graph compiler with the core (which never imports the backend)."""
+    from ..core.jit import set_compiler
+    from ..core.prim import set_graph_runner
+    from ..passes.pipeline import optimize
+    from .executor import compile_graph, optimize_and_compile
+
+    def compile_step(graph, inplace):
+        g = optimize(graph, state_outs=inplace)
+        return g, compile_graph(g)
+    set_compiler(compile_step)
+    set_graph_runner(compile_graph, optimize_and_compile)
+
+
+_install()

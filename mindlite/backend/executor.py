@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..core.prim import STATE, exec_context
 from ..ir.graph import Graph, Lit, Var
 
 _SIMPLE = (bool, int, float, type(None), str)
@@ -40,7 +41,6 @@ class CompiledGraph:
 def compile_graph(g: Graph, xp: Any = None) -> CompiledGraph:
     """The compiled form of `g` for `xp` (cached on the graph)."""
     if xp is None:
-        from ..core.trace import STATE
         xp = STATE.xp
     key = ("compiled", id(xp))
     c = g._cache.get(key)
@@ -52,6 +52,18 @@ def compile_graph(g: Graph, xp: Any = None) -> CompiledGraph:
 def run_graph(g: Graph, args: Any) -> list:
     """Evaluate a (sub)graph on arrays."""
     return compile_graph(g)(*args)
+
+
+def optimize_and_compile(g: Graph, xp: Any = None) -> CompiledGraph:
+    """`g` through the default pass pipeline, compiled for `xp` (cached on g): how whole
+    graphs called as one primitive (`call`, vjp graphs) run."""
+    xp = STATE.xp if xp is None else xp
+    key = ("optimized", id(xp))
+    c = g._cache.get(key)
+    if c is None:
+        from ..passes.pipeline import optimize
+        c = g._cache[key] = compile_graph(optimize(g), xp)
+    return c
 
 
 def _plan_outs(g: Graph) -> dict:
@@ -92,7 +104,7 @@ def _last_uses(g: Graph) -> dict[int, int]:
 
 
 def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
-    ns: dict[str, Any] = {"xp": xp}
+    ns: dict[str, Any] = {"xp": xp, "ctx": exec_context(xp)}
     names: dict[int, str] = {}
 
     def name(v: Var) -> str:
@@ -123,7 +135,7 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
     for i, n in enumerate(g.nodes):
         f, p = f"f{i}", f"p{i}"
         ns[f], ns[p] = n.prim.impl, n.params
-        args = ", ".join(["xp"] + [operand(a) for a in n.inputs])
+        args = ", ".join(["ctx" if n.prim.needs_context else "xp"] + [operand(a) for a in n.inputs])
         call = f"{f}({args}, **{p})" if n.params else f"{f}({args})"
         spec = specs.get(i)
         if spec is not None:  # the memory plan: write into a planned buffer or a parameter

@@ -1,27 +1,22 @@
 """User-facing differentiation: `grad`, `value_and_grad`, `GradOperation` and the legacy
 composite instances (`grad_all`, `grad_by_list`, ...), with MindSpore 2.x semantics.
 
-A gradient call marks each differentiated input (and weight) with a fresh identity node at
-a new tape level, runs the function, then walks the tape back (core/tape.py).
+A gradient call marks each differentiated input (and weight) as a fresh leaf at a new tape
+level of this thread, runs the function, then walks the tape back (core/ad.py). Weights are
+shared by every thread, so they are marked in the thread's state, never changed.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from .ad import identity_prim, tape_backward
+from .prim import STATE
 from .tensor import Parameter, Tensor
-from .trace import STATE, Node, snapshot, wrap
-from . import tape
+from .trace import begin_grad, end_grad, mark_leaf, mark_weight, wrap
 
 
 def _is_float(t: Tensor) -> bool:
     return t.dtype.is_floating_point
-
-
-def _mark(x: Tensor) -> Tensor:
-    """A tensor equal to `x`, tracked as a fresh leaf of the current level."""
-    from ..ops.array import identity_p
-    node = Node(identity_p, (snapshot(x),), {}, x._data, identity_p.bprop)
-    return wrap(x._data, node, 0)
 
 
 def _flatten_outputs(out: Any) -> list:
@@ -77,53 +72,56 @@ def vjp_call(fn: Callable[..., Any], args: Sequence[Any], positions: Sequence[in
     from .graph_trace import current_graph_trace
     gt = current_graph_trace()
     if gt is not None:  # capturing a graph: differentiate the graph, not a tape
-        from .graph_grad import graph_vjp_call
+        from .ad_graph import graph_vjp_call
         return graph_vjp_call(gt, fn, args, positions, weights, has_aux, sens)
-    level = STATE.level + 1
-    prev_level = STATE.level
-    if prev_level == 0:
-        STATE.gen += 1
-    saved = [(w._node, w._idx) for w in weights]
-    STATE.level = level
+    saved = begin_grad()
+    level = STATE.level
     try:
+        ident = identity_prim()
         leaves = []
         for p in positions:
-            args[p] = _mark(args[p])
+            args[p] = mark_leaf(args[p], ident)
             leaves.append(args[p])
-        w_leaves = []
-        for w in weights:
-            m = _mark(w)
-            w._node, w._idx = m._node, 0
-            w_leaves.append(m)
+        w_leaves = [mark_weight(w, ident) for w in weights]
         out = fn(*args)
-        STATE.level = prev_level
+        STATE.level = level - 1  # the backward is recorded at the enclosing level
         main = _main_output(out, has_aux)
-        roots = _flatten_outputs(main)
-        if sens is None:
-            from ..ops import functional as F
-            sens_list = [F.ones_like(r) for r in roots]
-        elif isinstance(sens, (int, float)):
-            from ..ops import functional as F
-            sens_list = [F.fill(r.dtype, r.shape, sens) for r in roots]
-        elif hasattr(sens, "value") and isinstance(sens.value, Tensor) and not isinstance(sens, Tensor):
-            from ..ops import functional as F  # a scalar tensor scale, broadcast to each output
-            sens_list = [F.broadcast_to(F.cast(sens.value, r.dtype), r.shape) for r in roots]
-        else:
-            sens_list = [s if isinstance(s, Tensor) else Tensor(s, dtype=r.dtype)
-                         for r, s in zip(roots, _flatten_outputs(sens) or [sens])]
-            if len(sens_list) != len(roots):
-                raise ValueError(f"sens has {len(sens_list)} tensors but the output has {len(roots)}")
-        grads = tape.backward(roots, sens_list, leaves + w_leaves, level)
+        roots = [_resolve_weight(r, weights, w_leaves) for r in _flatten_outputs(main)]
+        sens_list = _sens_list(sens, roots)
+        grads = tape_backward(roots, sens_list, leaves + w_leaves, level)
     finally:
-        STATE.level = prev_level
-        for w, (n, i) in zip(weights, saved):
-            w._node, w._idx = n, i
+        end_grad(saved)
+    prev_level = saved[0]
     from ..ops import functional as F
     full = [g if g is not None else F.zeros_like(x) for g, x in zip(grads, leaves + w_leaves)]
     in_grads, w_grads = full[:len(leaves)], full[len(leaves):]
     if prev_level == 0:
         out, in_grads, w_grads = _detach(out), _detach(in_grads), _detach(w_grads)
     return out, in_grads, w_grads
+
+
+def _resolve_weight(r: Tensor, weights: Sequence[Tensor], w_leaves: list) -> Tensor:
+    """A weight returned as an output stands for its leaf."""
+    for w, leaf in zip(weights, w_leaves):
+        if r is w:
+            return leaf
+    return r
+
+
+def _sens_list(sens: Any, roots: list) -> list:
+    from ..ops import functional as F
+    if sens is None:
+        return [F.ones_like(r) for r in roots]
+    if isinstance(sens, (int, float)):
+        return [F.fill(r.dtype, r.shape, sens) for r in roots]
+    if hasattr(sens, "value") and isinstance(sens.value, Tensor) and not isinstance(sens, Tensor):
+        # a scalar tensor scale, broadcast to each output
+        return [F.broadcast_to(F.cast(sens.value, r.dtype), r.shape) for r in roots]
+    sens_list = [s if isinstance(s, Tensor) else Tensor(s, dtype=r.dtype)
+                 for r, s in zip(roots, _flatten_outputs(sens) or [sens])]
+    if len(sens_list) != len(roots):
+        raise ValueError(f"sens has {len(sens_list)} tensors but the output has {len(roots)}")
+    return sens_list
 
 
 def _main_output(out: Any, has_aux: bool) -> Any:
@@ -248,25 +246,7 @@ grad_by_list_with_sens = GradOperation(get_by_list=True, sens_param=True)
 
 
 def call_with_custom_bprop(fwd: Callable[..., Any], bprop: Callable[..., Any], args: tuple, name: str) -> Any:
-    """Run `fwd(*args)` untracked and record `bprop(*args, out, dout)` as its backward
-    (a Cell's custom `bprop`). Parameters inside `fwd` get no gradient, as in MindSpore."""
-    from .trace import record_custom
-    level = STATE.level
-    STATE.level = 0
-    try:
-        out = fwd(*args)
-    finally:
-        STATE.level = level
-    tensor_args = tuple(args)
-
-    def _bprop(*inputs: Any, out: Any, dout: Any) -> tuple:
-        grads = bprop(*inputs, out, dout)
-        if not isinstance(grads, (tuple, list)):
-            grads = (grads,)
-        if len(grads) != len(inputs):
-            raise ValueError(f"{name}.bprop must return {len(inputs)} gradients (one per input), got {len(grads)}")
-        return tuple(grads)
-    if isinstance(out, Tensor) or (isinstance(out, tuple) and all(isinstance(o, Tensor) for o in out)):
-        out = tuple(wrap(o._data) for o in out) if isinstance(out, tuple) else wrap(out._data)
-        record_custom(name, tensor_args, out, _bprop)
-    return out
+    """`fwd(*args)` whose gradient is `bprop(*args, out, dout)` (a Cell's custom `bprop`), in
+    both modes: one `custom_vjp` primitive application (core/ad_graph.py)."""
+    from .ad_graph import custom_vjp
+    return custom_vjp(fwd, bprop, args, name)

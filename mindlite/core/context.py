@@ -59,7 +59,7 @@ def set_context(**kwargs: Any) -> None:
             if value == "Ascend":
                 _log.warning("device_target='Ascend' is not available in mindlite; using CPU")
                 value = "CPU"
-            from ..backend.device import set_device
+            from .device import set_device
             set_device(value, int(kwargs.get("device_id", _context["device_id"])))
         elif key == "device_id":
             if not isinstance(value, int) or value < 0:

@@ -18,8 +18,9 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
+from .prim import STATE, Trace
 from .tensor import Parameter, Tensor
-from .trace import STATE, wrap
+from .trace import wrap
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,7 +54,7 @@ def graph_error(what: str, fix: str) -> GraphModeError:
     return GraphModeError(f"{_user_frame_text()}: {what} cannot be compiled into a graph. {fix}")
 
 
-class GraphTrace:
+class GraphTrace(Trace):
     """Builds one graph. `parent` is the enclosing trace for subgraphs (if/while bodies)."""
 
     def __init__(self, name: str, parent: "GraphTrace | None" = None) -> None:
@@ -196,3 +197,14 @@ def current_graph_trace() -> GraphTrace | None:
     while t is not None and not isinstance(t, GraphTrace):
         t = getattr(t, "parent", None)
     return t
+
+
+def save_graph(g: Graph, stage: str) -> None:
+    """`set_context(save_graphs=True)`: write g's text to `<save_graphs_path>/<name>_<stage>.ir`."""
+    import re
+    from . import context
+    path = str(context.get_context("save_graphs_path") or ".")
+    os.makedirs(path, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", g.name).strip("_") or "graph"
+    with open(os.path.join(path, f"{name}_{stage}.ir"), "w", encoding="utf-8") as f:
+        f.write(str(g) + "\n")

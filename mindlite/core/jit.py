@@ -1,74 +1,119 @@
-"""Compile a function or Cell into one graph, optimise it and run it as one call.
+"""The one jit entry: compile a function or Cell into one graph, optimise it, run it as one call.
 
-`jit(fn)` (and every Cell call in GRAPH_MODE) traces `fn` on symbolic tensors into an
-`ir.Graph`, runs the pass pipeline, lowers it with the executor and caches the result by
-input shapes/dtypes, constant arguments, training flags and the parameter set. A call
-feeds tensors, parameters and fresh RNG keys to the compiled function and writes the new
-values of mutated parameters (optimizer state, BatchNorm statistics) back.
+`jit(fn)`, `@jit` on a method (a Cell's `construct` included) and every Cell call in
+GRAPH_MODE go through `JitFunction`. A call
+  * inside another trace inlines the (control-flow converted) function;
+  * otherwise looks up an `Executable` by the exact argument signature - tensor and numpy
+    array shapes/dtypes (arrays are graph inputs, never constants), exact Python types and
+    values of the other arguments, the Cell's training flags and parameter set - and
+    checks its guards (Python values read while tracing, core/guards.py); a miss compiles
+    (under `COMPILE_LOCK`), a guard failure recompiles and says why once at WARNING;
+  * inside an eager `grad` runs as one differentiable `call` primitive (core/ad_graph.py),
+    so gradients of any order flow through compiled code.
+Each function keeps at most `cache_size` executables (least recently used go first).
+
+The graph compiler (passes + executor) sits above the core; it registers itself with
+`set_compiler`, so this module never imports it.
 """
 from __future__ import annotations
 
 import functools
 import logging
 import time
+import weakref
+from collections import OrderedDict
 from typing import Any, Callable
 
-from .graph_trace import GraphTrace, run_traced
-from .tensor import Parameter, Tensor
-from .trace import STATE, wrap
+import numpy as np
+
 from . import rng
+from .graph_trace import GraphTrace, run_traced
+from .guards import recording
+from .prim import COMPILE_LOCK, STATE
+from .pytree import flatten, unflatten
+from .tensor import Parameter, Tensor
+from .trace import wrap
 
 _log = logging.getLogger("mindlite")
+DEFAULT_CACHE_SIZE = 64
 
 
-def _flatten(obj: Any, leaves: list) -> Any:
-    """Structure of `obj` with tensors replaced by their index in `leaves`."""
-    if isinstance(obj, Tensor):
-        leaves.append(obj)
-        return ("T", len(leaves) - 1)
-    if isinstance(obj, (tuple, list)):
-        return (type(obj), tuple(_flatten(o, leaves) for o in obj))
-    return ("C", obj)
+def _no_compiler(graph: Any, state_outs: Any) -> Any:
+    raise RuntimeError("mindlite.backend has not been imported: no graph compiler is installed")
 
 
-def _unflatten(struct: Any, values: list) -> Any:
-    kind = struct[0]
-    if kind == "T":
-        return values[struct[1]]
-    if kind == "C":
-        return struct[1]
-    items = [_unflatten(s, values) for s in struct[1]]
-    return tuple(items) if struct[0] is tuple else list(items)
+_COMPILER: list = [_no_compiler]
 
 
+def set_compiler(fn: Callable[[Any, Any], Any]) -> None:
+    """`fn(graph, inplace_state_outs) -> (optimised graph, compiled callable)`."""
+    _COMPILER[0] = fn
+
+
+# ---- arguments ------------------------------------------------------------------------------------
+def _split_args(args: tuple) -> tuple[list, Any]:
+    """Tensor leaves (numpy arrays become Tensors) and a hashable key of everything else."""
+    leaves: list = []
+    key = tuple(_arg_key(a, leaves) for a in args)
+    return leaves, key
+
+
+def _arg_key(a: Any, leaves: list) -> Any:
+    if isinstance(a, Tensor):
+        leaves.append(a)
+        return ("T", tuple(a.shape), a._data.dtype.str)
+    if isinstance(a, np.ndarray):
+        t = Tensor(a)
+        leaves.append(t)
+        return ("T", tuple(a.shape), t._data.dtype.str)
+    if isinstance(a, (tuple, list)):
+        return (type(a), tuple(_arg_key(x, leaves) for x in a))
+    if isinstance(a, dict):
+        return (dict, tuple((k, _arg_key(v, leaves)) for k, v in sorted(a.items(), key=lambda kv: repr(kv[0]))))
+    try:
+        hash(a)
+    except TypeError:  # an unhashable object: each object compiles its own graph
+        return ("id", type(a), id(a))
+    return ("C", type(a), a)  # exact types: 1, 1.0 and True differ
+
+
+def _rebuild(args: tuple, leaves: list) -> tuple:
+    it = iter(leaves)
+
+    def build(a: Any) -> Any:
+        if isinstance(a, (Tensor, np.ndarray)):
+            return next(it)
+        if isinstance(a, (tuple, list)):
+            return type(a)(build(x) for x in a)
+        if isinstance(a, dict):
+            return {k: build(v) for k, v in a.items()}
+        return a
+    return tuple(build(a) for a in args)
+
+
+# ---- the compiled form ------------------------------------------------------------------------------
 class Executable:
     """One compiled graph plus where each input comes from and where state outputs go."""
 
-    def __init__(self, graph: Any, sources: list, state_outs: list, out_struct: Any, n_out: int) -> None:
-        from ..backend.executor import compile_graph
-        self.graph = graph
-        self.sources = sources          # per graph input: ("arg", i) | ("param", p) | ("rng", seed)
-        self.state_outs = state_outs    # (param, output index)
+    def __init__(self, captured: Any, graph: Any, compiled: Any, sources: list, state_outs: list, out_struct: Any,
+                 n_out: int, inplace_inputs: frozenset, guards: Any) -> None:
+        self.captured = captured          # the graph as traced (what gradients differentiate)
+        self.graph = graph                # the optimised graph
+        self.compiled = compiled
+        self.sources = sources            # per graph input: ("arg", leaf index) | ("param", p) | ("rng", seed)
+        self.state_outs = state_outs      # (param, output index)
         self.out_struct = out_struct
         self.n_out = n_out
-        self.compiled = compile_graph(graph)
+        self.inplace_inputs = inplace_inputs
+        self.guards = guards
+        self.compile_seconds = 0.0
 
-    def _unalias(self, ins: list) -> list:
-        """Copy an argument that shares its array with a parameter updated in place."""
-        args = [k for k, (kind, _) in enumerate(self.sources) if kind == "arg"]
-        if args:
-            updated = {id(ins[k]) for k in self.inplace_inputs}
-            for k in args:
-                if id(ins[k]) in updated:
-                    ins[k] = ins[k].copy()
-        return ins
-
-    def inputs(self, args: tuple) -> list:
+    def inputs(self, leaves: list) -> list:
         xp = STATE.xp
         ins = []
         for kind, ref in self.sources:
             if kind == "arg":
-                ins.append(args[ref]._data)
+                ins.append(leaves[ref]._data)
             elif kind == "param":
                 ins.append(ref._data)
             else:
@@ -76,118 +121,219 @@ class Executable:
                 ins.append(key if xp.__name__ == "numpy" else xp.asarray(key))
         return ins
 
-    inplace_inputs: frozenset = frozenset()
+    def _unalias(self, ins: list) -> list:
+        """Copy an argument that shares its array with a parameter updated in place."""
+        updated = {id(ins[k]) for k in self.inplace_inputs}
+        for k, (kind, _) in enumerate(self.sources):
+            if kind == "arg" and id(ins[k]) in updated:
+                ins[k] = ins[k].copy()
+        return ins
 
-    def __call__(self, *args: Any) -> Any:
-        ins = self.inputs(args)
+    def run(self, leaves: list) -> Any:
+        ins = self.inputs(leaves)
         if self.inplace_inputs:
             ins = self._unalias(ins)
         outs = self.compiled(*ins)
         xp = STATE.xp
         for p, i in self.state_outs:
             p._data = xp.asarray(outs[i]).astype(p._data.dtype, copy=False)
-        values = [wrap(xp.asarray(o)) for o in outs[:self.n_out]]
-        return _unflatten(self.out_struct, values)
+        return unflatten(self.out_struct, [wrap(xp.asarray(o)) for o in outs[:self.n_out]])
+
+    def run_differentiable(self, leaves: list) -> Any:
+        """Inside an eager `grad`: the whole graph is one `call` primitive on the tape."""
+        from .ad_graph import call_graph
+        xp = STATE.xp
+        ins: list = []
+        for kind, ref in self.sources:
+            if kind == "arg":
+                ins.append(leaves[ref])
+            elif kind == "param":
+                ins.append(ref)
+            else:
+                key = rng.next_key(ref)
+                ins.append(wrap(key if xp.__name__ == "numpy" else xp.asarray(key)))
+        outs = call_graph(self.captured, ins)
+        for p, i in self.state_outs:
+            p._data = outs[i]._data.astype(p._data.dtype, copy=False)
+        return unflatten(self.out_struct, list(outs[:self.n_out]))
 
 
-def trace_to_executable(fn: Callable, args: tuple, name: str) -> Executable:
-    """Trace `fn(*args)` (tensor args become graph inputs) and compile it."""
-    from ..passes.pipeline import optimize
+def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, functions: list) -> Executable:
+    """Trace `fn(*args)` (tensor leaves become graph inputs) and compile it."""
     t = GraphTrace(name)
+    leaves, _ = _split_args(args)
     by_var: dict[int, tuple] = {}
-    call_args = []
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            s = t.symbolic(a.shape, a._data.dtype, f"arg{i}")
-            by_var[id(s._data)] = ("arg", i)
-            call_args.append(s)
-        else:
-            call_args.append(a)
-    try:
-        out = run_traced(t, fn, tuple(call_args))
-        leaves: list = []
-        struct = _flatten(out, leaves)
-        state = [p for p, _ in t.mutated.values()]
-        graph = t.graph(leaves + [wrap(p._data) for p in state])
-    finally:
-        for p, original in t.mutated.values():
-            p._data, p._node, p._idx = original, None, 0
+    sym = []
+    for i, a in enumerate(leaves):
+        s = t.symbolic(a.shape, a._data.dtype, f"arg{i}")
+        by_var[id(s._data)] = ("arg", i)
+        sym.append(s)
+    call_args = _rebuild(args, sym)
+    with recording(watch, functions) as guards:
+        try:
+            out = run_traced(t, fn, call_args)
+            out_leaves: list = []
+            struct = flatten(out, out_leaves)
+            state = [p for p, _ in t.mutated.values()]
+            captured = t.graph(out_leaves + [wrap(p._data) for p in state])
+        finally:
+            for p, original in t.mutated.values():
+                p._data, p._node, p._idx = original, None, 0
     for p, var, _ in t.params.values():
         by_var[id(var)] = ("param", p)
     for var, seed in t.rng_inputs:
         by_var[id(var)] = ("rng", seed)
     sources = [by_var[id(v)] for v in t.inputs]
-    state_outs = [(p, len(leaves) + k) for k, p in enumerate(state)]
+    state_outs = [(p, len(out_leaves) + k) for k, p in enumerate(state)]
     # new parameter values may overwrite the old arrays when nothing in the graph reads them after
     param_input = {id(ref): k for k, (kind, ref) in enumerate(sources) if kind == "param"}
     inplace = {out: param_input[id(p)] for p, out in state_outs if id(p) in param_input}
-    graph = optimize(graph, state_outs=inplace or None)
-    exe = Executable(graph, sources, state_outs, struct, len(leaves))
-    exe.inplace_inputs = frozenset(inplace.values())
-    return exe
+    graph, compiled = _COMPILER[0](captured, inplace or None)
+    return Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
+                      frozenset(inplace.values()), guards)
 
 
-def _key_of(a: Any) -> Any:
-    if isinstance(a, Tensor):
-        return ("T", tuple(a.shape), a._data.dtype.str)
-    try:
-        hash(a)
-        return ("C", a)
-    except TypeError:
-        return ("R", repr(a))
-
-
+# ---- the entry ---------------------------------------------------------------------------------------
 class JitFunction:
-    """A function compiled on first call for each input signature (MindSpore `ms.jit`)."""
+    """A function compiled on first call for each argument signature (MindSpore `ms.jit`).
 
-    def __init__(self, fn: Callable, name: str | None = None) -> None:
+    Args:
+        fn: the function; for a Cell, its call (`Cell._traced_call`).
+        name: graph name.
+        cell: the Cell whose training flags and parameter set join the cache key and whose
+            attribute reads are guarded.
+        cache_size: how many executables to keep (least recently used are dropped).
+    """
+
+    def __init__(self, fn: Callable, name: str | None = None, cell: Any = None,
+                 cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "jit_fn")
-        self.cache: dict = {}
-        self._logged = False
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        self.cell = cell
+        self.cache: OrderedDict = OrderedDict()  # key -> list of executables (different guards)
+        self.cache_size = cache_size
+        self._warned: set = set()
+        self._bound: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        if cell is None:
+            functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    def signature(self, args: tuple, extra: Any = ()) -> tuple:
-        return tuple(_key_of(a) for a in args) + (extra,)
+    # ---- what is traced -----------------------------------------------------------------------
+    def _converted(self) -> Callable:
+        from ..parser import convert
+        return convert(self.fn)
 
-    def executable(self, args: tuple, extra: Any = ()) -> Executable:
-        key = self.signature(args, extra)
-        exe = self.cache.get(key)
-        if exe is None:
-            if self.cache and not self._logged:
-                _log.info("mindlite: recompiling %s for a new input signature %s", self.name, key)
-                self._logged = True
+    def _watch(self) -> tuple[list, list]:
+        """Cells whose attributes are guarded and functions whose named constants are."""
+        owner = self.cell if self.cell is not None else getattr(self.fn, "__self__", None)
+        cells = [c for _, c in owner.cells_and_names()] if hasattr(owner, "cells_and_names") else []
+        functions = [self.fn] + [type(c).construct for c in cells if hasattr(type(c), "construct")]
+        return cells, functions
+
+    def _extra_key(self) -> Any:
+        owner = self.cell if self.cell is not None else getattr(self.fn, "__self__", None)
+        return owner._graph_key() if hasattr(owner, "_graph_key") else ()
+
+    # ---- lookup -------------------------------------------------------------------------------
+    def executable(self, args: tuple) -> Executable:
+        leaves, key = _split_args(args)
+        key = (key, self._extra_key())
+        entries = self.cache.get(key)
+        if entries is not None:
+            for exe in entries:
+                if exe.guards.holds():
+                    self.cache.move_to_end(key)
+                    return exe
+        with COMPILE_LOCK:
+            entries = self.cache.get(key)
+            for exe in entries or ():
+                if exe.guards.holds():
+                    return exe
+            self._explain(key, entries)
             start = time.perf_counter()
-            exe = trace_to_executable(self.fn, args, self.name)
-            exe.compile_seconds = time.perf_counter() - start  # type: ignore[attr-defined]
-            self.cache[key] = exe
-        return exe
+            cells, functions = self._watch()
+            exe = trace_to_executable(self._converted(), args, self.name, cells, functions)
+            exe.compile_seconds = time.perf_counter() - start
+            if entries is None:
+                entries = self.cache[key] = []
+                self._evict(key)
+            entries.insert(0, exe)
+            del entries[8:]  # at most 8 guard variants per signature
+            return exe
 
+    def _explain(self, key: Any, entries: list | None) -> None:
+        if entries:
+            broken = entries[0].guards.first_broken()
+            if broken is not None and broken.where not in self._warned:
+                self._warned.add(broken.where)
+                _log.warning("mindlite: recompiling %s: %s changed from %r to %r", self.name, broken.where,
+                             broken.value, broken.current())
+        elif self.cache and "signature" not in self._warned:
+            self._warned.add("signature")
+            _log.info("mindlite: recompiling %s for a new argument signature %s", self.name, key[0])
+
+    def _evict(self, new_key: Any) -> None:
+        while len(self.cache) > self.cache_size:
+            old_key, _ = self.cache.popitem(last=False)
+            if "evict" not in self._warned:
+                self._warned.add("evict")
+                _log.warning("mindlite: %s has compiled more than %d signatures (argument shapes keep changing: "
+                             "%s, then %s); dropping the least recently used. Pad inputs to a few fixed shapes "
+                             "to avoid recompiling.", self.name, self.cache_size, old_key[0], new_key[0])
+
+    # ---- calls --------------------------------------------------------------------------------
     def __call__(self, *args: Any) -> Any:
         if STATE.trace is not None:  # already inside a graph: inline
-            return self.fn(*args)
+            return self._converted()(*args)
         exe = self.executable(args)
+        leaves, _ = _split_args(args)
         if STATE.level:
-            from .jit_grad import call_differentiable
-            return call_differentiable(exe, args)
-        return exe(*args)
+            return exe.run_differentiable(leaves)
+        return exe.run(leaves)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
             return self
-        return functools.partial(self.__call__, obj)
+        bound = self._bound.get(obj)
+        if bound is None:
+            bound = JitFunction(self.fn.__get__(obj, objtype), name=self.name, cache_size=self.cache_size)
+            self._bound[obj] = bound
+        return bound
 
 
-def jit(fn: Callable | None = None, *args: Any, **kwargs: Any) -> Any:
-    """`mindlite.jit`: compile `fn` (a function or a Cell's construct) into one graph,
-    whatever the global mode. Usable bare (`@jit`) or with MindSpore's keywords
-    (`@jit(mode="PSJit")`, `capture_mode=...`, `jit_level=...`), which are accepted."""
+def cell_function(cell: Any) -> JitFunction:
+    """The JitFunction a Cell is called through in GRAPH_MODE (one per Cell)."""
+    jf = cell.__dict__.get("_jit_fn")
+    if jf is None:
+        jf = JitFunction(cell._traced_call, name=type(cell).__name__, cell=cell)
+        object.__setattr__(cell, "_jit_fn", jf)
+    return jf
+
+
+def compiles(cell: Any) -> bool:
+    """Whether calling `cell` now compiles it: GRAPH_MODE or `jit(cell)`, outside a trace."""
+    from . import context
+    return STATE.trace is None and (context.get_context("mode") == context.GRAPH_MODE
+                                    or "_jit_forced" in cell.__dict__)
+
+
+def jit(fn: Callable | None = None, *args: Any, input_signature: Any = None, **kwargs: Any) -> Any:
+    """`mindlite.jit`: compile `fn` (a function, a method, a Cell's construct, or a Cell)
+    into one graph, whatever the global mode. Usable bare (`@jit`) or with MindSpore's
+    keywords (`@jit(mode="PSJit")`, `capture_mode=...`, `jit_level=...`), which are
+    accepted and change nothing here."""
+    if input_signature is not None:
+        raise TypeError("jit(input_signature=...) (dynamic-shape declarations) is not supported yet: mindlite "
+                        "compiles one graph per concrete input shape")
     if fn is None or isinstance(fn, str):
         return lambda f: jit(f)
     if hasattr(fn, "construct") and hasattr(fn, "parameters_and_names"):
         fn.__dict__["_jit_forced"] = True
         return fn
+    if not callable(fn):
+        raise TypeError(f"jit: expected a function or a Cell, got {type(fn).__name__}")
     return JitFunction(fn)
 
 
 ms_function = jit
+__all__ = ["jit", "ms_function", "JitFunction", "Executable", "cell_function", "compiles", "set_compiler",
+           "Parameter"]

@@ -46,7 +46,7 @@ class Tensor:
 
     def __init__(self, input_data: Any = None, dtype: Any = None, shape: Any = None, init: Any = None,
                  internal: bool = False, const_arg: bool = False) -> None:
-        from ..backend.device import current_device
+        from .device import current_device
         self._node = None
         self._idx = 0
         t = mstype.to_type(dtype, "dtype") if dtype is not None else None
@@ -121,7 +121,7 @@ class Tensor:
             raise graph_error("reading a tensor's value (asnumpy, item, bool, float, print...) while compiling",
                               "Its value exists only when the graph runs: compute with ops, return the tensor, "
                               "or use PYNATIVE_MODE for host-side code.")
-        from ..backend.device import to_numpy
+        from .device import to_numpy
         return to_numpy(self._data)
 
     numpy = asnumpy

@@ -1,9 +1,10 @@
-"""`bind`: the one entry point through which every primitive application passes.
+"""The eager evaluator: what `bind` does when no graph trace is active.
 
-Eager mode (no trace installed) runs `prim.impl` at once and, only while a gradient is
-being taken (`STATE.level > 0`) and some input is being tracked, records a tape `Node`.
-A graph trace (GRAPH_MODE / jit) is installed in `STATE.trace` and receives every bind
-instead. The hot path is a few attribute look-ups and one array call.
+It runs `prim.impl` at once and, only while a gradient is being taken (`STATE.level > 0`)
+and some input is being tracked, records a `TapeEntry` for the backward walk (core/ad.py).
+The hot path is a few attribute look-ups and one array call. With MINDLITE_CHECK=1 every
+application also checks the impl's result against the primitive's shape/dtype rule, so a
+rule that disagrees with its impl (and would make GRAPH_MODE differ) fails loudly.
 """
 from __future__ import annotations
 
@@ -11,137 +12,170 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .tensor import Tensor
+from . import context
+from .prim import REGISTRY, STATE, Aval, Trace, aval_of, exec_context, install_dispatch, new_generation
+from .tensor import Parameter, Tensor
 
-
-class _State:
-    __slots__ = ("xp", "trace", "level", "gen")
-
-    def __init__(self) -> None:
-        self.xp: Any = np        # array module of the current device
-        self.trace: Any = None   # a graph trace, or None for eager
-        self.level = 0           # grad nesting depth being recorded; 0 = no tape
-        self.gen = 0             # id of the outermost grad call (stale nodes are ignored)
-
-
-STATE = _State()
 _new_tensor = Tensor.__new__
 _ndarray = np.ndarray
+_FLOAT_KINDS = "fcV"  # "V": ml_dtypes' bfloat16
 
 
-class Node:
+class TapeEntry:
     """One recorded application on the eager tape.
 
-    `inputs` are snapshots (data, node, index) of the argument tensors at call time, so
-    later in-place rebinding of a tensor cannot change what the backward sees.
+    `inputs` are snapshots (data, entry, index) of the argument tensors at call time, so a
+    later rebinding of a tensor cannot change what the backward sees.
     """
 
-    __slots__ = ("prim", "inputs", "params", "outs", "level", "gen", "bprop")
+    __slots__ = ("prim", "inputs", "params", "outs", "level", "gen")
 
-    def __init__(self, prim: Any, inputs: tuple, params: dict, outs: Any, bprop: Callable[..., Any]) -> None:
+    def __init__(self, prim: Any, inputs: tuple, params: dict, outs: Any) -> None:
         self.prim = prim
         self.inputs = inputs
         self.params = params
         self.outs = outs          # output array, or tuple of arrays for multiple results
         self.level = STATE.level
         self.gen = STATE.gen
-        self.bprop = bprop
+
+    @property
+    def n_outs(self) -> int:
+        return len(self.outs) if isinstance(self.outs, tuple) else 1
 
     def __repr__(self) -> str:
-        return f"Node({getattr(self.prim, 'name', self.prim)}, level={self.level})"
+        return f"TapeEntry({self.prim.name}, level={self.level})"
 
 
-def wrap(arr: Any, node: Node | None = None, idx: int = 0) -> Tensor:
+def wrap(arr: Any, entry: TapeEntry | None = None, idx: int = 0) -> Tensor:
     """Fast internal Tensor constructor (no validation, no copy)."""
     t = _new_tensor(Tensor)
     t._data = arr
-    t._node = node
+    t._node = entry
     t._idx = idx
     return t
 
 
+def tracked(t: Any) -> Any:
+    """The tape entry `t` belongs to in this thread's current gradient, or None."""
+    if not isinstance(t, Tensor):
+        return None
+    n = t._node
+    if n is not None and n.gen == STATE.gen:
+        return n
+    marks = STATE.marks
+    return marks.get(id(t)) if marks else None
+
+
 def snapshot(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return wrap(x._data, x._node, x._idx)
+        n = tracked(x)
+        return wrap(x._data, n, x._idx if n is x._node else 0)
     return x
 
 
 def bind(prim: Any, *args: Any, **params: Any) -> Any:
     """Apply primitive `prim` to `args` with attributes `params`."""
-    if STATE.trace is not None:
-        return STATE.trace.bind(prim, args, params)
+    st = STATE
+    if st.trace is not None:
+        return st.trace.bind(prim, args, params)
     xs = []
     for a in args:  # a plain loop: cheaper than a comprehension's frame on 3.11
         xs.append(a._data if isinstance(a, Tensor) else a)
     try:
-        out = prim.impl(STATE.xp, *xs, **params)
+        out = prim.impl(exec_context(st.xp) if prim.needs_context else st.xp, *xs, **params)
     except Exception as e:  # turn a backend error into one that names the op
         raise op_error(prim, args, params, e) from e
     if prim.multiple_results:
+        out = tuple(o if type(o) is _ndarray else st.xp.asarray(o) for o in out)
         res: Any = tuple(wrap(o) for o in out)
     else:
         if type(out) is not _ndarray:
-            out = STATE.xp.asarray(out)  # numpy returns scalars for 0-d results
+            out = st.xp.asarray(out)  # numpy returns scalars for 0-d results
         res = _new_tensor(Tensor)  # inlined wrap()
         res._data = out
         res._node = None
         res._idx = 0
-    if STATE.level and prim.bprop is not None:
+    if context.CHECK:
+        check_rule(prim, args, params, out)
+    if st.level and prim.bprop is not None:
         _record(prim, args, params, out, res)
     return res
 
 
-def _is_live(t: Any) -> bool:  # used by record_custom
-    n = t._node if isinstance(t, Tensor) else None
-    return n is not None and n.gen == STATE.gen
+install_dispatch(bind)
 
 
 def _record(prim: Any, args: tuple, params: dict, out: Any, res: Any) -> None:
-    gen = STATE.gen
     for a in args:
-        if isinstance(a, Tensor):
-            n = a._node
-            if n is not None and n.gen == gen:
-                break
+        if tracked(a) is not None:
+            break
     else:
         return  # no input is being differentiated
     if prim.multiple_results:
         if not any(o._data.dtype.kind in _FLOAT_KINDS for o in res):
             return
-        node = Node(prim, tuple([snapshot(a) for a in args]), params, out, prim.bprop)
+        entry = TapeEntry(prim, tuple([snapshot(a) for a in args]), params, out)
         for i, o in enumerate(res):
-            o._node, o._idx = node, i
+            o._node, o._idx = entry, i
     elif res._data.dtype.kind in _FLOAT_KINDS:  # integer/bool results carry no gradient
-        res._node = Node(prim, tuple([snapshot(a) for a in args]), params, out, prim.bprop)
+        res._node = TapeEntry(prim, tuple([snapshot(a) for a in args]), params, out)
 
 
-_FLOAT_KINDS = "fcV"  # "V": ml_dtypes' bfloat16
+def begin_grad() -> tuple:
+    """Enter one more gradient level in this thread; returns what `end_grad` restores."""
+    st = STATE
+    saved = (st.level, st.gen, st.marks)
+    if st.level == 0:
+        st.gen = new_generation()
+        st.marks = {}
+    else:
+        st.marks = dict(st.marks)
+    st.level += 1
+    return saved
 
 
-def record_custom(fn_name: str, args: tuple, outs: Any, bprop: Callable[..., Any]) -> None:
-    """Record a node whose backward is a user function (Cell.bprop); `outs` are Tensors."""
-    if not STATE.level or not any(_is_live(a) for a in args):
+def end_grad(saved: tuple) -> None:
+    STATE.level, STATE.gen, STATE.marks = saved
+
+
+def mark_leaf(x: Tensor, identity_prim: Any) -> Tensor:
+    """A tensor equal to `x`, tracked as a fresh leaf of the current level."""
+    entry = TapeEntry(identity_prim, (snapshot(x),), {}, x._data)
+    return wrap(x._data, entry, 0)
+
+
+def mark_weight(w: Tensor, identity_prim: Any) -> Tensor:
+    """Track Parameter `w` (shared by every thread) without changing it: uses of `w` in
+    this thread resolve to the returned leaf through `STATE.marks`."""
+    leaf = mark_leaf(w, identity_prim)
+    STATE.marks[id(w)] = leaf._node
+    return leaf
+
+
+# ---- checks and errors ------------------------------------------------------------------------
+def check_rule(prim: Any, args: tuple, params: dict, out: Any) -> None:
+    """MINDLITE_CHECK: the impl's result must have the shape and dtype the rule predicts."""
+    if prim.infer is None:
         return
-    multiple = isinstance(outs, tuple)
-    out_data = tuple(o._data for o in outs) if multiple else outs._data
-    node = Node(fn_name, tuple(snapshot(a) for a in args), {}, out_data, bprop)
-    for i, o in enumerate(outs if multiple else (outs,)):
-        o._node, o._idx = node, i
+    try:
+        want = prim.infer(*[aval_of(a) for a in args], **params)
+    except Exception as e:  # noqa: BLE001
+        raise RuntimeError(f"MINDLITE_CHECK: the shape rule of {prim.name} failed on inputs that its impl "
+                           f"accepted ({describe(args)}): {e}") from e
+    wants = want if isinstance(want, tuple) else (want,)
+    outs = out if isinstance(out, tuple) else (out,)
+    for k, (w, o) in enumerate(zip(wants, outs)):
+        if isinstance(w, Aval) and (tuple(w.shape) != tuple(o.shape) or np.dtype(w.dtype) != o.dtype):
+            raise RuntimeError(f"MINDLITE_CHECK: {prim.name}({describe(args)}) output {k}: the rule says "
+                               f"{w}, the impl gave {Aval(tuple(o.shape), o.dtype)}; GRAPH_MODE would differ "
+                               f"from PYNATIVE")
 
 
 def describe(args: tuple) -> str:
     parts = []
     for a in args:
-        data = getattr(a, "_data", a)
-        if hasattr(data, "shape") and hasattr(data, "dtype"):
-            from .dtype import from_numpy_dtype
-            try:
-                dt = from_numpy_dtype(data.dtype).name
-            except TypeError:
-                dt = str(data.dtype)
-            parts.append(f"{dt}{list(data.shape)}")
-        else:
-            parts.append(repr(a))
+        av = aval_of(a)
+        parts.append(str(av) if isinstance(av, Aval) else repr(a))
     return ", ".join(parts)
 
 
@@ -149,7 +183,6 @@ def op_error(prim: Any, args: tuple, params: dict, exc: Exception) -> Exception:
     """An error naming the op, the input shapes/dtypes and (from the shape rule) the cause."""
     if getattr(exc, "_mindlite", False):
         return exc
-    from ..ops.registry import aval_of
     where = f"{prim.name}({describe(args)})"
     cause: Exception = exc
     if prim.infer is not None:
@@ -168,7 +201,8 @@ def op_error(prim: Any, args: tuple, params: dict, exc: Exception) -> Exception:
     return err
 
 
-class AutocastTrace:
+# ---- mixed precision ----------------------------------------------------------------------------
+class AutocastTrace(Trace):
     """Casts the floating-point tensor inputs of every primitive to `dtype` (Cell.to_float).
 
     Installed as `STATE.trace` while a `to_float` Cell runs, on top of whatever trace was
@@ -187,10 +221,9 @@ class AutocastTrace:
         return getattr(self.parent, name)
 
     def bind(self, prim: Any, args: tuple, params: dict) -> Any:
-        from ..ops.math import cast_p
         STATE.trace = self.parent
         try:
-            if prim is not cast_p:
+            if prim is not REGISTRY["cast"]:
                 target = self.np_dtype
                 args = tuple(_autocast(a, target) for a in args)
             return bind(prim, *args, **params)
@@ -200,9 +233,8 @@ class AutocastTrace:
 
 def _autocast(a: Any, target: Any) -> Any:
     if isinstance(a, Tensor) and a._data.dtype.kind in "fV" and a._data.dtype != target:
-        from ..ops.math import cast_p
         from .dtype import from_numpy_dtype
-        return bind(cast_p, a, dtype=from_numpy_dtype(target))
+        return bind(REGISTRY["cast"], a, dtype=from_numpy_dtype(target))
     return a
 
 
@@ -216,3 +248,6 @@ def run_autocast(dtype: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) 
         return fn(*args, **kwargs)
     finally:
         STATE.trace = prev
+
+
+__all__ = ["STATE", "TapeEntry", "bind", "wrap", "snapshot", "tracked", "Parameter"]

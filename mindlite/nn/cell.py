@@ -10,9 +10,10 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..core import dtype as mstype
+from ..core import jit as _jit
 from ..core.autograd import call_with_custom_bprop
-from ..core import context as _context
-from ..core.trace import STATE, run_autocast
+from ..core.prim import STATE
+from ..core.trace import run_autocast
 from ..core.tensor import Parameter, ParameterTuple, Tensor
 
 
@@ -184,47 +185,28 @@ class Cell:
         return self
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if STATE.trace is None and not kwargs and (_context._context["mode"] == _context.GRAPH_MODE
-                                                   or "_jit_forced" in self.__dict__):
-            return self._graph_call(*args)
-        if self._mixed_precision_type is not None:
-            return run_autocast(self._mixed_precision_type, self._call, *args, **kwargs)
-        return self._call(*args, **kwargs)
+        if not kwargs and _jit.compiles(self):  # GRAPH_MODE: the one jit entry
+            return _jit.cell_function(self)(*args)
+        return self._traced_call(*args, **kwargs)
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         construct = self.construct
         if STATE.trace is not None:  # capturing: tensor-dependent if/while become graph nodes
             from ..parser import convert
-            construct = convert(type(self).construct).__get__(self)
+            construct = convert(construct)
         bprop = getattr(type(self), "bprop", None)
         if bprop is not None and not kwargs:
             return call_with_custom_bprop(construct, self.bprop, args, type(self).__name__)
         return construct(*args, **kwargs)
 
-    def _graph_call(self, *args: Any) -> Any:
-        """GRAPH_MODE: compile the whole call once per signature and run it as one graph."""
-        from ..core.jit import JitFunction
-        jf = self.__dict__.get("_jit_fn")
-        if jf is None:
-            jf = JitFunction(self._traced_call, name=type(self).__name__)
-            object.__setattr__(self, "_jit_fn", jf)
-        exe = jf.executable(args, self._graph_key())
-        if STATE.level:
-            from ..core.jit_grad import call_differentiable
-            return call_differentiable(exe, args)
-        return exe(*args)
-
-    def _traced_call(self, *args: Any) -> Any:
+    def _traced_call(self, *args: Any, **kwargs: Any) -> Any:
         if self._mixed_precision_type is not None:
-            return run_autocast(self._mixed_precision_type, self._call, *args)
-        return self._call(*args)
+            return run_autocast(self._mixed_precision_type, self._call, *args, **kwargs)
+        return self._call(*args, **kwargs)
 
     def compile(self, *args: Any) -> None:
         """Compile the graph for these inputs without running it."""
-        from ..core.jit import JitFunction
-        if "_jit_fn" not in self.__dict__:
-            object.__setattr__(self, "_jit_fn", JitFunction(self._traced_call, name=type(self).__name__))
-        self._jit_fn.executable(args, self._graph_key())
+        _jit.cell_function(self).executable(args)
 
     def _graph_key(self) -> tuple:
         """Training flags and parameter set: part of the compile cache key (memoised per version)."""

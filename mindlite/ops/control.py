@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..core.trace import STATE
+from ..core.prim import STATE
 
 
 def is_symbolic(x: Any) -> bool:
@@ -63,33 +63,33 @@ def fori_loop(lower: Any, upper: Any, body_fn: Callable[..., Any], init_val: tup
 
 
 # ---- the primitives -----------------------------------------------------------------------------
+# Subgraph primitives get an execution context (`ctx.run(graph, arrays)`) from whoever runs
+# them; their differentiation rules live with the autodiff (core/ad_graph.py).
 from .registry import Aval, Primitive  # noqa: E402
 
 
-def _cond_impl(xp: Any, pred: Any, *args: Any, branches: tuple) -> tuple:
-    from ..backend.executor import run_graph
-    return tuple(run_graph(branches[0] if bool(pred) else branches[1], args))
-
-
 def _graph_out_avals(g: Any) -> tuple:
-    from ..ir.graph import aval_of_atom
+    from ..core.prim import aval_of
     out = []
     for a in g.outputs:
-        av = aval_of_atom(a)
+        av = Aval(a.shape, a.dtype) if hasattr(a, "is_symbolic") else aval_of(a.value)
         out.append(av if isinstance(av, Aval) else Aval((), __import__("numpy").asarray(av).dtype))
     return tuple(out)
+
+
+def _cond_impl(ctx: Any, pred: Any, *args: Any, branches: tuple) -> tuple:
+    return tuple(ctx.run(branches[0] if bool(pred) else branches[1], args))
 
 
 def _cond_infer(pred: Any, *args: Any, branches: tuple) -> tuple:
     return _graph_out_avals(branches[0])
 
 
-cond_p = Primitive("cond", _cond_impl, _cond_infer, multiple_results=True)
+cond_p = Primitive("cond", _cond_impl, _cond_infer, multiple_results=True, needs_context=True)
 
 
-def _while_impl(xp: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
-    from ..backend.executor import compile_graph
-    c, b = compile_graph(cond, xp), compile_graph(body, xp)
+def _while_impl(ctx: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
+    c, b = ctx.compiled(cond), ctx.compiled(body)
     carry, rest = list(args[:n_carry]), list(args[n_carry:])
     while bool(c(*carry, *rest)[0]):
         carry = b(*carry, *rest)
@@ -100,42 +100,12 @@ def _while_infer(*args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
     return _graph_out_avals(body)
 
 
-while_p = Primitive("while", _while_impl, _while_infer, multiple_results=True)
+while_p = Primitive("while", _while_impl, _while_infer, multiple_results=True, needs_context=True)
 
 
-# ---- differentiation ------------------------------------------------------------------------------
-def _grads_only(g: Any, n_fwd: int) -> Any:
-    """The vjp graph without its forward outputs (they are recomputed where needed)."""
-    from ..ir.graph import Graph
-    from ..passes.dce import dce
-    return dce(Graph(g.name, g.inputs, g.nodes, g.outputs[n_fwd:]))
-
-
-def _float_inputs(g: Any) -> list:
-    return [i for i, v in enumerate(g.inputs) if v.dtype.kind in "fcV"]
-
-
-@cond_p.def_bprop
-def _cond_bprop(pred: Any, *args: Any, out: Any, dout: Any, branches: tuple) -> tuple:
-    """The backward of an `if` is an `if` of the branches' backward graphs."""
-    from ..passes.autodiff import vjp_graph
-    gt, gf = branches
-    n_out = len(gt.outputs)
-    idx = _float_inputs(gt)
-    vt = _grads_only(vjp_graph(gt, idx, n_out), n_out)
-    vf = _grads_only(vjp_graph(gf, idx, n_out), n_out)
-    douts = dout if isinstance(dout, tuple) else (dout,)
-    res = cond_p(pred, *args, *douts, branches=(vt, vf))
-    grads: list = [None] * len(args)
-    for k, i in enumerate(idx):
-        grads[i] = res[k]
-    return (None, *grads)
-
-
-def _while_save_impl(xp: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> Any:
+def _while_save_impl(ctx: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> Any:
     """Run the loop forward, keeping every iteration's carried values (the loop tape)."""
-    from ..backend.executor import compile_graph
-    c, b = compile_graph(cond, xp), compile_graph(body, xp)
+    c, b = ctx.compiled(cond), ctx.compiled(body)
     carry, rest = list(args[:n_carry]), list(args[n_carry:])
     tape = []
     while bool(c(*carry, *rest)[0]):
@@ -145,14 +115,15 @@ def _while_save_impl(xp: Any, *args: Any, cond: Any, body: Any, n_carry: int) ->
 
 
 while_save_p = Primitive("while_save", _while_save_impl,
-                         lambda *a, cond, body, n_carry: Aval((), __import__("numpy").dtype(object)))
+                         lambda *a, cond, body, n_carry: Aval((), __import__("numpy").dtype(object)),
+                         needs_context=True)
 
 
-def _while_reverse_impl(xp: Any, tape: list, *rest: Any, body_vjp: Any, n_carry: int, float_idx: tuple) -> tuple:
+def _while_reverse_impl(ctx: Any, tape: list, *rest: Any, body_vjp: Any, n_carry: int, float_idx: tuple) -> tuple:
     """Walk the loop tape backwards applying the body's vjp; returns the cotangents of the
     initial carries followed by those of the loop-invariant inputs."""
-    from ..backend.executor import compile_graph
-    f = compile_graph(body_vjp, xp)
+    xp = ctx.xp
+    f = ctx.compiled(body_vjp)
     n_inv = len(rest) - n_carry
     inv, ct_carry = list(rest[:n_inv]), list(rest[n_inv:])
     ct_inv = [xp.zeros_like(v) for v in inv]
@@ -173,26 +144,5 @@ def _while_reverse_infer(tape: Any, *rest: Any, body_vjp: Any, n_carry: int, flo
     return tuple(rest[n_inv:]) + tuple(rest[:n_inv])
 
 
-while_reverse_p = Primitive("while_reverse", _while_reverse_impl, _while_reverse_infer, multiple_results=True)
-
-
-@while_p.def_bprop
-def _while_bprop(*args: Any, out: Any, dout: Any, cond: Any, body: Any, n_carry: int) -> tuple:
-    """Backward of a loop: re-run it forward keeping each iteration's carries, then loop over
-    them in reverse through the body's vjp graph. The IR does not grow with the trip count."""
-    from ..passes.autodiff import vjp_graph
-    idx = _float_inputs(body)
-    vb = _grads_only(vjp_graph(body, idx, n_carry), n_carry)
-    tape = while_save_p(*args, cond=cond, body=body, n_carry=n_carry)
-    douts = dout if isinstance(dout, tuple) else (dout,)
-    res = while_reverse_p(tape, *args[n_carry:], *douts, body_vjp=vb, n_carry=n_carry, float_idx=tuple(idx))
-    return tuple(res)
-
-
-def _no_second_order(*args: Any, **kwargs: Any) -> tuple:
-    raise TypeError("second-order gradients through a tensor-dependent while/for loop are not supported; "
-                    "use a Python-constant loop (unrolled at capture) for higher-order derivatives")
-
-
-while_save_p.def_bprop(_no_second_order)
-while_reverse_p.def_bprop(_no_second_order)
+while_reverse_p = Primitive("while_reverse", _while_reverse_impl, _while_reverse_infer, multiple_results=True,
+                            needs_context=True)

@@ -11,78 +11,16 @@ Optional entries (R4) have defaults: `fuse_kind`, `expr` (scalar expression for 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 
-@dataclass(frozen=True, slots=True)
-class Aval:
-    """Abstract value: what the shape/dtype rules see of a tensor."""
-    shape: tuple
-    dtype: Any  # numpy dtype
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    def __str__(self) -> str:
-        from ..core.dtype import from_numpy_dtype
-        try:
-            name = from_numpy_dtype(self.dtype).name
-        except TypeError:
-            name = str(self.dtype)
-        return f"{name}{list(self.shape)}"
-
-
-class Primitive:
-    """One op of the table. Call it like a function: `add_p(x, y)` binds it on tensors."""
-
-    __slots__ = ("name", "impl", "infer", "bprop", "multiple_results", "fuse_kind", "expr",
-                 "is_pure", "__weakref__")
-
-    def __init__(self, name: str, impl: Callable[..., Any], infer: Callable[..., Any] | None = None, *,
-                 multiple_results: bool = False, fuse_kind: str = "opaque", expr: str | None = None,
-                 is_pure: bool = True) -> None:
-        if name in REGISTRY:
-            raise ValueError(f"primitive {name!r} is defined twice")
-        self.name = name
-        self.impl = impl
-        self.infer = infer
-        self.bprop: Callable[..., Any] | None = None  # None: not differentiable
-        self.multiple_results = multiple_results
-        self.fuse_kind = fuse_kind
-        self.expr = expr
-        self.is_pure = is_pure
-        REGISTRY[name] = self
-
-    def def_bprop(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        self.bprop = fn
-        return fn
-
-    def __call__(self, *args: Any, **params: Any) -> Any:
-        return bind(self, *args, **params)
-
-    def __repr__(self) -> str:
-        return f"Primitive({self.name})"
-
-
-REGISTRY: dict[str, Primitive] = {}
+from ..core.prim import REGISTRY, Aval, Primitive, aval_of, bind  # noqa: F401  (the one definition)
 
 
 # ----------------------------------------------------------------------------------------
 # Shape/dtype rule helpers shared by many primitives.
-
-def aval_of(x: Any) -> Any:
-    """Aval for tensors/arrays; Python scalars pass through (they are weakly typed)."""
-    if isinstance(x, (bool, int, float, complex)) or x is None:
-        return x
-    data = getattr(x, "_data", x)
-    if not (hasattr(data, "shape") and hasattr(data, "dtype")):
-        return x  # a non-tensor argument: the shape rule judges it
-    return Aval(tuple(data.shape), data.dtype)
-
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     """numpy broadcasting; raises ValueError naming the op and every shape."""
@@ -140,4 +78,3 @@ def norm_axis(axis: Any, ndim: int, op: str = "op") -> tuple:
     return tuple(sorted(set(out)))
 
 
-from ..core.trace import bind  # noqa: E402  (bind needs the Primitive type only at call time)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from ..core import context
+from ..core.graph_trace import save_graph as _save
 from ..ir.graph import Graph
 from ..ir.verify import IRError, verify
 from .cse import cse
@@ -58,11 +59,3 @@ def optimize(g: Graph, passes: Sequence[Pass] | None = None, *, state_outs: dict
     if save:
         _save(g, "9_optimized")
     return g
-
-
-def _save(g: Graph, stage: str) -> None:
-    path = str(context.get_context("save_graphs_path") or ".")
-    os.makedirs(path, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", g.name).strip("_") or "graph"
-    with open(os.path.join(path, f"{name}_{stage}.ir"), "w", encoding="utf-8") as f:
-        f.write(str(g) + "\n")
