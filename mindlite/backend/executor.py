@@ -5,7 +5,7 @@ their last use (so memory follows liveness) and returns the outputs; it is print
 debugging (`compile_graph(g).source`). Subgraphs (if/while bodies) are compiled the same way
 by the control-flow primitives' impls through `run_graph`.
 
-A memory plan recorded on the graph (`g._cache["memory_plan"]`, see passes/memory.py) is
+A memory plan recorded on the graph (`g.memory_plan`, see passes/memory.py) is
 honoured: a node with an `OutSpec` is called as `spec.fn(xp, ..., out=B[k])` with buffer k
 allocated once per compiled graph and thread, or `out=<graph input>` for an in-place
 parameter update. The executor only follows the plan; the passes decide what is safe.
@@ -67,14 +67,14 @@ def optimize_and_compile(g: Graph, xp: Any = None) -> CompiledGraph:
 
 
 def _plan_outs(g: Graph) -> dict:
-    plan = g._cache.get("memory_plan")
+    plan = g.memory_plan
     return plan.outs if plan is not None else {}
 
 
 def _buffer_factory(g: Graph, xp: Any) -> Callable[[], list]:
     """`B()` -> this thread's list of planned buffers (views into one raw array per slot),
     allocated on first use: each thread (and each compiled graph) owns its buffers."""
-    plan = g._cache["memory_plan"]
+    plan = g.memory_plan
     local = threading.local()
 
     def buffers() -> list:

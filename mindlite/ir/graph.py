@@ -99,13 +99,14 @@ class Node:
 class Graph:
     """inputs: Vars; nodes: in execution order; outputs: Vars or Lits."""
 
-    __slots__ = ("name", "inputs", "nodes", "outputs", "_cache", "__weakref__")
+    __slots__ = ("name", "inputs", "nodes", "outputs", "memory_plan", "_cache", "__weakref__")
 
     def __init__(self, name: str, inputs: list, nodes: list, outputs: list) -> None:
         self.name = name
         self.inputs = list(inputs)
         self.nodes = list(nodes)
         self.outputs = list(outputs)
+        self.memory_plan: Any = None  # buffer assignment from passes/memory.py, followed by the executor
         self._cache: dict = {}  # compiled forms, keyed by backend (owned by the executor)
 
     def __str__(self) -> str:
@@ -125,7 +126,7 @@ class Graph:
 
 def aval_of_atom(a: Any) -> Any:
     """What a shape rule sees of an operand: an Aval for Vars and array literals, else the value."""
-    from ..ops.registry import Aval
+    from ..core.prim import Aval
     if isinstance(a, Var):
         return Aval(a.shape, a.dtype)
     if isinstance(a, Lit):

@@ -350,20 +350,23 @@ conv2d_backprop_filter_p = Primitive("conv2d_backprop_filter", _conv2d_filter_im
 
 
 @conv2d_p.def_bprop
-def _conv2d_bprop(x, w, *, out, dout, **geo):
-    return (conv2d_backprop_input_p(dout, w, input_shape=x.shape, **geo),
-            conv2d_backprop_filter_p(dout, x, filter_shape=w.shape, **geo))
+def _conv2d_bprop(x, w, *, out, dout, needs, **geo):
+    # the data gradient (a full col2im) is skipped for a network's first layer
+    return (conv2d_backprop_input_p(dout, w, input_shape=x.shape, **geo) if needs[0] else None,
+            conv2d_backprop_filter_p(dout, x, filter_shape=w.shape, **geo) if needs[1] else None)
 
 
 # Both backward products are bilinear: <Bin(dy, w), a> = <dy, conv(a, w)> = <Bf(dy, a), w>.
 @conv2d_backprop_input_p.def_bprop
-def _conv2d_input_bprop(dy, w, *, out, dout, input_shape, **geo):
-    return conv2d_p(dout, w, **geo), conv2d_backprop_filter_p(dy, dout, filter_shape=w.shape, **geo)
+def _conv2d_input_bprop(dy, w, *, out, dout, needs, input_shape, **geo):
+    return (conv2d_p(dout, w, **geo) if needs[0] else None,
+            conv2d_backprop_filter_p(dy, dout, filter_shape=w.shape, **geo) if needs[1] else None)
 
 
 @conv2d_backprop_filter_p.def_bprop
-def _conv2d_filter_bprop(dy, x, *, out, dout, filter_shape, **geo):
-    return conv2d_p(x, dout, **geo), conv2d_backprop_input_p(dy, dout, input_shape=x.shape, **geo)
+def _conv2d_filter_bprop(dy, x, *, out, dout, needs, filter_shape, **geo):
+    return (conv2d_p(x, dout, **geo) if needs[0] else None,
+            conv2d_backprop_input_p(dy, dout, input_shape=x.shape, **geo) if needs[1] else None)
 
 
 # ---- max pooling -----------------------------------------------------------------------

@@ -55,23 +55,23 @@ atan2_p = _binary("atan2", lambda xp, x, y: xp.arctan2(x, y), "atan2(x, y)", flo
 
 
 @add_p.def_bprop
-def _add_bprop(x, y, *, out, dout):
-    return _unb(dout, x), _unb(dout, y)
+def _add_bprop(x, y, *, out, dout, needs):
+    return _unb(dout, x) if needs[0] else None, _unb(dout, y) if needs[1] else None
 
 
 @sub_p.def_bprop
-def _sub_bprop(x, y, *, out, dout):
-    return _unb(dout, x), _unb(-dout, y) if isinstance(y, Tensor) else None
+def _sub_bprop(x, y, *, out, dout, needs):
+    return _unb(dout, x) if needs[0] else None, _unb(-dout, y) if needs[1] else None
 
 
 @mul_p.def_bprop
-def _mul_bprop(x, y, *, out, dout):
-    return _unb(dout * y, x), _unb(dout * x, y) if isinstance(y, Tensor) else None
+def _mul_bprop(x, y, *, out, dout, needs):
+    return _unb(dout * y, x) if needs[0] else None, _unb(dout * x, y) if needs[1] else None
 
 
 @div_p.def_bprop
-def _div_bprop(x, y, *, out, dout):
-    return _unb(dout / y, x), _unb(-dout * out / y, y) if isinstance(y, Tensor) else None
+def _div_bprop(x, y, *, out, dout, needs):
+    return _unb(dout / y, x) if needs[0] else None, _unb(-dout * out / y, y) if needs[1] else None
 
 
 @floor_div_p.def_bprop
@@ -80,15 +80,15 @@ def _floor_div_bprop(x, y, *, out, dout):
 
 
 @mod_p.def_bprop
-def _mod_bprop(x, y, *, out, dout):
-    return _unb(dout, x), _unb(-dout * F.floor_div(x, y), y) if isinstance(y, Tensor) else None
+def _mod_bprop(x, y, *, out, dout, needs):
+    return _unb(dout, x) if needs[0] else None, _unb(-dout * F.floor_div(x, y), y) if needs[1] else None
 
 
 @pow_p.def_bprop
-def _pow_bprop(x, y, *, out, dout):
-    dx = _unb(dout * y * F.pow(x, y - 1), x) if isinstance(x, Tensor) else None
+def _pow_bprop(x, y, *, out, dout, needs):
+    dx = _unb(dout * y * F.pow(x, y - 1), x) if needs[0] else None
     dy = None
-    if isinstance(y, Tensor):
+    if needs[1]:
         positive = F.greater(x, 0)
         safe_x = F.where(positive, x, 1)
         dy = _unb(F.where(positive, dout * out * F.log(safe_x), 0), y)
@@ -276,9 +276,9 @@ where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y), _where_infer
 
 
 @where_p.def_bprop
-def _where_bprop(c, x, y, *, out, dout):
-    dx = _unb(F.where(c, dout, 0), x) if isinstance(x, Tensor) else None
-    dy = _unb(F.where(c, 0, dout), y) if isinstance(y, Tensor) else None
+def _where_bprop(c, x, y, *, out, dout, needs):
+    dx = _unb(F.where(c, dout, 0), x) if needs[1] else None
+    dy = _unb(F.where(c, 0, dout), y) if needs[2] else None
     return None, dx, dy
 
 

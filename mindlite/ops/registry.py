@@ -5,7 +5,9 @@ A primitive carries
   * `impl(xp, *arrays, **params)` - the forward, written against the array module `xp`;
   * `infer(*avals, **params)`      - a pure shape/dtype rule (used for errors and graphs);
   * `bprop(*inputs, out, dout, **params)` - the backward, written in mindlite ops, so that the
-    eager tape, graph autodiff and higher-order derivatives share it.
+    eager tape, graph autodiff and higher-order derivatives share it. A bprop that takes a
+    `needs` argument is told which inputs need a gradient (core/ad.py) and returns None for
+    the others.
 Optional entries (R4) have defaults: `fuse_kind`, `expr` (scalar expression for fusion),
 `multiple_results`, `is_pure`.
 """

@@ -155,6 +155,7 @@ def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps) -> tuple:
     NOTE: fusion runs after autodiff, but `grad` of a `jit` function in PYNATIVE mode
     (core/jit_grad.py) differentiates the optimised graph, so a fused node must be
     differentiable. The intermediates are recomputed from the inputs (rematerialised)."""
+    from ..core.ad import call_bprop
     from ..core.trace import bind
     vals: list = []
     for st in steps.steps:
@@ -165,7 +166,9 @@ def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps) -> tuple:
         st = steps.steps[j]
         if j not in cts or st.prim.bprop is None:
             continue
-        got = st.prim.bprop(*_operands(st, args, vals), out=vals[j], dout=cts[j], **st.params)
+        ops_ = _operands(st, args, vals)
+        needs = tuple(k in (IN, STEP) for k, _ in st.args)
+        got = call_bprop(st.prim, ops_, vals[j], cts[j], st.params, needs)
         for (k, p), gr in zip(st.args, got):
             if gr is not None and k == STEP:
                 cts[p] = gr if p not in cts else cts[p] + gr

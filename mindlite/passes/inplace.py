@@ -18,7 +18,7 @@ it yet: `Executable.state_outs` would have to be turned into this mapping there,
 from __future__ import annotations
 
 from ..ir.graph import Graph, Var, aval_of_atom
-from .memory import PLAN_KEY, MemoryPlan, OutSpec, fresh, last_uses
+from .memory import MemoryPlan, OutSpec, fresh, last_uses
 from .outimpl import impl_out, usable
 
 
@@ -51,7 +51,7 @@ def update_in_place(g: Graph, state_outs: dict[int, int]) -> Graph:
     (g itself if none is safe). See the module docstring for the caller's duty."""
     prod = {id(o): i for i, n in enumerate(g.nodes) for o in n.outs}
     last = last_uses(g)
-    plan = (g._cache.get(PLAN_KEY) or MemoryPlan()).copy()  # adds to plan_memory's plan, if any
+    plan = (g.memory_plan or MemoryPlan()).copy()  # adds to plan_memory's plan, if any
     done: set[int] = set()
     for out_idx, in_idx in sorted(state_outs.items()):
         v, param = g.outputs[out_idx], g.inputs[in_idx]
@@ -64,6 +64,6 @@ def update_in_place(g: Graph, state_outs: dict[int, int]) -> Graph:
     if not done:
         return g
     new = Graph(g.name, g.inputs, g.nodes, g.outputs)
-    new._cache[PLAN_KEY] = plan
+    new.memory_plan = plan
     plan.report["in_place_updates"] = len(done)
     return new

@@ -1,6 +1,6 @@
 """Memory planning: liveness-based buffer slots, recorded on the graph (not executed).
 
-`plan_memory(g)` returns a copy of g whose `_cache["memory_plan"]` is a `MemoryPlan`:
+`plan_memory(g)` returns a copy of g whose `memory_plan` field is a `MemoryPlan`:
   * every node output gets a slot; values whose lifetimes do not overlap share a slot (the
     slot grows to the largest value it holds), so `planned_bytes` is the arena size;
   * nodes whose primitive has an `impl_out` entry (outimpl.py) and whose result does not
@@ -24,7 +24,6 @@ from ..ir.graph import Graph, Var, aval_of_atom
 from .outimpl import impl_out, returns_fresh, usable
 from .rewrite import Builder
 
-PLAN_KEY = "memory_plan"
 
 
 class OutSpec:
@@ -60,7 +59,7 @@ class MemoryPlan:
 
 def memory_plan(g: Graph) -> MemoryPlan | None:
     """The plan recorded on g by plan_memory (None if g was not planned)."""
-    return g._cache.get(PLAN_KEY)
+    return g.memory_plan
 
 
 def fresh(n: Any) -> bool:
@@ -207,11 +206,11 @@ def plan_graph(g: Graph) -> MemoryPlan:
 
 def plan_memory(g: Graph) -> Graph:
     """A copy of g (and of its subgraphs) annotated with a MemoryPlan; g if already planned."""
-    if PLAN_KEY in g._cache:
+    if g.memory_plan is not None:
         return g
     b = Builder(g, plan_memory)
     for n in g.nodes:
         b.append(b.prepare(n))
     new = Graph(g.name, g.inputs, b.nodes, g.outputs)
-    new._cache[PLAN_KEY] = plan_graph(new)
+    new.memory_plan = plan_graph(new)
     return new

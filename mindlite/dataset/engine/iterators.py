@@ -137,7 +137,7 @@ class TupleIterator:
         if self._output_numpy:
             return list(row)
         # NOTE: a local import keeps the engine free of mindlite.core
-        from mindlite import Tensor
+        from mindlite.core.tensor import Tensor
         return [a if a.dtype.kind in "USOV" else Tensor(a) for a in row]
 
     def _convert(self, row: tuple):
