@@ -1,0 +1,307 @@
+"""Same program, same numbers: each case that once differed between modes or threads,
+checked against an independent reference (closed form, finite differences, a separately
+computed eager result) in PYNATIVE and GRAPH_MODE."""
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+import pytest
+
+import mindlite as ms
+from mindlite import Tensor, nn, ops
+
+MODES = [ms.PYNATIVE_MODE, ms.GRAPH_MODE]
+
+
+@pytest.fixture(params=MODES, ids=["pynative", "graph"])
+def mode(request):
+    ms.set_context(mode=request.param)
+    yield request.param
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+class Cube(nn.Cell):
+    def construct(self, x):
+        return x * x * x
+
+
+class Hundred(nn.Cell):
+    """x -> 3x^2 whose user bprop says the derivative is 100 (not 6x)."""
+
+    def construct(self, x):
+        return x * x * 3.0
+
+    def bprop(self, x, out, dout):
+        return (dout * 100.0,)
+
+
+# ---- one differentiation machinery ----------------------------------------------------------------
+def test_custom_bprop_is_honoured_in_both_modes(mode):
+    assert float(ms.grad(Hundred())(Tensor(1.0)).asnumpy()) == 100.0
+
+
+def test_custom_bprop_inside_a_bigger_network(mode):
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.inner = Hundred()
+            self.w = ms.Parameter(Tensor(np.array([2.0, -1.0], np.float32)), name="w")
+
+        def construct(self, x):
+            return ops.sum(ops.sin(self.inner(x * self.w)))
+
+    net = Net()
+    x = np.array([0.3, 0.7], np.float32)
+    gx, (gw,) = ms.grad(net, grad_position=0, weights=net.trainable_params())(Tensor(x))
+    w = np.array([2.0, -1.0])
+    inner = 3.0 * (x * w) ** 2
+    # d/du sin(inner(u)) with the user rule inner'(u) = 100, chained through u = x * w
+    np.testing.assert_allclose(gx.asnumpy(), np.cos(inner) * 100.0 * w, rtol=1e-5)
+    np.testing.assert_allclose(gw.asnumpy(), np.cos(inner) * 100.0 * x, rtol=1e-5)
+
+
+def test_third_order_of_a_jit_function():
+    f = ms.jit(lambda x: ops.sin(x) * x)
+    x = 0.7
+    want = -3 * np.sin(x) - x * np.cos(x)  # d3/dx3 (x sin x)
+    got = ms.grad(ms.grad(ms.grad(f)))(Tensor(x))
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5)
+
+
+def test_higher_order_of_a_cell(mode):
+    np.testing.assert_allclose(ms.grad(ms.grad(Cube()))(Tensor(3.0)).asnumpy(), 18.0)
+    np.testing.assert_allclose(ms.grad(ms.grad(ms.grad(Cube())))(Tensor(3.0)).asnumpy(), 6.0)
+
+
+def test_jit_with_weights_and_state_under_grad(mode):
+    ms.set_seed(3)
+    net = nn.SequentialCell(nn.Dense(3, 4), nn.Tanh(), nn.Dense(4, 1))
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    loss = lambda t: ops.sum(net(t) ** 2)
+    g = ms.grad(loss, grad_position=None, weights=net.trainable_params())(Tensor(x))
+    # finite differences on the first weight, in float64 on the host
+    w0 = net.trainable_params()[0]
+    base = w0.asnumpy().astype(np.float64)
+    eps = 1e-3
+    for idx in [(0, 0), (2, 1)]:
+        vals = []
+        for sgn in (1, -1):
+            b = base.copy()
+            b[idx] += sgn * eps
+            w0.set_data(Tensor(b.astype(np.float32)))
+            ms.set_context(mode=ms.PYNATIVE_MODE)
+            vals.append(float(loss(Tensor(x)).asnumpy()))
+            ms.set_context(mode=mode)
+        w0.set_data(Tensor(base.astype(np.float32)))
+        np.testing.assert_allclose(g[0].asnumpy()[idx], (vals[0] - vals[1]) / (2 * eps), rtol=2e-2, atol=1e-3)
+
+
+def test_bprop_is_told_which_inputs_need_a_gradient():
+    from mindlite.core.prim import Primitive
+    seen = []
+    p = Primitive("probe_needs_mul", lambda xp, x, y: x * y, lambda x, y: x)
+
+    @p.def_bprop
+    def _bp(x, y, *, out, dout, needs):
+        seen.append(needs)
+        return (dout * y if needs[0] else None, dout * x if needs[1] else None)
+    x, y = Tensor(2.0), Tensor(5.0)
+    assert float(ms.grad(lambda a, b: p(a, b), grad_position=0)(x, y).asnumpy()) == 5.0
+    assert seen[-1] == (True, False)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        assert float(ms.jit(ms.grad(lambda a, b: p(a, b), grad_position=1))(x, y).asnumpy()) == 2.0
+        assert seen[-1] == (False, True)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_conv_data_gradient_is_skipped_when_only_weights_train():
+    from mindlite.ops.conv import conv2d_backprop_input_p
+    from mindlite.core import trace
+    ms.set_seed(0)
+    conv = nn.Conv2d(2, 3, 3)
+    x = Tensor(np.random.default_rng(0).standard_normal((1, 2, 6, 6)).astype(np.float32))
+    calls = []
+    impl = conv2d_backprop_input_p.impl
+    conv2d_backprop_input_p.impl = lambda *a, **k: calls.append(1) or impl(*a, **k)
+    try:
+        ms.grad(lambda t: ops.sum(conv(t)), grad_position=None, weights=conv.trainable_params())(x)
+        assert calls == []
+        ms.grad(lambda t: ops.sum(conv(t)), grad_position=0)(x)
+        assert calls == [1]
+    finally:
+        conv2d_backprop_input_p.impl = impl
+    assert trace is not None
+
+
+# ---- one jit entry with guards ---------------------------------------------------------------------
+def test_attribute_change_recompiles_and_says_so(caplog):
+    class Scale(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.k = 2.0
+
+        def construct(self, x):
+            return x * self.k
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        net = Scale()
+        assert float(net(Tensor(1.0)).asnumpy()) == 2.0
+        net.k = 5.0
+        with caplog.at_level(logging.WARNING, logger="mindlite"):
+            assert float(net(Tensor(1.0)).asnumpy()) == 5.0
+        assert "Scale.k changed from 2.0 to 5.0" in caplog.text
+        net.k = 2.0  # the first graph is still valid for the old value
+        assert float(net(Tensor(1.0)).asnumpy()) == 2.0
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+SCALE = 3.0
+
+
+def test_global_constant_change_recompiles():
+    global SCALE
+    f = ms.jit(lambda x: x * SCALE)
+    assert float(f(Tensor(1.0)).asnumpy()) == 3.0
+    SCALE = 4.0
+    try:
+        assert float(f(Tensor(1.0)).asnumpy()) == 4.0
+    finally:
+        SCALE = 3.0
+
+
+def test_numpy_arrays_are_graph_inputs_not_constants():
+    f = ms.jit(lambda x, a: ops.sum(x * a))
+    a1 = np.full(2000, 1.0, np.float32)
+    a2 = np.full(2000, 2.0, np.float32)
+    assert float(f(Tensor(1.0), a1).asnumpy()) == 2000.0
+    assert float(f(Tensor(1.0), a2).asnumpy()) == 4000.0
+    assert len(f.cache) == 1
+
+
+@pytest.mark.parametrize("c", [1, 1.0, True])
+def test_int_float_bool_arguments_compile_separately(c):
+    fn = lambda x, k: x + k
+    f = ms.jit(fn)
+    x = Tensor(np.array([1, 2], np.int32))
+    for k in (1, 1.0, True):  # warm the cache with the other kinds first
+        f(x, k)
+    got, want = f(x, c), fn(x, c)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.asnumpy(), np.array([1, 2]) + c)
+
+
+def test_cache_is_bounded(caplog):
+    f = ms.jit(lambda x: x * 2.0)
+    f.cache_size = 4
+    with caplog.at_level(logging.WARNING, logger="mindlite"):
+        for n in range(1, 9):
+            np.testing.assert_allclose(f(Tensor(np.ones(n, np.float32))).asnumpy(), 2.0)
+    assert len(f.cache) == 4
+    assert "argument shapes keep changing" in caplog.text
+
+
+# ---- control flow in every traced function -------------------------------------------------------------
+def test_jit_plain_function_with_tensor_if():
+    @ms.jit
+    def f(x):
+        if x.sum() > 0:
+            y = x * 2.0
+        else:
+            y = x - 1.0
+        return y
+    np.testing.assert_allclose(f(Tensor([1.0, 2.0])).asnumpy(), [2.0, 4.0])
+    np.testing.assert_allclose(f(Tensor([-1.0, -2.0])).asnumpy(), [-2.0, -3.0])
+
+
+def test_jit_on_construct_with_tensor_while():
+    class Halve(nn.Cell):
+        @ms.jit
+        def construct(self, x):
+            while x.sum() > 1.0:
+                x = x / 2.0
+            return x
+    net = Halve()
+    np.testing.assert_allclose(net(Tensor([8.0, 8.0])).asnumpy(), [0.5, 0.5])
+    np.testing.assert_allclose(net(Tensor([0.25])).asnumpy(), [0.25])
+
+
+def test_grad_through_tensor_while_matches_closed_form(mode):
+    def f(x):
+        i = Tensor(0)
+        while i < 3:
+            x = x * x
+            i = i + 1
+        return ops.sum(x)
+    g = ms.grad(ms.jit(f))(Tensor(np.array([1.1, 0.9], np.float32)))
+    x = np.array([1.1, 0.9])
+    np.testing.assert_allclose(g.asnumpy(), 8 * x ** 7, rtol=1e-5)
+
+
+# ---- threads ------------------------------------------------------------------------------------------
+@pytest.mark.timeout(120)
+def test_grads_from_four_threads_equal_the_single_thread_result():
+    ms.set_seed(1)
+    net = nn.Dense(4, 3)
+    x = Tensor(np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32))
+    gf = ms.grad(lambda t: ops.sum(ops.tanh(net(t)) ** 2), grad_position=0, weights=net.trainable_params())
+    ref = [gf(x)[0].asnumpy()] + [g.asnumpy() for g in gf(x)[1]]
+    bad = []
+
+    def work():
+        for _ in range(200):
+            g = gf(x)
+            got = [g[0].asnumpy()] + [w.asnumpy() for w in g[1]]
+            if not all(np.array_equal(a, b) for a, b in zip(got, ref)):
+                bad.append(got)
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+
+
+@pytest.mark.timeout(120)
+def test_concurrent_first_compile_of_one_cell():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.d = nn.Dense(4, 3)
+
+        def construct(self, x):
+            y = self.d(x)
+            if y.sum() > 0:
+                y = y * 2.0
+            return y
+    ms.set_seed(2)
+    net = Net()
+    x = Tensor(np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32))
+    want = net(x).asnumpy()  # eager reference
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        out: list = [None] * 4
+        errors: list = []
+
+        def run(i):
+            try:
+                out[i] = net(x).asnumpy()
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for o in out:
+            np.testing.assert_allclose(o, want, rtol=1e-6)
+        assert len(net._jit_fn.cache) == 1
+        from mindlite.core.prim import STATE
+        assert STATE.trace is None and STATE.level == 0
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
