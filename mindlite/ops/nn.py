@@ -11,14 +11,25 @@ from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
 
+def _require_float(op: str, **dtypes: Any) -> None:
+    """TypeError naming the argument unless every dtype is floating (float16/32/64, bfloat16)."""
+    for name, dt in dtypes.items():
+        if np.dtype(dt).kind not in "fV":
+            raise TypeError(f"{op}: {name} must be floating point (float16, float32 or float64), got {np.dtype(dt)}")
+
+
 # ---- softmax family ---------------------------------------------------------------------------
 def _softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    if x.dtype.kind not in "fV":
+        _require_float("softmax", input=x.dtype)
     e = xp.exp(x - x.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    if x.dtype.kind not in "fV":
+        _require_float("log_softmax", input=x.dtype)
     s = x - x.max(axis=axis, keepdims=True)
     return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
 
@@ -27,8 +38,7 @@ def _axis_infer(name: str) -> Any:
     def infer(x: Aval, axis: int) -> Aval:
         if not -x.ndim <= axis < max(x.ndim, 1):
             raise ValueError(f"{name}: axis {axis} is out of range for shape {list(x.shape)}")
-        if x.dtype.kind not in "fV":
-            raise TypeError(f"{name}: input must be floating point, got {x.dtype}")
+        _require_float(name, input=x.dtype)
         return x
     return infer
 
@@ -64,21 +74,36 @@ def _bn_shape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
+def _bn_check_dtypes(x: Any, gamma: Any, beta: Any, mean: Any, var: Any) -> None:
+    """MindSpore's BatchNorm rule: x and scale floating; bias, mean and variance have scale's dtype."""
+    _require_float("batch_norm", input_x=x, scale=gamma)
+    for name, dt in (("bias", beta), ("mean", mean), ("variance", var)):
+        if np.dtype(dt) != np.dtype(gamma):
+            raise TypeError(f"batch_norm: {name} must have the dtype of scale ({np.dtype(gamma)}), got {np.dtype(dt)}")
+
+
 def _batch_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, mean: Any, var: Any, training: bool, eps: float) -> tuple:
+    """(y, saved mean, saved 1/sqrt(var + eps)). y has x's dtype and the saved statistics have
+    the parameters' dtype (MindSpore's rule); the arithmetic runs in the wider of the two, so
+    a float16 activation with float32 parameters (amp O1) is normalised in float32."""
+    if not (x.dtype.kind == gamma.dtype.kind == "f" and gamma.dtype == beta.dtype == mean.dtype == var.dtype):
+        _bn_check_dtypes(x.dtype, gamma.dtype, beta.dtype, mean.dtype, var.dtype)
+    ct = np.result_type(x.dtype, gamma.dtype)
     shape = _bn_shape(x.ndim, x.shape[1])
+    xw = x.astype(ct, copy=False)
     if training:
         axes = _bn_axes(x.ndim)
-        mu = x.mean(axis=axes)
-        xc = x - mu.reshape(shape)
+        mu = xw.mean(axis=axes)
+        xc = xw - mu.reshape(shape)
         v = xp.square(xc).mean(axis=axes)
     else:
-        mu, v = mean, var
-        xc = x - mu.reshape(shape)
-    invstd = (1.0 / xp.sqrt(v + eps)).astype(x.dtype, copy=False)
+        mu, v = mean.astype(ct, copy=False), var.astype(ct, copy=False)
+        xc = xw - mu.reshape(shape)
+    invstd = (1.0 / xp.sqrt(v + eps)).astype(ct, copy=False)
     scale = (gamma * invstd).reshape(shape)
     y = xc * scale
     y += beta.reshape(shape)
-    return y, mu.astype(x.dtype, copy=False), invstd
+    return y.astype(x.dtype, copy=False), mu.astype(gamma.dtype, copy=False), invstd.astype(gamma.dtype, copy=False)
 
 
 def _batch_norm_infer(x: Aval, gamma: Aval, beta: Aval, mean: Aval, var: Aval, training: bool, eps: float) -> tuple:
@@ -88,35 +113,50 @@ def _batch_norm_infer(x: Aval, gamma: Aval, beta: Aval, mean: Aval, var: Aval, t
     for name, p in (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", var)):
         if tuple(p.shape) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape [{c}] for input {list(x.shape)}, got {list(p.shape)}")
-    stat = Aval((c,), x.dtype)
+    _bn_check_dtypes(x.dtype, gamma.dtype, beta.dtype, mean.dtype, var.dtype)
+    stat = Aval((c,), gamma.dtype)
     return x, stat, stat
 
 
 batch_norm_p = Primitive("batch_norm", _batch_norm_impl, _batch_norm_infer, multiple_results=True)
 
 
+def _wider(a: Any, b: Any) -> Any:
+    """The mindlite dtype both `a`'s and `b`'s dtypes promote to (the compute dtype)."""
+    return a.dtype if a.dtype == b.dtype else mstype.from_numpy_dtype(np.result_type(a.dtype.np, b.dtype.np))
+
+
+def _as(t: Any, dtype: Any) -> Any:
+    return t if t.dtype == dtype else F.cast(t, dtype)
+
+
 @batch_norm_p.def_bprop
 def _batch_norm_bprop(x, gamma, beta, mean, var, *, out, dout, training, eps):
+    # computed in the forward's compute dtype; each gradient is returned in its input's dtype
+    ct = _wider(x, gamma)
     _, mu, invstd = out
     dy, dmu, dinv = dout
+    xw, dy, gw = _as(x, ct), _as(dy, ct), _as(gamma, ct)
+    mu, invstd, dmu, dinv = _as(mu, ct), _as(invstd, ct), _as(dmu, ct), _as(dinv, ct)
     axes = _bn_axes(x.ndim)
     shape = _bn_shape(x.ndim, x.shape[1])
     n = x.size // x.shape[1]
-    mu_b, inv_b, g_b = F.reshape(mu, shape), F.reshape(invstd, shape), F.reshape(gamma, shape)
-    xhat = (x - mu_b) * inv_b
+    mu_b, inv_b, g_b = F.reshape(mu, shape), F.reshape(invstd, shape), F.reshape(gw, shape)
+    xhat = (xw - mu_b) * inv_b
     dbeta = F.sum(dy, axes)
     dgamma = F.sum(dy * xhat, axes)
     if not training:
         # the saved statistics are the given mean and 1/sqrt(var + eps): their cotangents
         # flow to mean and var (they matter for higher-order grads)
         dx = dy * g_b * inv_b
-        dvar = -0.5 * (dgamma * gamma + dinv * invstd) * invstd * invstd
-        return dx, dgamma, dbeta, dmu - F.sum(dx, axes), dvar
+        dvar = -0.5 * (dgamma * gw + dinv * invstd) * invstd * invstd
+        return (_as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype),
+                _as(dmu - F.sum(dx, axes), mean.dtype), _as(dvar, var.dtype))
     # NOTE: divide the reductions by n rather than multiply dy by n: n * dy overflows float16
     dx = (g_b * inv_b) * (dy - F.reshape(dbeta / n, shape) - xhat * F.reshape(dgamma / n, shape))
     # the saved statistics are outputs too: their cotangents matter for higher-order grads
     dx = dx + F.reshape(dmu, shape) / n - F.reshape(dinv * invstd * invstd, shape) * xhat / n
-    return dx, dgamma, dbeta, None, None
+    return _as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype), None, None
 
 
 def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor, bias: Tensor,
@@ -140,6 +180,7 @@ def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weigh
 # ---- layer norm ------------------------------------------------------------------------------------
 def _layer_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, begin_norm_axis: int, begin_params_axis: int,
                      eps: float) -> tuple:
+    _require_float("layer_norm", input_x=x.dtype, gamma=gamma.dtype, beta=beta.dtype)
     axes = tuple(range(begin_norm_axis, x.ndim))
     mu = x.mean(axis=axes, keepdims=True)
     xc = x - mu
@@ -152,6 +193,7 @@ def _layer_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, begin_norm_axis: in
 
 def _layer_norm_infer(x: Aval, gamma: Aval, beta: Aval, begin_norm_axis: int, begin_params_axis: int,
                       eps: float) -> tuple:
+    _require_float("layer_norm", input_x=x.dtype, gamma=gamma.dtype, beta=beta.dtype)
     pshape = tuple(x.shape[begin_params_axis:])
     for name, p in (("gamma", gamma), ("beta", beta)):
         if tuple(p.shape) != pshape:
