@@ -73,7 +73,12 @@ def _concat_infer(*xs: Aval, axis: int) -> Aval:
     return Aval(tuple(shape), result_dtype(*xs))
 
 
-concat_p = Primitive("concat", lambda xp, *xs, axis: xp.concatenate(xs, axis=axis), _concat_infer)
+def _concat_impl(xp: Any, *xs: Any, axis: int) -> Any:
+    from .registry import result_dtype
+    return xp.concatenate(xs, axis=axis, dtype=result_dtype(*xs))  # MindSpore's promotion, as the rule
+
+
+concat_p = Primitive("concat", _concat_impl, _concat_infer)
 
 
 @concat_p.def_bprop
