@@ -310,60 +310,90 @@ class Tensor:
     def chunk(self, chunks: int, axis: int = 0) -> tuple:
         return F.chunk(self, chunks, axis)
 
-    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> "Tensor":
+    # Reductions take MindSpore's numpy-style names (axis, keepdims / keep_dims) and the 2.x
+    # torch-style overload (dim, keepdim); giving both spellings of one argument is a TypeError.
+    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None, *,
+            dim: Any = None, keepdim: Any = None) -> "Tensor":
+        if isinstance(dtype, bool):  # sum(dim, keepdim) positional form
+            dtype, keepdims = None, dtype
+        axis = _alias("sum", "axis", axis, "dim", dim)
+        keepdims = _alias("sum", "keepdims", keepdims, "keepdim", keepdim, False)
         out = F.sum(self, axis, keepdims)
         if initial is not None:
             out = out + initial
         return out if dtype is None else F.cast(out, dtype)
 
-    def mean(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.mean(self, axis, keep_dims)
+    def mean(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None,
+             keepdims: Any = None, dtype: Any = None) -> "Tensor":
+        axis = _alias("mean", "axis", axis, "dim", dim)
+        keep = _alias("mean", "keep_dims", keep_dims, "keepdim", keepdim, False)
+        keep = _alias("mean", "keep_dims", keep, "keepdims", keepdims, False)
+        x = self if dtype is None else F.cast(self, dtype)
+        return F.mean(x, axis, keep)
 
     def max(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
-            return_indices: bool = False) -> Any:
-        out = F.amax(self, axis, keepdims)
-        if initial is not None:
-            out = F.maximum(out, initial)
-        return (out, F.argmax(self, axis, keepdims)) if return_indices else out
+            return_indices: bool = False, dim: Any = None, keepdim: Any = None) -> Any:
+        """`max()` / `max(axis, keepdims, *, initial, where, return_indices)`; with `dim=` (the
+        2.x overload `max(dim, keepdim=False)`) it returns `(values, int64 indices)`."""
+        if dim is not None or keepdim is not None:
+            return _minmax_dim(self, "max", axis, keepdims, dim, keepdim, initial, where, return_indices)
+        return _minmax(self, "max", axis, keepdims, initial, where, return_indices)
 
     def min(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
-            return_indices: bool = False) -> Any:
-        out = F.amin(self, axis, keepdims)
-        if initial is not None:
-            out = F.minimum(out, initial)
-        return (out, F.argmin(self, axis, keepdims)) if return_indices else out
+            return_indices: bool = False, dim: Any = None, keepdim: Any = None) -> Any:
+        """As `max`, for the minimum."""
+        if dim is not None or keepdim is not None:
+            return _minmax_dim(self, "min", axis, keepdims, dim, keepdim, initial, where, return_indices)
+        return _minmax(self, "min", axis, keepdims, initial, where, return_indices)
 
-    def argmax(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return F.argmax(self, axis, keepdims)
+    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.argmax(self, _alias("argmax", "axis", axis, "dim", dim),
+                        _alias("argmax", "keepdims", keepdims, "keepdim", keepdim, False))
 
-    def argmin(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return F.argmin(self, axis, keepdims)
+    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.argmin(self, _alias("argmin", "axis", axis, "dim", dim),
+                        _alias("argmin", "keepdims", keepdims, "keepdim", keepdim, False))
 
-    def prod(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.prod(self, axis, keep_dims)
+    def prod(self, axis: Any = None, keep_dims: bool = False, dtype: Any = None, *, dim: Any = None,
+             keepdim: Any = None) -> "Tensor":
+        out = F.prod(self, _alias("prod", "axis", axis, "dim", dim),
+                     _alias("prod", "keep_dims", keep_dims, "keepdim", keepdim, False))
+        return out if dtype is None else F.cast(out, dtype)
 
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
-        return F.var(self, axis, ddof, keepdims)
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *, dim: Any = None,
+            correction: Any = None, keepdim: Any = None) -> "Tensor":
+        """`var(axis, ddof=0, keepdims)`, or the 2.x overload `var(dim, *, correction=1, keepdim)`
+        (chosen by any of its keywords: note its default is the unbiased estimate)."""
+        return F.var(self, *_var_args("var", axis, ddof, keepdims, dim, correction, keepdim))
 
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
-        return F.std(self, axis, ddof, keepdims)
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *, dim: Any = None,
+            correction: Any = None, keepdim: Any = None) -> "Tensor":
+        """As `var`, the square root."""
+        return F.std(self, *_var_args("std", axis, ddof, keepdims, dim, correction, keepdim))
 
-    def all(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.all(self, axis, keep_dims)
+    def all(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.all(self, _alias("all", "axis", axis, "dim", dim),
+                     _alias("all", "keep_dims", keep_dims, "keepdim", keepdim, False))
 
-    def any(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.any(self, axis, keep_dims)
+    def any(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.any(self, _alias("any", "axis", axis, "dim", dim),
+                     _alias("any", "keep_dims", keep_dims, "keepdim", keepdim, False))
 
     def norm(self, ord: Any = None, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return F.norm(self, ord, dim, keepdim)
 
-    def cumsum(self, axis: Any = None, dtype: Any = None) -> "Tensor":
+    def cumsum(self, axis: Any = None, dtype: Any = None, *, dim: Any = None) -> "Tensor":
+        axis = _alias("cumsum", "axis", axis, "dim", dim)
         x = self if axis is not None else F.reshape(self, (-1,))
         out = F.cumsum(x, 0 if axis is None else axis)
         return out if dtype is None else F.cast(out, dtype)
 
-    def logsumexp(self, axis: Any, keepdims: bool = False) -> "Tensor":
-        return F.logsumexp(self, axis, keepdims)
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+                  keepdim: Any = None) -> "Tensor":
+        axis = _alias("logsumexp", "axis", axis, "dim", dim)
+        if axis is None:
+            raise TypeError("logsumexp() missing the reduction axis: give axis= (or dim=)")
+        return F.logsumexp(self, axis, _alias("logsumexp", "keepdims", keepdims, "keepdim", keepdim, False))
 
     def fill(self, value: Any) -> "Tensor":
         """A new tensor of the same shape/dtype filled with `value` (MindSpore `Tensor.fill`)."""
@@ -406,6 +436,55 @@ class Tensor:
 
     def gather(self, input_indices: Any, axis: int, batch_dims: int = 0) -> "Tensor":
         return F.gather(self, input_indices, axis, batch_dims)
+
+
+def _alias(method: str, old_name: str, old: Any, new_name: str, new: Any, default: Any = None) -> Any:
+    """The value of an argument spelled either way (`axis`/`dim`, `keepdims`/`keepdim`)."""
+    if new is None:
+        return old
+    if old is not default and old != default:
+        raise TypeError(f"Tensor.{method}() got both '{old_name}' and '{new_name}' (two spellings of one argument)")
+    return new
+
+
+def _var_args(method: str, axis: Any, ddof: Any, keepdims: Any, dim: Any, correction: Any, keepdim: Any) -> tuple:
+    if dim is None and correction is None and keepdim is None:
+        return axis, ddof, keepdims
+    if ddof != 0:
+        raise TypeError(f"Tensor.{method}(): 'ddof' belongs to the axis/keepdims form; with dim/keepdim use "
+                        f"'correction'")
+    return (_alias(method, "axis", axis, "dim", dim), 1 if correction is None else correction,
+            _alias(method, "keepdims", keepdims, "keepdim", keepdim, False))
+
+
+def _minmax(x: Tensor, op: str, axis: Any, keepdims: bool, initial: Any, where: Any, return_indices: bool) -> Any:
+    """numpy-style max/min; `where` masks elements out (they count as `initial`)."""
+    if where is not None and not (where is True):
+        if initial is None:
+            raise ValueError(f"Tensor.{op}(): 'where' needs 'initial' (the value for masked-out elements)")
+        x = F.where(where, x, initial)
+    out = (F.amax if op == "max" else F.amin)(x, axis, keepdims)
+    if initial is not None:
+        out = (F.maximum if op == "max" else F.minimum)(out, initial)
+    return (out, (F.argmax if op == "max" else F.argmin)(x, axis, keepdims)) if return_indices else out
+
+
+def _minmax_dim(x: Tensor, op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any, initial: Any, where: Any,
+                return_indices: bool) -> Any:
+    """The 2.x overload `max(dim, keepdim=False)`: (values, int64 indices); without dim a 0-d max."""
+    if initial is not None or where is not None or return_indices:
+        raise TypeError(f"Tensor.{op}(): 'initial', 'where' and 'return_indices' belong to the axis/keepdims form, "
+                        f"not to {op}(dim, keepdim)")
+    dim = _alias(op, "axis", axis, "dim", dim)
+    keep = _alias(op, "keepdims", keepdims, "keepdim", keepdim, False)
+    if dim is None:
+        if keep:
+            raise ValueError(f"Tensor.{op}(): keepdim=True needs a dim")
+        return (F.amax if op == "max" else F.amin)(x)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"Tensor.{op}(): dim must be an int, got {type(dim).__name__}")
+    values = (F.amax if op == "max" else F.amin)(x, dim, keep)
+    return values, F.cast((F.argmax if op == "max" else F.argmin)(x, dim, keep), mstype.int64)
 
 
 def _shape_args(shape: tuple) -> tuple:
