@@ -458,14 +458,15 @@ def _var_args(method: str, axis: Any, ddof: Any, keepdims: Any, dim: Any, correc
 
 
 def _minmax(x: Tensor, op: str, axis: Any, keepdims: bool, initial: Any, where: Any, return_indices: bool) -> Any:
-    """numpy-style max/min; `where` masks elements out (they count as `initial`)."""
+    """numpy-style max/min as MindSpore computes it: `initial` (in x's dtype) first bounds every
+    element, then `where` replaces the masked-out ones by it; indices point into that array."""
+    if initial is not None:
+        x = (F.maximum if op == "max" else F.minimum)(x, F.fill(x.dtype, (), initial))
     if where is not None and not (where is True):
         if initial is None:
             raise ValueError(f"Tensor.{op}(): 'where' needs 'initial' (the value for masked-out elements)")
-        x = F.where(where, x, initial)
+        x = F.where(where, x, F.fill(x.dtype, (), initial))
     out = (F.amax if op == "max" else F.amin)(x, axis, keepdims)
-    if initial is not None:
-        out = (F.maximum if op == "max" else F.minimum)(out, initial)
     return (out, (F.argmax if op == "max" else F.argmin)(x, axis, keepdims)) if return_indices else out
 
 

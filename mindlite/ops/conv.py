@@ -34,6 +34,15 @@ def _pair(v: Any, name: str, op: str) -> tuple:
     return int(t[0]), int(t[1])
 
 
+def _out_pad(v: Any, op: str) -> tuple:
+    """output_padding: int | (a,) | (a, b) -> (a, b) of non-negative ints (0 is the default)."""
+    t = (v,) if isinstance(v, (int, np.integer)) else tuple(v)
+    t = t * 2 if len(t) == 1 else t
+    if len(t) != 2 or not all(isinstance(i, (int, np.integer)) and i >= 0 for i in t):
+        raise ValueError(f"{op}: output_padding must be a non-negative int or a tuple of 2 of them, got {v!r}")
+    return int(t[0]), int(t[1])
+
+
 def _pads4(padding: Any, op: str) -> tuple:
     """int | (p,) | (ph, pw) | (top, bottom, left, right) -> 4 non-negative ints."""
     p = (padding,) if isinstance(padding, (int, np.integer)) else tuple(padding)
@@ -661,9 +670,12 @@ def conv2d_transpose(input: Tensor, weight: Tensor, input_size: Any = None, stri
     """
     s, d = _pair(stride, "stride", "conv2d_transpose"), _pair(dilation, "dilation", "conv2d_transpose")
     k, (n, _, h, w) = tuple(weight.shape[2:]), input.shape
+    op = _out_pad(output_padding, "conv2d_transpose")
+    if any(op) and (input_size is not None or str(pad_mode).lower() != "pad"):
+        raise ValueError(f"conv2d_transpose: output_padding {list(op)} only applies with pad_mode='pad' and no "
+                         f"input_size (got pad_mode={pad_mode!r}, input_size={input_size!r})")
     if input_size is None:
         mode, p = str(pad_mode).lower(), _pads4(padding, "conv2d_transpose")
-        op = _pair(output_padding, "output_padding", "conv2d_transpose") if output_padding else (0, 0)
         hw = [_deconv_len(m, k[a], s[a], d[a], mode, p[2 * a] + p[2 * a + 1], op[a]) for a, m in enumerate((h, w))]
         input_size = (n, weight.shape[1] * int(groups), hw[0], hw[1])
     pads = conv_pads(tuple(input_size)[2:], k, s, d, pad_mode, padding, "conv2d_transpose")
@@ -678,7 +690,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     d*(k-1) + output_padding + 1. output_padding must be smaller than stride."""
     s, d = _pair(stride, "stride", "conv_transpose2d"), _pair(dilation, "dilation", "conv_transpose2d")
     p = _pads4(padding, "conv_transpose2d")
-    op = (0, 0) if not output_padding else _pair(output_padding, "output_padding", "conv_transpose2d")
+    op = _out_pad(output_padding, "conv_transpose2d")
     if op[0] >= s[0] or op[1] >= s[1]:
         raise ValueError(f"conv_transpose2d: output_padding {list(op)} must be smaller than stride {list(s)}")
     (n, _, h, w), k = input.shape, weight.shape[2:]

@@ -27,7 +27,7 @@ from .linalg import batch_matmul, bmm, matmul
 from .creation import arange, eye, fill, full, full_like, linspace, ones, ones_like, zeros, zeros_like
 from .random import (bernoulli, normal, randint, randperm, shuffle, standard_normal, uniform)
 from .nn import (batch_norm, binary_cross_entropy_with_logits, clip, clip_by_global_norm, cross_entropy, dense,
-                 dropout, fast_gelu, gelu, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
+                 dropout, fast_gelu, gelu, group_norm, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
                  masked_fill, mse_loss, nll_loss, relu6, silu, smooth_l1_loss, softmax,
                  softmax_cross_entropy_with_logits, softplus)
 from .array import tensor_getitem, tensor_setitem

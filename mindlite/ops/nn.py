@@ -165,16 +165,29 @@ def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weigh
     used and the running statistics are updated as `running = (1 - momentum) * running +
     momentum * batch` (this functional's momentum weights the NEW value; `nn.BatchNorm2d`'s
     momentum weights the old one). The running variance is updated with the unbiased variance."""
+    return batch_norm_with_stats(input_x, running_mean, running_var, weight, bias, training, momentum, eps)[0]
+
+
+def batch_norm_with_stats(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor, bias: Tensor,
+                          training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> tuple:
+    """`batch_norm` that also returns the statistics it normalised with: (y, mean, variance),
+    the batch mean and unbiased batch variance in training, the running ones otherwise
+    (what ops.BatchNorm reports)."""
+    if training and input_x.size == 0:  # the mean of nothing is NaN: it would poison the running statistics
+        raise ValueError(f"batch_norm: training needs a non-empty batch to compute batch statistics, got input shape "
+                         f"{list(input_x.shape)}")
     y, mu, invstd = batch_norm_p(input_x, weight, bias, running_mean, running_var, training=bool(training),
                                  eps=float(eps))
-    if training:
-        n = input_x.size // input_x.shape[1]
-        batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
-        new_mean = running_mean * (1 - momentum) + F.stop_gradient(mu) * momentum
-        new_var = running_var * (1 - momentum) + batch_var * momentum
-        running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
-        running_var.assign_value(F.cast(new_var, running_var.dtype))
-    return y
+    if not training:
+        return y, running_mean, running_var
+    n = input_x.size // input_x.shape[1]
+    batch_mean = F.stop_gradient(mu)
+    batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
+    new_mean = running_mean * (1 - momentum) + batch_mean * momentum
+    new_var = running_var * (1 - momentum) + batch_var * momentum
+    running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
+    running_var.assign_value(F.cast(new_var, running_var.dtype))
+    return y, batch_mean, batch_var
 
 
 # ---- layer norm ------------------------------------------------------------------------------------
@@ -227,6 +240,31 @@ def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, begin_norm_axis: int = -1
     """LayerNorm over axes >= begin_norm_axis; gamma/beta have shape x.shape[begin_params_axis:]."""
     return layer_norm_p(x, gamma, beta, begin_norm_axis=begin_norm_axis % x.ndim,
                         begin_params_axis=begin_params_axis % x.ndim, eps=float(epsilon))[0]
+
+
+# ---- group norm (a composite) ------------------------------------------------------------------
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
+               eps: float = 1e-5) -> Tensor:
+    """`ops.group_norm`: normalise each of `num_groups` channel groups of an (N, C, *) input
+    over its channels and positions (biased variance), then scale and shift per channel."""
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
+        raise TypeError(f"group_norm: num_groups must be an int, got {type(num_groups).__name__}")
+    if num_groups < 1:
+        raise ValueError(f"group_norm: num_groups must be at least 1, got {num_groups}")
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input must be (N, C, ...) with C divisible by num_groups={num_groups}, "
+                         f"got shape {list(input.shape)}")
+    n, c = input.shape[:2]
+    g = F.reshape(input, (n, int(num_groups), -1))
+    mean = F.mean(g, 2, keep_dims=True)
+    var = F.mean(F.square(g - mean), 2, keep_dims=True)
+    y = F.reshape((g - mean) * F.rsqrt(var + eps), input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * F.reshape(weight, shape)
+    if bias is not None:
+        y = y + F.reshape(bias, shape)
+    return y
 
 
 # ---- composites: linear, dropout, activations --------------------------------------------------------
