@@ -14,6 +14,7 @@ from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_au
                                set_auto_parallel_context)
 from . import ops, nn, common, context, dtype, amp, train  # noqa: F401
 from .train.serialization import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: F401
+from .train.export import export, load  # noqa: F401
 from .amp import DynamicLossScaleManager, FixedLossScaleManager  # noqa: F401
 from .train import (CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeMonitor)  # noqa: F401
 from .ops.functional import stop_gradient  # noqa: F401

@@ -1,5 +1,6 @@
 """`mindlite.nn`: Cells, layers, losses, optimizers, training wrappers and metrics."""
 from .cell import Cell, CellDict, CellList, SequentialCell  # noqa: F401
+from .graph_cell import GraphCell  # noqa: F401
 from .layer import *  # noqa: F401,F403
 from .loss import (BCEWithLogitsLoss, CrossEntropyLoss, KLDivLoss, L1Loss, LossBase, MSELoss, NLLLoss,  # noqa: F401
                    SmoothL1Loss, SoftmaxCrossEntropyWithLogits)

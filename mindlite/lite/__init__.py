@@ -1,0 +1,1 @@
+"""`mindlite.lite`: export, an optimising inference runtime and model compression."""
