@@ -412,6 +412,29 @@ def binary_cross_entropy_with_logits(logits: Tensor, label: Tensor, weight: Tens
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
+def binary_cross_entropy(logits: Tensor, labels: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """`ops.binary_cross_entropy`: BCE on probabilities `logits` in [0, 1], as MindSpore's kernel:
+    `-weight * (y * log(x + 1e-12) + (1 - y) * log(1 - x + 1e-12))`, then `reduction`.
+
+    Example:
+        >>> ops.binary_cross_entropy(ms.Tensor([0.9, 0.2]), ms.Tensor([1.0, 0.0]), reduction="sum")
+    """
+    if not isinstance(logits, Tensor) or not isinstance(labels, Tensor):
+        raise TypeError(f"binary_cross_entropy: logits and labels must be Tensors, got {type(logits).__name__} "
+                        f"and {type(labels).__name__}")
+    if logits.shape != labels.shape:
+        raise ValueError(f"binary_cross_entropy: logits {list(logits.shape)} and labels {list(labels.shape)} "
+                         f"must have the same shape")
+    if not logits.dtype.is_floating_point:
+        raise TypeError(f"binary_cross_entropy: logits must be float16 or float32 probabilities, got {logits.dtype}")
+    eps = 1e-12
+    loss = -(labels * F.log(logits + eps) + (1 - labels) * F.log(1 - logits + eps))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
 def kl_div(logits: Tensor, labels: Tensor, reduction: str = "mean") -> Tensor:
     """KL divergence with log-probability `logits`: labels * (log(labels) - logits)."""
     safe = F.where(F.greater(labels, 0), labels, 1)
