@@ -114,6 +114,31 @@ class MindIRGraph:
         return MindIRGraph(doc, weights, consts)
 
 
+def check_inputs(signature: list, inputs: list, who: str) -> int | None:
+    """Check (shape, dtype) pairs against a signature; returns the dynamic batch size or None.
+
+    Raises ValueError naming the input index, what was expected and what was given."""
+    if len(inputs) != len(signature):
+        raise ValueError(f"{who}: the graph takes {len(signature)} input(s), got {len(inputs)}")
+    batch = None
+    for i, ((got_shape, got_dt), (shape, dtype)) in enumerate(zip(inputs, signature)):
+        got_shape, got_dt = tuple(got_shape), np.dtype(got_dt)
+        if got_dt != dtype:
+            raise ValueError(f"{who}: input {i} expected dtype {dtype.name}, got {got_dt.name}")
+        if len(got_shape) != len(shape):
+            raise ValueError(f"{who}: input {i} expected rank {len(shape)} (shape {list(shape)}), got rank "
+                             f"{len(got_shape)} (shape {list(got_shape)})")
+        if any(e != -1 and e != g for e, g in zip(shape, got_shape)):
+            raise ValueError(f"{who}: input {i} expected shape {list(shape)}, got {list(got_shape)}")
+        if shape and shape[0] == -1:
+            if batch is not None and got_shape[0] != batch:
+                raise ValueError(f"{who}: input {i} has batch {got_shape[0]}, input 0 has {batch}")
+            if got_shape[0] < 1:
+                raise ValueError(f"{who}: input {i} has an empty batch (shape {list(got_shape)})")
+            batch = int(got_shape[0])
+    return batch
+
+
 # ---- building from a network --------------------------------------------------------------------------
 def _encode(cap: Any) -> tuple:
     enc = Encoder(cap.scopes)

@@ -53,28 +53,11 @@ class GraphCell(Cell):
 
     def _batch(self, inputs: tuple) -> int | None:
         """Check the inputs against the signature; returns the batch size (None if static)."""
-        sig = self.graph.input_signature
-        if len(inputs) != len(sig):
-            raise ValueError(f"GraphCell: the graph takes {len(sig)} input(s), got {len(inputs)}")
-        batch = None
-        for i, (x, (shape, dtype)) in enumerate(zip(inputs, sig)):
+        from ..lite.mindir import check_inputs
+        for i, x in enumerate(inputs):
             if not isinstance(x, Tensor):
                 raise ValueError(f"GraphCell: input {i} must be a Tensor, got {type(x).__name__}")
-            got_dt = np.dtype(x._data.dtype)
-            if got_dt != dtype:
-                raise ValueError(f"GraphCell: input {i} expected dtype {dtype.name}, got {got_dt.name}")
-            if len(x.shape) != len(shape):
-                raise ValueError(f"GraphCell: input {i} expected rank {len(shape)} (shape {list(shape)}), got rank "
-                                 f"{len(x.shape)} (shape {list(x.shape)})")
-            if any(e != -1 and e != g for e, g in zip(shape, x.shape)):
-                raise ValueError(f"GraphCell: input {i} expected shape {list(shape)}, got {list(x.shape)}")
-            if shape and shape[0] == -1:
-                if batch is not None and x.shape[0] != batch:
-                    raise ValueError(f"GraphCell: input {i} has batch {x.shape[0]}, input 0 has {batch}")
-                batch = int(x.shape[0])
-        if batch == 0:
-            raise ValueError("GraphCell: the batch dimension must be at least 1")
-        return batch
+        return check_inputs(self.graph.input_signature, [(x.shape, x._data.dtype) for x in inputs], "GraphCell")
 
     def construct(self, *inputs: Any) -> Any:
         spec = self.graph.specialize(self._batch(inputs))
