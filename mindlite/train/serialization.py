@@ -564,9 +564,9 @@ def load_param_into_net(net: Any, parameter_dict: dict, strict_load: bool = Fals
     but only if exactly one prefix fits best: a checkpoint with both "network.w" and
     "moments.w" is ambiguous and loads nothing by prefix. (MindSpore also guesses when only
     some names are missing, which loads an optimizer's "accum.weight" into "weight" when the
-    name "weight" is damaged; mindlite does not.) Values are cast to the parameter's dtype (float<->float and
-    int<->int only when not `strict_load`, as MindSpore). All checks run before any parameter
-    changes: a shape or dtype mismatch raises ParameterMismatchError (ValueError and
+    name "weight" is damaged; mindlite does not.) Values are cast to the parameter's dtype
+    (float<->float and int<->int only when not `strict_load`, as MindSpore). All checks run
+    before any parameter changes: a shape or dtype mismatch raises ParameterMismatchError (ValueError and
     RuntimeError) naming the parameter, both shapes and the file; with `strict_load=True` a
     net parameter missing from the checkpoint raises ValueError. A non-strict load logs
     missing and unused names with the closest existing name as a hint.
