@@ -5,14 +5,16 @@ computed on the int8 values held in floats: every product is an integer of magni
 128*127 and every partial sum is an integer, so float32 is exact while K*127*128 < 2**24
 (any summation order) and float64 beyond that (while < 2**53). `int8_matmul` is that GEMM.
 
-    qconv2d(x, qw, w_scale, b, x_scale, x_zp, geometry..., act)
-    qdense(x, qwt, w_scale, b, x_scale, x_zp, act)
+    qconv2d(x, qw, w_scale, b, x_scale, x_zp, geometry..., act, out_scale, out_zp)
+    qdense(x, qwt, w_scale, b, x_scale, x_zp, act, out_scale, out_zp)
 
 quantize the float input x to int8 (asymmetric: q = clip(round(x / x_scale) + x_zp, -128, 127)),
 multiply it with the int8 weights (symmetric per output channel, zero point 0) in integers,
 remove the zero-point term (x_zp * sum of the channel's weights) and rescale to float:
     y = (sum_k q_k * qw_k - x_zp * sum_k qw_k) * x_scale * w_scale[c] + b[c],  then act.
 A padded convolution pads q with x_zp (the int8 code of 0.0), so padding contributes nothing.
+With out_scale > 0 the result is requantised to int8 and back, (q(y) - out_zp) * out_scale, as an
+int8 pipeline hands int8 activations from layer to layer (and as the ONNX QDQ export runs).
 """
 from __future__ import annotations
 
@@ -46,9 +48,13 @@ def quantize(xp: Any, x: Any, scale: float, zp: int, dtype: Any = np.float32) ->
     return xp.clip(q, -128, 127, out=q).astype(dtype, copy=False)
 
 
-def _act(xp: Any, y: Any, act: str) -> Any:
+def _act(xp: Any, y: Any, act: str, out_scale: float, out_zp: int) -> Any:
     if act == "relu":
         xp.maximum(y, 0, out=y)
+    if out_scale > 0:
+        q = quantize(xp, y, out_scale, out_zp)
+        q -= out_zp
+        y = q * np.float32(out_scale)
     return y
 
 
@@ -63,7 +69,7 @@ def _rescale(xp: Any, acc: Any, qsum: Any, w_scale: Any, b: Any, x_scale: float,
 
 
 def _qconv_impl(xp: Any, x: Any, qw: Any, w_scale: Any, b: Any, x_scale: float, x_zp: int, stride: tuple,
-                pads: tuple, dilation: tuple, groups: int, act: str) -> Any:
+                pads: tuple, dilation: tuple, groups: int, act: str, out_scale: float = 0.0, out_zp: int = 0) -> Any:
     oh, ow = _conv._conv_check("qconv2d", x.shape, qw.shape, stride, pads, dilation, groups)
     n, o, kernel = x.shape[0], qw.shape[0], tuple(qw.shape[2:])
     ct = gemm_dtype(int(np.prod(qw.shape[1:])))
@@ -72,11 +78,11 @@ def _qconv_impl(xp: Any, x: Any, qw: Any, w_scale: Any, b: Any, x_scale: float, 
     w = qw.astype(ct).reshape(groups, o // groups, -1)
     acc = xp.matmul(w, cols.reshape(n, groups, -1, oh * ow)).reshape(n, o, oh, ow)
     qsum = qw.reshape(o, -1).astype(np.int64).sum(axis=1)
-    return _act(xp, _rescale(xp, acc, qsum, w_scale, b, x_scale, x_zp, (1, o, 1, 1)), act)
+    return _act(xp, _rescale(xp, acc, qsum, w_scale, b, x_scale, x_zp, (1, o, 1, 1)), act, out_scale, out_zp)
 
 
 def _qconv_infer(x: Aval, qw: Aval, w_scale: Aval, b: Aval, x_scale: float, x_zp: int, stride: tuple,
-                 pads: tuple, dilation: tuple, groups: int, act: str) -> Aval:
+                 pads: tuple, dilation: tuple, groups: int, act: str, out_scale: float = 0.0, out_zp: int = 0) -> Aval:
     if qw.dtype != np.int8 or x.dtype != np.float32:
         raise TypeError(f"qconv2d: expects a float32 input and int8 weights, got {x} and {qw}")
     if tuple(w_scale.shape) != (qw.shape[0],) or tuple(b.shape) != (qw.shape[0],):
@@ -86,14 +92,16 @@ def _qconv_infer(x: Aval, qw: Aval, w_scale: Aval, b: Aval, x_scale: float, x_zp
     return Aval((x.shape[0], qw.shape[0], oh, ow), np.dtype(np.float32))
 
 
-def _qdense_impl(xp: Any, x: Any, qwt: Any, w_scale: Any, b: Any, x_scale: float, x_zp: int, act: str) -> Any:
+def _qdense_impl(xp: Any, x: Any, qwt: Any, w_scale: Any, b: Any, x_scale: float, x_zp: int, act: str,
+                 out_scale: float = 0.0, out_zp: int = 0) -> Any:
     ct = gemm_dtype(int(qwt.shape[0]))
     acc = xp.matmul(quantize(xp, x, x_scale, x_zp, ct), qwt.astype(ct))
     qsum = qwt.astype(np.int64).sum(axis=0)
-    return _act(xp, _rescale(xp, acc, qsum, w_scale, b, x_scale, x_zp, (qwt.shape[1],)), act)
+    return _act(xp, _rescale(xp, acc, qsum, w_scale, b, x_scale, x_zp, (qwt.shape[1],)), act, out_scale, out_zp)
 
 
-def _qdense_infer(x: Aval, qwt: Aval, w_scale: Aval, b: Aval, x_scale: float, x_zp: int, act: str) -> Aval:
+def _qdense_infer(x: Aval, qwt: Aval, w_scale: Aval, b: Aval, x_scale: float, x_zp: int, act: str,
+                  out_scale: float = 0.0, out_zp: int = 0) -> Aval:
     if qwt.dtype != np.int8 or x.dtype != np.float32 or qwt.ndim != 2:
         raise TypeError(f"qdense: expects a float32 input and 2-D int8 weights, got {x} and {qwt}")
     if tuple(w_scale.shape) != (qwt.shape[1],) or tuple(b.shape) != (qwt.shape[1],):
