@@ -1297,6 +1297,47 @@ spec("sum_to", lambda g, shape: ops.sum_to(g, shape), lambda g, shape: np.sum(
 spec("identity_copy", ops.identity_copy, np.copy, unary(rnd))
 
 
+spec("tan", ops.tan, np.tan, unary(lambda r, s: rnd(r, s, -1.2, 1.2)), gradgrad=True)
+spec("asin", ops.asin, np.arcsin, unary(lambda r, s: rnd(r, s, -0.9, 0.9)), gradgrad=True)
+spec("acos", ops.acos, np.arccos, unary(lambda r, s: rnd(r, s, -0.9, 0.9)))
+spec("atan", ops.atan, np.arctan, unary(lambda r, s: rnd(r, s, -3, 3)), gradgrad=True)
+spec("sinh", ops.sinh, np.sinh, unary(lambda r, s: rnd(r, s, -3, 3)), gradgrad=True)
+spec("cosh", ops.cosh, np.cosh, unary(lambda r, s: rnd(r, s, -3, 3)))
+spec("asinh", ops.asinh, np.arcsinh, unary(lambda r, s: rnd(r, s, -3, 3)))
+spec("acosh", ops.acosh, np.arccosh, unary(lambda r, s: rnd(r, s, 1.2, 3)))
+spec("atanh", ops.atanh, np.arctanh, unary(lambda r, s: rnd(r, s, -0.9, 0.9)), gradgrad=True)
+
+# a Parameter read as a graph value (Parameter.value()); module-level, as parameters live outside a step
+_PARAM_VALUES = np.array([0.5, -1.5, 2.0])
+_PARAM = ms.Parameter(ms.Tensor(_PARAM_VALUES), name="op_db_param")
+spec("parameter_value", lambda x: _PARAM.value() * x, lambda x: _PARAM_VALUES * x,
+     lambda rng: [(rnd(rng, (3,)),), (rnd(rng, (2, 3)),)], dtype_follows=False)  # the float64 parameter promotes
+
+# value-dependent result shapes: eager only (the graph raises GraphModeError naming the op)
+_VALUE_SHAPED = ("the result's shape depends on the input values, which a static graph cannot hold: eager only",
+                 lambda sample: True)
+_VALUE_SHAPED_SKIPS = {"graph_partial": _VALUE_SHAPED, "infer": "the shape rule cannot know a value-dependent shape "
+                                                                  "(it raises, by design)"}
+
+
+def _np_unique(x: np.ndarray) -> tuple:
+    y, idx = np.unique(x.reshape(-1), return_inverse=True)
+    return y, idx.reshape(x.shape).astype(np.int32)
+
+
+spec("unique", ops.unique, _np_unique,
+     lambda rng: [(np.array([3.0, 1.0, 3.0, -2.0, 1.0]),), (_a(rng.integers(0, 4, (3, 4))),), (np.array([2, 2, 7, 0]),)],
+     grad=False, skips=_VALUE_SHAPED_SKIPS)
+spec("nonzero", ops.nonzero, lambda x: np.argwhere(x).astype(np.int64),
+     lambda rng: [(_a(rng.integers(0, 2, (3, 4))),), (bools(rng, (5,)),), (np.array([[0, 3], [-1, 0]]),)],
+     grad=False, skips=_VALUE_SHAPED_SKIPS)
+spec("masked_select", ops.masked_select, lambda x, m: np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape))[
+         np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))],
+     lambda rng: [(rnd(rng, (3, 4)), bools(rng, (3, 4))), (rnd(rng, (3, 4)), bools(rng, (4,))),
+                  (rnd(rng, (3, 1)), bools(rng, (3, 4)))],
+     skips=_VALUE_SHAPED_SKIPS)
+
+
 def _stop_gradient_check(rng: np.random.Generator) -> None:
     x = ms.Tensor(rnd(rng, (2, 3)))
     g = ms.grad(lambda t: ops.sum(ops.stop_gradient(t) * t))(x)
@@ -1318,9 +1359,10 @@ chunk strided_slice slice getitem setitem tile broadcast_to pad flip cast zeros 
 zeros_like ones_like full_like topk sort argsort softmax_cross_entropy_with_logits cross_entropy nll_loss mse_loss
 l1_loss smooth_l1_loss binary_cross_entropy_with_logits kl_div masked_fill clip_by_global_norm uniform normal
 standard_normal bernoulli randint randperm shuffle conv2d conv1d conv2d_transpose conv_transpose2d max_pool2d
-max_pool2d_indices avg_pool2d MaxPool2d AvgPool2d adaptive_avg_pool2d group_norm""".split()
+max_pool2d_indices avg_pool2d MaxPool2d AvgPool2d adaptive_avg_pool2d group_norm tan asin acos atan sinh cosh asinh
+acosh atanh parameter_value unique nonzero masked_select""".split()
 
 NOT_DIFFERENTIABLE = """equal not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 logical_xor isnan isinf isfinite argmax argmin one_hot argsort zeros ones fill full arange linspace eye zeros_like
 ones_like full_like uniform normal standard_normal bernoulli randint randperm batch_norm_running_stats
-bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient""".split()
+bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient unique nonzero""".split()

@@ -86,7 +86,7 @@ def test_forward_parity(spec):
         if graph is not None:
             _compare(spec, eager, _flat(graph), rtol=1e-12, atol=1e-12)
             compared += 1
-    assert compared, f"{spec.name}: no sample ran in graph mode"
+    assert compared or all(_eager_only(spec, s) for s in _samples(spec)), f"{spec.name}: no sample ran in graph mode"
 
 
 def _scalar(fn, weights):
@@ -119,4 +119,5 @@ def test_gradient_parity(spec):
         if graph is not None:
             _compare(spec, _flat(eager), _flat(graph), rtol=1e-10, atol=1e-12)
             compared += 1
-    assert compared, f"{spec.name}: no sample has a float input to differentiate in graph mode"
+    assert compared or all(_eager_only(spec, s) for s in _samples(spec)), \
+        f"{spec.name}: no sample has a float input to differentiate in graph mode"

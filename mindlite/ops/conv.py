@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .registry import Aval, Primitive, result_dtype
+from .registry import Aval, Primitive
 from ..core.tensor import Tensor
 
 
@@ -125,6 +125,13 @@ def _conv_check(op: str, x_shape: tuple, w_shape: tuple, stride: tuple, pads: tu
                          f"groups={groups} needs {cg * groups} and out channels divisible by {groups}")
     oh, ow, _, _ = _spatial(op, x_shape, w_shape[2:], stride, pads, dilation)
     return oh, ow
+
+
+def _same_dtype(op: str, a_name: str, a: Any, b_name: str, b: Any) -> None:
+    """MindSpore's Conv2D family takes operands of one dtype (cast the other explicitly)."""
+    if a.dtype != b.dtype:
+        raise TypeError(f"{op}: {a_name} and {b_name} must have the same dtype, got {Aval(tuple(a.shape), a.dtype)} "
+                        f"and {Aval(tuple(b.shape), b.dtype)}; cast one of them (ops.cast)")
 
 
 def _check_dout(op: str, dout_shape: tuple, x_shape: tuple, w_shape: tuple, geo: tuple) -> None:
@@ -283,6 +290,8 @@ def _fold_batch(xp: Any, a: Any) -> Any:
 
 
 def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: tuple, groups: int) -> Any:
+    if x.dtype != w.dtype:
+        _same_dtype("conv2d", "input", x, "weight", w)
     oh, ow = _conv_check("conv2d", x.shape, w.shape, stride, pads, dilation, groups)
     n, o = x.shape[0], w.shape[0]
     if _use_flat(xp, stride, w.shape[1], tuple(w.shape[2:]), (oh, ow)):
@@ -297,7 +306,8 @@ def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: 
 
 def _conv2d_infer(x: Aval, w: Aval, stride: tuple, pads: tuple, dilation: tuple, groups: int) -> Aval:
     oh, ow = _conv_check("conv2d", x.shape, w.shape, stride, pads, dilation, groups)
-    return Aval((x.shape[0], w.shape[0], oh, ow), result_dtype(x, w))
+    _same_dtype("conv2d", "input", x, "weight", w)
+    return Aval((x.shape[0], w.shape[0], oh, ow), x.dtype)
 
 
 def _flipped_kernel(xp: Any, w: Any, groups: int) -> Any:
@@ -310,6 +320,8 @@ def _flipped_kernel(xp: Any, w: Any, groups: int) -> Any:
 def _conv2d_input_impl(xp: Any, dout: Any, w: Any, input_shape: tuple, stride: tuple, pads: tuple,
                        dilation: tuple, groups: int) -> Any:
     geo = (stride, pads, dilation, groups)
+    if dout.dtype != w.dtype:
+        _same_dtype("conv2d_backprop_input", "dout", dout, "weight", w)
     _check_dout("conv2d_backprop_input", dout.shape, input_shape, w.shape, geo)
     n, c = input_shape[:2]
     o, _, kh, kw = w.shape
@@ -332,11 +344,14 @@ def _conv2d_input_impl(xp: Any, dout: Any, w: Any, input_shape: tuple, stride: t
 def _conv2d_input_infer(dout: Aval, w: Aval, input_shape: tuple, stride: tuple, pads: tuple, dilation: tuple,
                         groups: int) -> Aval:
     _check_dout("conv2d_backprop_input", dout.shape, tuple(input_shape), w.shape, (stride, pads, dilation, groups))
-    return Aval(tuple(input_shape), result_dtype(dout, w))
+    _same_dtype("conv2d_backprop_input", "dout", dout, "weight", w)
+    return Aval(tuple(input_shape), dout.dtype)
 
 
 def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride: tuple, pads: tuple,
                         dilation: tuple, groups: int) -> Any:
+    if dout.dtype != x.dtype:
+        _same_dtype("conv2d_backprop_filter", "dout", dout, "input", x)
     _check_dout("conv2d_backprop_filter", dout.shape, x.shape, filter_shape, (stride, pads, dilation, groups))
     n, o, oh, ow = dout.shape
     if _use_flat(xp, stride, filter_shape[1], tuple(filter_shape[2:]), (oh, ow)):
@@ -350,7 +365,8 @@ def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride:
 def _conv2d_filter_infer(dout: Aval, x: Aval, filter_shape: tuple, stride: tuple, pads: tuple,
                          dilation: tuple, groups: int) -> Aval:
     _check_dout("conv2d_backprop_filter", dout.shape, x.shape, tuple(filter_shape), (stride, pads, dilation, groups))
-    return Aval(tuple(filter_shape), result_dtype(dout, x))
+    _same_dtype("conv2d_backprop_filter", "dout", dout, "input", x)
+    return Aval(tuple(filter_shape), dout.dtype)
 
 
 conv2d_p = Primitive("conv2d", _conv2d_impl, _conv2d_infer)
@@ -570,6 +586,8 @@ def _adaptive_weights(n: int, m: int) -> np.ndarray:
 
 
 def _adaptive_impl(xp: Any, x: Any, output_size: tuple) -> Any:
+    if x.dtype.kind not in "fV":
+        raise TypeError(f"adaptive_avg_pool2d: input must be floating point, got {x.dtype}")
     (h, w), (oh, ow), lead = x.shape[-2:], output_size, x.shape[:-2]
     if h % oh == 0 and w % ow == 0:  # equal bins: a reshape and a mean
         if oh == ow == 1:
@@ -594,6 +612,8 @@ def _adaptive_infer(x: Aval, output_size: tuple) -> Aval:
     if x.ndim not in (3, 4) or len(output_size) != 2 or min(output_size) < 1:
         raise ValueError(f"adaptive_avg_pool2d: expects a 3-D or 4-D input and 2 positive output sizes, got "
                          f"input {list(x.shape)} and output_size {list(output_size)}")
+    if x.dtype.kind not in "fV":  # MindSpore's AdaptiveAvgPool2D takes float16/32/64
+        raise TypeError(f"adaptive_avg_pool2d: input must be floating point, got {x.dtype}")
     return Aval(tuple(x.shape[:-2]) + tuple(output_size), x.dtype)
 
 

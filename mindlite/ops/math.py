@@ -17,10 +17,12 @@ from ..core.tensor import Tensor
 
 
 def _unb(g: Any, x: Any) -> Any:
-    """Gradient `g` reduced to the shape of input `x` (None for non-tensor inputs)."""
+    """Gradient `g` reduced to the shape and cast to the dtype of input `x` (None for non-tensor
+    inputs): with promoted operands (float16 * float32) each input gets its own dtype back."""
     if not isinstance(x, Tensor):
         return None
-    return F.sum_to(g, x.shape)
+    g = F.sum_to(g, x.shape)
+    return g if g.dtype == x.dtype else F.cast(g, x.dtype)
 
 
 _FAST_SCALARS = (int, float, bool)

@@ -232,7 +232,7 @@ def _layer_norm_bprop(x, gamma, beta, *, out, dout, begin_norm_axis, begin_param
     g = dy * gamma
     dx = rstd * (g - F.mean(g, axes, keep_dims=True) - xhat * F.mean(g * xhat, axes, keep_dims=True))
     dx = dx + dmu / m - drstd * rstd * rstd * xhat / m
-    return dx, dgamma, dbeta
+    return _as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype)  # float32 params of a float16 x
 
 
 def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, begin_norm_axis: int = -1, begin_params_axis: int = -1,
