@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # `ms.dataset` without importing pillow-based code at start-up
-    if name in ("dataset", "mindrecord"):
+    if name in ("dataset", "mindrecord", "experimental", "numpy"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'mindlite' has no attribute {name!r}")
