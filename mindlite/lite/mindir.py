@@ -215,6 +215,46 @@ def from_network(net: Any, inputs: tuple, dynamic_batch: bool = True) -> MindIRG
     return MindIRGraph(doc, weights, consts)
 
 
+def transform(mg: MindIRGraph, fn: Any, what: str) -> tuple[MindIRGraph, Any]:
+    """Apply `fn(graph, sources) -> (graph, sources, info)` to the graph of `mg` and encode the
+    result; returns (new MindIRGraph without parameters, info at the export batch).
+
+    sources name the inputs of the returned graph: ("input", i) or ("rng", seed) (parameters
+    must have been frozen by fn). A dynamic batch is kept when the results at batch B, B+1,
+    B+2 unify (graph_json.unify); otherwise the result has a static batch, with a warning."""
+    ref = mg.doc["reference_batch"]
+
+    def encoded(batch: int) -> tuple:
+        spec = mg.specialize(batch)
+        g, sources, info = fn(spec.graph, list(spec.sources))
+        by_loc = {n.loc: spec.scopes.get(id(n), "?") for n in spec.graph.nodes}
+        enc = Encoder({id(n): spec.scopes.get(id(n), by_loc.get(n.loc, "?")) for n in g.nodes})
+        body = enc.graph(g)
+        srcs = []
+        for s in sources:
+            if s[0] == "param":
+                raise ValueError(f"{what}: parameter {s[1]} was not frozen")
+            srcs.append({"kind": "input", "index": s[1]} if s[0] == "input" else
+                        {"kind": "rng", "seed": enc.attr(s[1], "a random op's seed")})
+        return body, srcs, enc.consts, info
+
+    body, sources, consts, info = encoded(ref)
+    dynamic = mg.dynamic_batch
+    if dynamic:
+        try:
+            probes = [encoded(ref + k) for k in (1, 2)]
+            if any(p[1] != sources for p in probes):
+                raise BatchMismatch("the graph's inputs change with the batch size")
+            body = unify([body] + [p[0] for p in probes], [consts] + [p[2] for p in probes], ref, "graph")
+        except BatchMismatch as e:
+            _log.warning("%s: %s keeps a static batch of %d: %s", what, mg.name, ref, e)
+            dynamic = False
+    out = mg.with_graph(body, consts, {}, sources, dynamic_batch=dynamic)
+    if not dynamic:
+        out.doc["inputs"] = [dict(d, shape=[ref if s == -1 else s for s in d["shape"]]) for d in mg.doc["inputs"]]
+    return out, info
+
+
 # ---- the zip container ------------------------------------------------------------------------------
 def _npy(a: np.ndarray) -> bytes:
     buf = io.BytesIO()

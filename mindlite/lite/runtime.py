@@ -13,7 +13,6 @@ quantisation (quant.py). The runtime compiles one schedule per batch size with t
 from __future__ import annotations
 
 import enum
-import logging
 import os
 from typing import Any
 
@@ -23,10 +22,8 @@ from ..core import rng
 from ..core.tensor import Tensor as _MsTensor
 from ..ir.graph import Graph
 from . import mindir
-from .graph_json import BatchMismatch, Encoder, unify
 from .optimize import freeze_weights, run_o2
 
-_log = logging.getLogger("mindlite")
 OPTIMIZE_LEVELS = ("O0", "O2")
 
 
@@ -66,46 +63,23 @@ class Tensor:
 
 
 # ---- conversion ------------------------------------------------------------------------------------------
-def _scopes_after(g: Graph, spec: Any) -> dict:
-    """Scopes for the optimised graph: kept nodes keep theirs, new ones take their location's."""
-    by_loc = {n.loc: spec.scopes.get(id(n), "?") for n in spec.graph.nodes}
-    return {id(n): spec.scopes.get(id(n), by_loc.get(n.loc, "?")) for n in g.nodes}
-
-
-def _optimised_doc(mg: mindir.MindIRGraph, batch: int, level: str) -> tuple:
-    spec = mg.specialize(batch)
-    g, sources = freeze_weights(spec.graph, spec.sources, mg.weights)
-    report: list = []
-    if level == "O2":
-        g, report = run_o2(g)
-    else:
-        report = [{"pass": "freeze_weights", "nodes_before": spec.graph.node_count(), "nodes_after": g.node_count()}]
-    enc = Encoder(_scopes_after(g, spec))
-    body = enc.graph(g)
-    srcs = [{"kind": "input", "index": s[1]} if s[0] == "input" else {"kind": "rng", "seed": enc.attr(s[1], "seed")}
-            for s in sources]
-    return body, srcs, enc.consts, report
-
-
 def optimize_graph(mg: mindir.MindIRGraph, optimize: str = "O2") -> tuple[mindir.MindIRGraph, list]:
     """Freeze the weights of `mg` and apply the passes of `optimize`; returns (graph, report)."""
     if optimize not in OPTIMIZE_LEVELS:
         raise ValueError(f"optimize must be one of {OPTIMIZE_LEVELS}, got {optimize!r}")
-    ref = mg.doc["reference_batch"]
-    body, sources, consts, report = _optimised_doc(mg, ref, optimize)
-    dynamic = mg.dynamic_batch
-    if dynamic:
-        try:
-            probes = [_optimised_doc(mg, ref + k, optimize) for k in (1, 2)]
-            if any(p[1] != sources for p in probes):
-                raise BatchMismatch("the graph's inputs change with the batch size")
-            body = unify([body] + [p[0] for p in probes], [consts] + [p[2] for p in probes], ref, "graph")
-        except BatchMismatch as e:
-            _log.warning("convert: %s keeps a static batch of %d after %s: %s", mg.name, ref, optimize, e)
-            dynamic = False
-    out = mg.with_graph(body, consts, {}, sources, optimize=optimize, passes=report, dynamic_batch=dynamic)
-    if not dynamic:
-        out.doc["inputs"] = [dict(d, shape=[ref if s == -1 else s for s in d["shape"]]) for d in mg.doc["inputs"]]
+
+    def passes(g: Graph, sources: list) -> tuple:
+        before = g.node_count()
+        g, sources = freeze_weights(g, sources, mg.weights)
+        report = [{"pass": "freeze_weights", "nodes_before": before, "nodes_after": g.node_count()}]
+        if optimize == "O2":
+            g, more = run_o2(g)
+            report += more
+        return g, sources, report
+
+    out, report = mindir.transform(mg, passes, f"convert {optimize}")
+    out.doc["optimize"] = optimize
+    out.doc["passes"] = report
     return out, report
 
 
