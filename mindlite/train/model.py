@@ -20,6 +20,7 @@ from ..core import context as _context
 from ..core.tensor import Tensor
 from ..nn.cell import Cell
 from ..nn.metrics import Metric, get_metric_fn
+from ..parallel_context import ParallelMode  # noqa: F401  (legacy `from mindspore.train.model import ParallelMode`)
 from .callback import Callback, CallbackList, CallbackParam, RunContext
 from .callback._monitors import loss_value
 from ._progress import Progress
