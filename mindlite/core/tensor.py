@@ -15,14 +15,84 @@ import numpy as np
 from . import dtype as mstype
 
 
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 def _default_dtype(data: Any) -> Any:
-    """MindSpore's inference: Python floats -> float32, ints -> int64, bools -> bool_."""
-    arr = np.asarray(data)
-    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+    """MindSpore's inference: Python floats -> float32, ints -> int64, bools -> bool_.
+
+    Raises TypeError/ValueError for Python data that has no faithful tensor (None, strings,
+    ragged lists, ints outside Int64) instead of letting numpy pick object, uint64 or float."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return None  # numpy data keeps its dtype
+    if isinstance(data, int) and not isinstance(data, bool) and not _INT64_MIN <= data <= _INT64_MAX:
+        raise _int_range_error(data, ())
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError):
+        raise _explain_unconvertible(data) or TypeError(
+            f"Tensor: cannot convert {type(data).__name__} to a tensor") from None
+    if arr.dtype.kind in "OUSV" or (arr.dtype.kind in "ufc" and isinstance(data, (list, tuple))
+                                    and _may_hold_big_int(arr)):
+        err = _explain_unconvertible(data)
+        if err is not None:
+            raise err
+    if arr.dtype == np.float64:
         return np.float32
-    if arr.dtype.kind == "c" and not isinstance(data, (np.ndarray, np.generic)):
+    if arr.dtype.kind == "c":
         return np.complex64
     return None
+
+
+def _check_elements(data: Any) -> None:
+    """With an explicit dtype: refuse what numpy would convert without a word (None -> NaN
+    under a float dtype, numeric strings); ints of any size are the dtype's business."""
+    try:
+        kind = np.asarray(data).dtype.kind
+    except (ValueError, TypeError):
+        kind = "O"
+    err = _explain_unconvertible(data, big_ints_ok=True) if kind in "OUSV" else None
+    if err is not None:
+        raise err
+
+
+def _may_hold_big_int(arr: np.ndarray) -> bool:
+    # numpy turns Python ints beyond int64 into uint64 or float64 without a word; such a value
+    # is at least 2**63 in magnitude, which a cheap vectorised check finds first
+    with np.errstate(invalid="ignore"):
+        return arr.size > 0 and bool(np.abs(arr).max() >= 2.0 ** 63)
+
+
+def _int_range_error(value: int, where: tuple) -> ValueError:
+    at = f" at index {list(where)}" if where else ""
+    return ValueError(f"Tensor: the int {value}{at} is outside Int64's range [{_INT64_MIN}, {_INT64_MAX}] (Python "
+                      "ints become Int64, as in MindSpore); pass dtype=mindlite.uint64 for values up to 2**64 - 1 "
+                      "or a float dtype")
+
+
+def _explain_unconvertible(data: Any, where: tuple = (), big_ints_ok: bool = False) -> Exception | None:
+    """The first element of nested Python data that cannot become a number, as an error
+    naming its index; None if nothing is wrong element-wise."""
+    if isinstance(data, (list, tuple)):
+        lengths = {len(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in data}
+        if len(lengths) > 1:
+            shapes = [len(v) if isinstance(v, (list, tuple, np.ndarray)) else "a scalar" for v in data][:6]
+            at = f" at index {list(where)}" if where else ""
+            return ValueError(f"Tensor: input_data is ragged{at}: its elements have lengths {shapes}; every "
+                              "nested sequence at one depth must have the same length")
+        for i, v in enumerate(data):
+            err = _explain_unconvertible(v, where + (i,), big_ints_ok)
+            if err is not None:
+                return err
+        return None
+    if isinstance(data, bool) or isinstance(data, (float, complex, np.number, np.bool_, np.ndarray)):
+        return None
+    if isinstance(data, int):
+        return None if big_ints_ok or _INT64_MIN <= data <= _INT64_MAX else _int_range_error(data, where)
+    at = f" at index {list(where)}" if where else ""
+    what = "None" if data is None else f"a {type(data).__name__} ({data!r:.40})"
+    return TypeError(f"Tensor: input_data holds {what}{at}; every element must be a number (bool, int, float "
+                     "or complex)")
 
 
 class Tensor:
@@ -34,6 +104,10 @@ class Tensor:
             their dtype.
         dtype: a mindlite dtype (`mindlite.float32`), numpy dtype, or Python type.
         shape, init: lazy initialisation `Tensor(shape=(2, 3), dtype=ms.float32, init=One())`.
+        internal, const_arg: accepted for MindSpore scripts; neither changes a result. `internal`
+            marks tensors the framework made; `const_arg=True` asks MindSpore to compile the
+            value into the graph, while mindlite passes every tensor as a graph input (same
+            numbers, one compilation for all values).
 
     Example:
         >>> x = ms.Tensor([[1, 2], [3, 4]], ms.float32)
@@ -62,11 +136,20 @@ class Tensor:
             return
         if isinstance(input_data, (str, bytes)) or (isinstance(input_data, np.ndarray) and input_data.dtype == object):
             raise TypeError(f"Tensor: input_data must be numeric, got {type(input_data).__name__}")
-        np_dtype = t.np if t is not None else _default_dtype(input_data)
+        if t is None:
+            np_dtype = _default_dtype(input_data)
+        else:
+            np_dtype = t.np
+            if isinstance(input_data, (list, tuple)):
+                _check_elements(input_data)
         try:
             arr = current_device().asarray(input_data, dtype=np_dtype, copy=True)
+        except OverflowError as e:  # e.g. Tensor(300, ms.uint8), Tensor(2**63, ms.int64)
+            raise ValueError(f"Tensor: input_data does not fit {t.name if t else np.dtype(np_dtype)}: {e}") from None
         except (ValueError, TypeError) as e:
-            raise TypeError(f"Tensor: cannot convert {type(input_data).__name__} to a tensor: {e}") from None
+            explained = _explain_unconvertible(input_data) if isinstance(input_data, (list, tuple)) else None
+            raise explained or TypeError(f"Tensor: cannot convert {type(input_data).__name__} to a tensor: {e}") \
+                from None
         mstype.from_numpy_dtype(arr.dtype)  # reject unsupported dtypes early
         if shape is not None and tuple(arr.shape) != tuple(shape):
             arr = arr.reshape(shape)
@@ -132,8 +215,17 @@ class Tensor:
         return _wrap(np.ascontiguousarray(array))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """numpy's array protocol: copy=False shares the host buffer (a ValueError when the data
+        must be converted or moved from a device); None or True give a copy."""
+        if copy is False:
+            data = self._data
+            if type(data) is not np.ndarray or (dtype is not None and np.dtype(dtype) != data.dtype):
+                raise ValueError(f"Tensor.__array__(copy=False): a {self.dtype} tensor on {type(data).__module__} "
+                                 f"cannot become a{'' if dtype is None else ' ' + str(np.dtype(dtype))} numpy "
+                                 "array without a copy")
+            return data
         a = self.asnumpy()
-        return a if dtype is None else a.astype(dtype)
+        return a if dtype is None else a.astype(dtype, copy=False)
 
     def item(self, index: Any = None) -> Any:
         if index is None and self.size != 1:
@@ -145,6 +237,11 @@ class Tensor:
         return self.asnumpy().tolist()
 
     def astype(self, dtype: Any, copy: bool = True) -> "Tensor":
+        """A new tensor of `dtype` (copy=True, MindSpore's default, even when the dtype is the
+        same: rebinding it, e.g. `y[0] = 1`, must not change this one); with copy=False this
+        tensor itself when it already has `dtype`."""
+        if mstype.to_type(dtype, "dtype") == self.dtype:
+            return F.identity_copy(self) if copy else self
         return F.cast(self, dtype)
 
     to = astype
