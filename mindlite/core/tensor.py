@@ -720,3 +720,7 @@ for _name in ["abs", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sigmoid"
               "sign", "isnan", "isinf", "isfinite", "neg", "reciprocal", "sin", "cos", "relu", "erf", "expm1"]:
     setattr(Tensor, _name, getattr(F, _name))
 Tensor.__hash__ = lambda self: id(self)  # type: ignore[method-assign]  # __eq__ is elementwise
+
+from .tensor_methods import bind_methods  # noqa: E402  (methods mirroring functional ops)
+
+bind_methods()
