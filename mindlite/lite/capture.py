@@ -19,11 +19,13 @@ class Captured:
 
     sources: per graph input, ("input", i) | ("param", name, array) | ("rng", seed).
     scopes: id(node) -> cell path ("" for the root cell, "?" for nodes in if/while bodies).
+    parameters: per graph input, the Parameter object it reads (None for the others).
     out_struct: "single" | "tuple" | "list" (how the outputs were returned).
     """
 
-    def __init__(self, graph: Graph, sources: list, scopes: dict, out_struct: str) -> None:
+    def __init__(self, graph: Graph, sources: list, scopes: dict, out_struct: str, parameters: list) -> None:
         self.graph, self.sources, self.scopes, self.out_struct = graph, sources, scopes, out_struct
+        self.parameters = parameters  # per graph input: the Parameter it reads, or None
 
 
 def _cell_paths(net: Any) -> dict:
@@ -87,4 +89,5 @@ def capture(net: Any, args: tuple, name: str) -> Captured:
     for var, seed in t.rng_inputs:
         by_var[id(var)] = ("rng", seed)
     sources = [by_var[id(v)] for v in t.inputs]
-    return Captured(graph, sources, scopes, struct)
+    owners = {id(var): p for p, var, _ in t.params.values()}
+    return Captured(graph, sources, scopes, struct, [owners.get(id(v)) for v in t.inputs])
