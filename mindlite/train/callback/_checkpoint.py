@@ -13,7 +13,9 @@ from ._callback import Callback, RunContext
 class CheckpointConfig:
     """When and what to save. `save_checkpoint_steps` / `save_checkpoint_seconds` (one of them),
     `keep_checkpoint_max` most recent files kept (or one per `keep_checkpoint_per_n_minutes`),
-    `append_info`: a list of "epoch_num" / "step_num" and/or a dict of extra values."""
+    `append_info`: a list of "epoch_num" / "step_num" and/or a dict of extra values.
+    `crc_check` is accepted for MindSpore compatibility: every checkpoint mindlite writes
+    carries a crc32 trailer, which loading verifies."""
 
     def __init__(self, save_checkpoint_steps: int = 1, save_checkpoint_seconds: int = 0, keep_checkpoint_max: int = 5,
                  keep_checkpoint_per_n_minutes: int = 0, integrated_save: bool = True, async_save: bool = False,
