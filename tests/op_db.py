@@ -465,7 +465,8 @@ def _bn_functional(x: Any, rm: Any, rv: Any, w: Any, b: Any, training: bool, mom
 
 
 def _bn_functional_samples(rng: np.random.Generator) -> list:
-    return [(x, m, v, g, b, t, mom) for (x, g, b, m, v, t), mom in zip(_bn_samples(rng), (0.1, 0.3, 0.1, 0.5, 0.2, 0.1))]
+    momenta = (0.1, 0.3, 0.1, 0.5, 0.2, 0.1)
+    return [(x, m, v, g, b, t, mom) for (x, g, b, m, v, t), mom in zip(_bn_samples(rng), momenta)]
 
 
 spec("batch_norm", _bn_functional,
@@ -601,7 +602,8 @@ spec("conv2d", lambda x, w, b, s, mode, p, d, g: ops.conv2d(x, w, b, s, mode, p,
      _conv2d_samples, gradgrad=True)
 
 
-def _conv1d_ref(x: np.ndarray, w: np.ndarray, b: Any, stride: int, mode: str, padding: Any, dilation: int) -> np.ndarray:
+def _conv1d_ref(x: np.ndarray, w: np.ndarray, b: Any, stride: int, mode: str, padding: Any,
+                dilation: int) -> np.ndarray:
     p = (padding, padding) if isinstance(padding, int) else tuple(padding)
     pads = np_mode_pads((1, x.shape[2]), (1, w.shape[2]), (1, stride), (1, dilation), mode, (0, 0) + p)
     out = np_conv2d(x[:, :, None], w[:, :, None], (1, stride), pads, (1, dilation), 1)[:, :, 0]
@@ -1307,10 +1309,20 @@ spec("asinh", ops.asinh, np.arcsinh, unary(lambda r, s: rnd(r, s, -3, 3)))
 spec("acosh", ops.acosh, np.arccosh, unary(lambda r, s: rnd(r, s, 1.2, 3)))
 spec("atanh", ops.atanh, np.arctanh, unary(lambda r, s: rnd(r, s, -0.9, 0.9)), gradgrad=True)
 
-# a Parameter read as a graph value (Parameter.value()); module-level, as parameters live outside a step
+# a Parameter read as a graph value (Parameter.value()); made outside the step, as parameters are
+# (one per device target, so the GPU parity run gets a device parameter)
 _PARAM_VALUES = np.array([0.5, -1.5, 2.0])
-_PARAM = ms.Parameter(ms.Tensor(_PARAM_VALUES), name="op_db_param")
-spec("parameter_value", lambda x: _PARAM.value() * x, lambda x: _PARAM_VALUES * x,
+_PARAMS: dict = {}
+
+
+def _param() -> Any:
+    target = ms.get_context("device_target")
+    if target not in _PARAMS:
+        _PARAMS[target] = ms.Parameter(ms.Tensor(_PARAM_VALUES), name="op_db_param")
+    return _PARAMS[target]
+
+
+spec("parameter_value", lambda x: _param().value() * x, lambda x: _PARAM_VALUES * x,
      lambda rng: [(rnd(rng, (3,)),), (rnd(rng, (2, 3)),)], dtype_follows=False)  # the float64 parameter promotes
 
 # value-dependent result shapes: eager only (the graph raises GraphModeError naming the op)
@@ -1326,7 +1338,8 @@ def _np_unique(x: np.ndarray) -> tuple:
 
 
 spec("unique", ops.unique, _np_unique,
-     lambda rng: [(np.array([3.0, 1.0, 3.0, -2.0, 1.0]),), (_a(rng.integers(0, 4, (3, 4))),), (np.array([2, 2, 7, 0]),)],
+     lambda rng: [(np.array([3.0, 1.0, 3.0, -2.0, 1.0]),), (_a(rng.integers(0, 4, (3, 4))),),
+                  (np.array([2, 2, 7, 0]),)],
      grad=False, skips=_VALUE_SHAPED_SKIPS)
 spec("nonzero", ops.nonzero, lambda x: np.argwhere(x).astype(np.int64),
      lambda rng: [(_a(rng.integers(0, 2, (3, 4))),), (bools(rng, (5,)),), (np.array([[0, 3], [-1, 0]]),)],

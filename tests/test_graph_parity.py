@@ -14,7 +14,6 @@ import mindlite as ms
 from mindlite import ops
 from mindlite.core.graph_trace import GraphModeError
 
-from op_db import OP_DB
 from test_ops import _params, _samples
 
 SEED = 1234
