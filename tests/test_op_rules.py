@@ -183,7 +183,12 @@ def _graph_agrees(spec: OpSpec, sample: tuple, eager: Any) -> None:
     fn, pos = _closed(spec, sample)
     tensors = [ms.Tensor(sample[p]) for p in pos]
     ms.set_seed(0)
-    graph = _flat(ms.jit(fn)(*tensors))
+    try:
+        graph = _flat(ms.jit(fn)(*tensors))
+    except (TypeError, ValueError) as e:
+        shown = ", ".join(f"{t.dtype}{list(t.shape)}" for t in tensors)
+        pytest.fail(f"{spec.name}: eager mode accepts ({shown}) but the compiled graph rejects it "
+                    f"(its shape rule or the impl must change so both agree): {e}")
     eager = _flat(eager)
     assert len(graph) == len(eager), f"{spec.name}: {len(eager)} eager outputs, {len(graph)} compiled"
     for k, (e, g) in enumerate(zip(eager, graph)):
