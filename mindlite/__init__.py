@@ -18,6 +18,15 @@ from .train.export import export, load  # noqa: F401
 from .amp import DynamicLossScaleManager, FixedLossScaleManager  # noqa: F401
 from .train import (CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeMonitor)  # noqa: F401
 from .ops.functional import stop_gradient  # noqa: F401
+from .common.api import jit_class, ms_class  # noqa: F401
+from .common.mutable import mutable  # noqa: F401
+from .common.tensor import from_numpy, is_tensor, tensor  # noqa: F401
+from .amp import LossScaleManager, build_train_network  # noqa: F401
+from .train import (Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,  # noqa: F401
+                    ReduceLROnPlateau, RunContext)
+from .ops.primitive import constexpr  # noqa: F401
+from . import log  # noqa: F401
+from .log import get_level, get_log_config  # noqa: F401
 
 __version__ = "0.1.0"
 
@@ -26,4 +35,5 @@ def __getattr__(name: str):  # `ms.dataset` without importing pillow-based code 
     if name in ("dataset", "mindrecord", "experimental", "numpy"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'mindlite' has no attribute {name!r}")
+    from ._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "mindlite")

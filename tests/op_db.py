@@ -1360,6 +1360,165 @@ def _stop_gradient_check(rng: np.random.Generator) -> None:
 spec("stop_gradient", ops.stop_gradient, lambda x: x, unary(rnd), grad=False, check=_stop_gradient_check)
 
 
+# ---- MindSpore 2.x functional twins of the Primitive classes (activations, elementwise, arrays) ----
+_SELU_A, _SELU_S = 1.6732632423543772, 1.0507009873554805
+
+
+def _np_trunc_div(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    q = np.trunc(x / y)
+    return q.astype(x.dtype) if x.dtype.kind in "iu" else q
+
+
+spec("elu", lambda x, a: ops.elu(x, a), lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))),
+     lambda rng: [(away(rng, s), a) for s, a in zip(UNARY_SHAPES, (1.0, 0.5, 2.0, 1.0))] + [(_a([-90.0, 90.0]), 1.0)],
+     gradgrad=True)
+spec("celu", lambda x, a: ops.celu(x, a), lambda x, a: np.maximum(x, 0) + np.minimum(0, a * np.expm1(x / a)),
+     lambda rng: [(away(rng, (2, 3)), 1.0), (away(rng, (4,)), 0.5)])
+spec("selu", ops.selu, lambda x: _SELU_S * np.where(x > 0, x, _SELU_A * np.expm1(np.minimum(x, 0))), unary(away))
+spec("softsign", ops.softsign, lambda x: x / (1 + np.abs(x)), unary(away), gradgrad=True)
+spec("mish", ops.mish, lambda x: x * np.tanh(np.log1p(np.exp(x))), unary(lambda r, s: rnd(r, s, -4, 4)),
+     gradgrad=True)
+spec("hardsigmoid", ops.hardsigmoid, lambda x: np.clip(x + 3, 0, 6) / 6,
+     unary(lambda r, s: avoid(rnd(r, s, -5, 5), [-3, 3])))
+spec("hardshrink", lambda x, lam: ops.hardshrink(x, lam), lambda x, lam: np.where(np.abs(x) > lam, x, 0),
+     lambda rng: [(avoid(rnd(rng, (2, 3)), [-0.5, 0.5]), 0.5), (avoid(rnd(rng, (5,)), [-1.0, 1.0]), 1.0)])
+spec("softshrink", lambda x, lam: ops.softshrink(x, lam),
+     lambda x, lam: np.where(x > lam, x - lam, np.where(x < -lam, x + lam, 0)),
+     lambda rng: [(avoid(rnd(rng, (2, 3)), [-0.5, 0.5]), 0.5), (avoid(rnd(rng, (5,)), [-1.0, 1.0]), 1.0)])
+spec("hardtanh", lambda x, lo, hi: ops.hardtanh(x, lo, hi), lambda x, lo, hi: np.clip(x, lo, hi),
+     lambda rng: [(avoid(rnd(rng, (2, 3)), [-1, 1]), -1.0, 1.0), (avoid(rnd(rng, (5,)), [-0.5, 1.5]), -0.5, 1.5)])
+spec("logsigmoid", ops.logsigmoid, lambda x: -np.logaddexp(0, -x),
+     lambda rng: [(rnd(rng, s, -6, 6),) for s in UNARY_SHAPES] + [(_a([-50.0, 50.0]),)], gradgrad=True)
+spec("tanhshrink", ops.tanhshrink, lambda x: x - np.tanh(x), unary(rnd))
+spec("threshold", lambda x, t, v: ops.threshold(x, t, v), lambda x, t, v: np.where(x > t, x, v),
+     lambda rng: [(avoid(rnd(rng, (2, 3)), [0.1]), 0.1, 20.0), (avoid(rnd(rng, (4,)), [-0.3]), -0.3, 0.0)])
+spec("prelu", ops.prelu, lambda x, w: np.where(x > 0, x, x * (w.reshape((1, -1) + (1,) * (x.ndim - 2))
+                                                             if w.size > 1 else w)),
+     lambda rng: [(away(rng, (2, 3, 4)), rnd(rng, (3,), 0.1, 0.5)), (away(rng, (2, 3)), _a([0.25]))])
+spec("softmin", lambda x, axis: ops.softmin(x, axis), lambda x, axis: np_softmax(-x, axis),
+     lambda rng: [(rnd(rng, (2, 3)), -1), (rnd(rng, (2, 3, 4)), 1)])
+spec("glu", lambda x, axis: ops.glu(x, axis),
+     lambda x, axis: np.split(x, 2, axis)[0] * np_sigmoid(np.split(x, 2, axis)[1]),
+     lambda rng: [(rnd(rng, (2, 4)), -1), (rnd(rng, (4, 3)), 0)])
+spec("logit", lambda x, eps: ops.logit(x, eps), lambda x, eps: np.log(np.clip(x, eps or 0, 1 - (eps or 0))
+                                                                      / (1 - np.clip(x, eps or 0, 1 - (eps or 0)))),
+     lambda rng: [(rnd(rng, (2, 3), 0.05, 0.95), None), (rnd(rng, (5,), 0.2, 0.8), 1e-6)])
+spec("rint", ops.rint, np.rint, lambda rng: [(_a([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.3, -0.7]),),
+                                             (avoid(rnd(rng, (2, 3), -4, 4), [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5,
+                                                                             3.5]),)],
+     grad=False)  # piecewise constant: a zero gradient, and sample 0 sits on the ties on purpose
+spec("trunc", ops.trunc, np.trunc, unary(lambda r, s: avoid(rnd(r, s, -3, 3), [-2, -1, 0, 1, 2])))
+spec("inv", ops.inv, lambda x: 1 / x, unary(away))
+spec("invert", ops.invert, np.invert,
+     lambda rng: [(np.array([0, 1, -2, 7], dtype=np.int32),), (np.array([[3, -4]], dtype=np.int64),),
+                  (bools(rng, (3,)),)], grad=False)
+spec("squared_difference", ops.squared_difference, lambda x, y: (x - y) ** 2, binary(rnd))
+
+def _np_div_no_nan(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(y == 0, 0.0, x / np.where(y == 0, 1, y))
+
+
+def _np_xdivy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(x == 0, 0.0, x / y)
+
+
+def _np_xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(x == 0, 0.0, x * np.log(np.where(x == 0, 1, y)))
+
+
+# the "_at_zero" entries hold the guarded zeros, where the result jumps (div_no_nan) or where MindSpore
+# defines the gradient as 0 (xdivy, xlogy): forward only; the plain entries check gradients elsewhere
+spec("div_no_nan", ops.div_no_nan, _np_div_no_nan, binary(away))
+spec("div_no_nan_at_zero", ops.div_no_nan, _np_div_no_nan,
+     lambda rng: [(rnd(rng, (2, 3)), _a([[0.5, 0.0, -2.0], [1.5, 0.0, 0.7]]))], grad=False)
+spec("xdivy", ops.xdivy, _np_xdivy, binary(away))
+spec("xdivy_at_zero", ops.xdivy, _np_xdivy, lambda rng: [(_a([[0.0, 1.5, -2.0], [0.0, 0.3, 0.7]]), away(rng, (2, 3)))],
+     grad=False)
+spec("xlogy", ops.xlogy, _np_xlogy, binary(away, pos))
+spec("xlogy_at_zero", ops.xlogy, _np_xlogy, lambda rng: [(_a([[0.0, 1.5, -2.0], [0.0, 0.3, 0.7]]), pos(rng, (2, 3)))],
+     grad=False)
+spec("truncate_div", ops.truncate_div, _np_trunc_div,
+     lambda rng: [(_a([7.0, -7.0, 7.0, -7.0, 6.0]), _a([2.0, 2.0, -2.0, -2.0, 3.0])),
+                  (np.array([7, -7, 7, -7, 0]), np.array([2, 2, -2, -2, 5]))], grad=False)
+spec("truncate_mod", ops.truncate_mod, np.fmod,
+     lambda rng: [(_a([7.5, -7.5, 7.5, -7.5]), _a([2.0, 2.0, -2.0, -2.0])),
+                  (np.array([7, -7, 7, -7]), np.array([3, 3, -3, -3]))], grad=False)
+spec("div_floor", lambda x, y: ops.div(x, y, rounding_mode="floor"), np.floor_divide,
+     lambda rng: [(_a([7.0, -7.0, 7.5]), _a([2.0, 2.0, -2.0])), (np.array([7, -7]), np.array([2, 2]))], grad=False)
+spec("div_trunc", lambda x, y: ops.div(x, y, rounding_mode="trunc"), _np_trunc_div,
+     lambda rng: [(_a([7.0, -7.0, 7.5]), _a([2.0, 2.0, -2.0]))], grad=False)
+spec("erfc", ops.erfc, lambda x: 1 - np_erf(x), unary(lambda r, s: rnd(r, s, -3, 3)))
+spec("log2", ops.log2, np.log2, unary(pos))
+spec("log10", ops.log10, np.log10, unary(pos))
+spec("exp2", ops.exp2, np.exp2, unary(rnd))
+spec("approximate_equal", lambda x, y: ops.approximate_equal(x, y, 0.1), lambda x, y: np.abs(x - y) < 0.1,
+     lambda rng: [(_a([1.0, 2.0, 3.0]), _a([1.05, 2.3, 2.99]))], grad=False)
+spec("isclose", lambda x, y, nan: ops.isclose(x, y, 1e-3, 1e-3, nan),
+     lambda x, y, nan: np.isclose(x, y, 1e-3, 1e-3, nan),
+     lambda rng: [(_a([1.0, 2.0, np.nan, np.inf, -np.inf]), _a([1.0005, 2.1, np.nan, np.inf, np.inf]), True),
+                  (_a([1.0, np.nan]), _a([1.0, np.nan]), False)], grad=False)
+spec("gather_d", lambda x, dim, idx: ops.gather_d(x, dim, idx), lambda x, dim, idx: np.take_along_axis(x, idx, dim),
+     lambda rng: [(rnd(rng, (3, 4)), 1, ints(rng, (3, 2), 0, 4)), (rnd(rng, (3, 4)), 0, ints(rng, (2, 4), 0, 3))])
+
+
+def _np_scatter_nd(idx: np.ndarray, upd: np.ndarray, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape)
+    np.add.at(out, tuple(idx[..., i] for i in range(idx.shape[-1])), upd)
+    return out
+
+
+spec("scatter_nd", lambda i, u, shape: ops.scatter_nd(i, u, shape), _np_scatter_nd,
+     lambda rng: [(np.array([[0], [2], [0]]), rnd(rng, (3, 4)), (3, 4)),  # row 0 twice: accumulated
+                  (np.array([[1, 1], [0, 2]]), rnd(rng, (2,)), (2, 3))])
+spec("unstack", lambda x, axis: ops.unstack(x, axis), lambda x, axis: tuple(np.moveaxis(x, axis, 0)),
+     lambda rng: [(rnd(rng, (3, 2)), 0), (rnd(rng, (2, 3, 4)), -1)])
+spec("unbind", lambda x, dim: ops.unbind(x, dim), lambda x, dim: tuple(np.moveaxis(x, dim, 0)),
+     lambda rng: [(rnd(rng, (2, 3)), 1)])
+spec("meshgrid", lambda x, y, ix: ops.meshgrid(x, y, indexing=ix), lambda x, y, ix: tuple(np.meshgrid(x, y,
+                                                                                                        indexing=ix)),
+     lambda rng: [(rnd(rng, (3,)), rnd(rng, (2,)), "xy"), (rnd(rng, (3,)), rnd(rng, (2,)), "ij")])
+spec("tril", lambda x, k: ops.tril(x, k), lambda x, k: np.tril(x, k),
+     lambda rng: [(rnd(rng, (3, 4)), 0), (rnd(rng, (2, 3, 3)), -1), (rnd(rng, (3, 3)), 1)])
+spec("triu", lambda x, k: ops.triu(x, k), lambda x, k: np.triu(x, k),
+     lambda rng: [(rnd(rng, (3, 4)), 0), (rnd(rng, (2, 3, 3)), -1), (rnd(rng, (3, 3)), 2)])
+spec("reverse", lambda x, axis: ops.reverse(x, axis), lambda x, axis: np.flip(x, axis),
+     lambda rng: [(rnd(rng, (2, 3)), (0,)), (rnd(rng, (2, 3, 4)), (0, 2))])
+spec("addn", lambda a, b, c: ops.addn([a, b, c]), lambda a, b, c: a + b + c,
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)), rnd(rng, (2, 3)))])
+spec("select", ops.select, np.where, lambda rng: [(bools(rng, (2, 3)), rnd(rng, (2, 3)), rnd(rng, (2, 3)))])
+spec("l2_loss", ops.l2_loss, lambda x: np.sum(x * x) / 2, unary(rnd), gradgrad=True)
+spec("count_nonzero", lambda x, axis: ops.count_nonzero(x, axis),
+     lambda x, axis: np.count_nonzero(x, axis=_ax(axis)).astype(np.int32),
+     lambda rng: [(_a(rng.integers(0, 2, (3, 4))), ()), (_a(rng.integers(0, 2, (3, 4))), 1)], grad=False)
+spec("bias_add", lambda x, b, fmt: ops.bias_add(x, b, fmt),
+     lambda x, b, fmt: x + (b if fmt == "NHWC" else b.reshape((1, -1) + (1,) * (x.ndim - 2))),
+     lambda rng: [(rnd(rng, (2, 3, 4, 5)), rnd(rng, (3,)), "NCHW"), (rnd(rng, (2, 4, 5, 3)), rnd(rng, (3,)), "NHWC"),
+                  (rnd(rng, (2, 3)), rnd(rng, (3,)), "NCHW")])
+spec("reduce_sum", lambda x, axis, keep: ops.reduce_sum(x, axis, keep),
+     lambda x, axis, keep: np.sum(x, _ax(axis), keepdims=keep),
+     lambda rng: [(rnd(rng, (2, 3)), (), False), (rnd(rng, (2, 3, 4)), 1, True), (rnd(rng, (2, 3)), (0, 1), False)])
+spec("reduce_mean", lambda x, axis, keep: ops.reduce_mean(x, axis, keep),
+     lambda x, axis, keep: np.mean(x, _ax(axis), keepdims=keep),
+     lambda rng: [(rnd(rng, (2, 3)), (), False), (rnd(rng, (2, 3, 4)), -1, True)])
+spec("top_k_unsorted", lambda x, k: ops.topk(x, k, sorted=False),
+     lambda x, k: (np.take_along_axis(x, np.sort(np.argsort(-x, -1, kind="stable")[..., :k], -1), -1),
+                   np.sort(np.argsort(-x, -1, kind="stable")[..., :k], -1)),
+     lambda rng: [(_a(rng.permutation(8)), 3), (_a(rng.permutation(12).reshape(3, 4)), 2)])
+spec("strided_slice_masks", lambda x, b, e, s, bm, em, elm, nam, sam: ops.strided_slice(x, b, e, s, bm, em, elm, nam,
+                                                                                        sam),
+     lambda x, b, e, s, bm, em, elm, nam, sam: {
+         (0, 0, 0, 0, 0): lambda: x[1:3, 0:4:2],
+         (1, 2, 0, 0, 0): lambda: x[:3, 0:],
+         (0, 0, 0, 0, 1): lambda: x[1, 0:4:2],
+         (0, 0, 0, 1, 0): lambda: x[None, 0:4:2],
+         (0, 0, 1, 0, 0): lambda: x[..., 1:3]}[(bm, em, elm, nam, sam)](),
+     lambda rng: [(rnd(rng, (4, 5)), (1, 0), (3, 4), (1, 2), 0, 0, 0, 0, 0),
+                  (rnd(rng, (4, 5)), (2, 0), (3, 1), (1, 1), 1, 2, 0, 0, 0),
+                  (rnd(rng, (4, 5)), (1, 0), (2, 4), (1, 2), 0, 0, 0, 0, 1),
+                  (rnd(rng, (4, 5)), (0, 0), (1, 4), (1, 2), 0, 0, 0, 1, 0),
+                  (rnd(rng, (4, 5)), (0, 1), (0, 3), (1, 1), 0, 0, 1, 0, 0)])
+
+
 # ---------------------------------------------------------------------------------------------
 # What the table must cover (tests/test_ops.py checks it), and the ops that have no gradient.
 REQUIRED = """add sub mul div floor_div mod pow neg abs sign exp log log1p sqrt rsqrt square reciprocal sin cos tanh
@@ -1373,9 +1532,20 @@ zeros_like ones_like full_like topk sort argsort softmax_cross_entropy_with_logi
 l1_loss smooth_l1_loss binary_cross_entropy_with_logits kl_div masked_fill clip_by_global_norm uniform normal
 standard_normal bernoulli randint randperm shuffle conv2d conv1d conv2d_transpose conv_transpose2d max_pool2d
 max_pool2d_indices avg_pool2d MaxPool2d AvgPool2d adaptive_avg_pool2d group_norm tan asin acos atan sinh cosh asinh
-acosh atanh parameter_value unique nonzero masked_select""".split()
+acosh atanh parameter_value unique nonzero masked_select elu celu selu softsign mish hardsigmoid hardshrink
+softshrink hardtanh logsigmoid tanhshrink threshold prelu softmin glu logit rint trunc inv invert squared_difference
+div_no_nan xdivy xlogy truncate_div truncate_mod erfc log2 log10 exp2 approximate_equal isclose gather_d scatter_nd
+unstack unbind meshgrid tril triu reverse addn select l2_loss count_nonzero bias_add reduce_sum reduce_mean""".split()
 
 NOT_DIFFERENTIABLE = """equal not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 logical_xor isnan isinf isfinite argmax argmin one_hot argsort zeros ones fill full arange linspace eye zeros_like
 ones_like full_like uniform normal standard_normal bernoulli randint randperm batch_norm_running_stats
-bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient unique nonzero""".split()
+bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient unique nonzero invert truncate_div
+truncate_mod div_floor div_trunc approximate_equal isclose count_nonzero rint div_no_nan_at_zero xdivy_at_zero
+xlogy_at_zero""".split()
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries for the ops MindSpore's model zoo reaches for (detection, image resampling, overflow
+# status, 3-d conv/pool, recurrent cells, ...): a separate module, appended to this table.
+import op_db_zoo  # noqa: E402,F401

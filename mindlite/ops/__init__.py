@@ -11,6 +11,12 @@ implement raises an AttributeError saying so.
 from .function import *  # noqa: F401,F403
 from .operations import *  # noqa: F401,F403
 from .optimizer_ops import ApplyMomentum  # noqa: F401
+from .constants import Ones, ScalarCast, ScalarToArray, ScalarToTensor, TupleToArray, Zeros  # noqa: F401
+from .detection import (IOU, BoundingBoxDecode, BoundingBoxEncode, CheckValid, NMSWithMask,  # noqa: F401
+                        RandomChoiceWithMask, ROIAlign)
+from .float_status import FloatStatus, NPUAllocFloatStatus, NPUClearFloatStatus, NPUGetFloatStatus  # noqa: F401
+from .image import CropAndResize, DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, SpaceToDepth  # noqa: F401
+from .multitype import HyperMap, Map, MultitypeFuncGraph  # noqa: F401
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401

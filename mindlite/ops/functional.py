@@ -43,6 +43,14 @@ from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan
 from .state import assign, assign_add, assign_sub, print_
 from .manipulation import (addn, count_nonzero, gather_d, l2_loss, masked_select, meshgrid, nonzero, reverse,
                            scatter_nd, select, tril, triu, unbind, unique, unstack)
+# op families for detection, image resampling, overflow status, constants and composites
+from .constants import make_range, scalar_cast, scalar_to_array, scalar_to_tensor, tuple_len, tuple_to_array
+from .detection import (bounding_box_decode, bounding_box_encode, check_valid, iou, nms_with_mask,
+                        random_choice_with_mask, roi_align)
+from .float_status import float_status
+from .image import (crop_and_resize, depth_to_space, interpolate, resize_bilinear, resize_nearest_neighbor,
+                    space_to_depth)
+from .multitype import partial
 
 Number = (int, float, bool)
 
@@ -60,8 +68,15 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     return bind(mul_p, input, other)
 
 
-def div(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return bind(div_p, input, other)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """input / other; rounding_mode None (true division), 'floor' or 'trunc' (toward zero)."""
+    if rounding_mode is None:
+        return bind(div_p, input, other)
+    if rounding_mode == "floor":
+        return floor_div(input, other)
+    if rounding_mode == "trunc":
+        return truncate_div(input, other)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
 def floor_div(x: Any, y: Any) -> Tensor:
@@ -525,6 +540,11 @@ reduce_prod = _legacy_reduce(prod, "reduce_prod")
 # MindSpore's alternative spellings of the same ops
 multiply, subtract, divide, true_divide, floor_divide = mul, sub, div, div, floor_div
 arctan2, eq, swapdims = atan2, equal, swapaxes
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from .._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "ops.functional")
+
 
 # primitives whose bprops are referenced as F.<name>_p
 gelu_p = gelu_p
