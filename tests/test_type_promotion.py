@@ -8,48 +8,51 @@ from mindlite import ops
 
 NAMES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
          "float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+SHORT = dict(b="bool", i8="int8", i16="int16", i32="int32", i64="int64", u8="uint8", u16="uint16", u32="uint32",
+             u64="uint64", f16="float16", bf16="bfloat16", f32="float32", f64="float64", c64="complex64",
+             c128="complex128")
 # Tensor op Tensor; "-" = no promotion (mindlite raises TypeError). Row i, column j: NAMES[i] op NAMES[j].
 TENSOR_TABLE = """
-bool       bool       int8       int16      int32      int64      uint8      uint16     uint32     uint64     float16    bfloat16   float32    float64    complex64  complex128
-int8       int8       int8       int16      int32      int64      int16      -          -          -          float16    bfloat16   float32    float64    complex64  complex128
-int16      int16      int16      int16      int32      int64      int16      -          -          -          float16    bfloat16   float32    float64    complex64  complex128
-int32      int32      int32      int32      int32      int64      int32      -          -          -          float16    bfloat16   float32    float64    complex64  complex128
-int64      int64      int64      int64      int64      int64      int64      -          -          -          float16    bfloat16   float32    float64    complex64  complex128
-uint8      uint8      int16      int16      int32      int64      uint8      -          -          -          float16    bfloat16   float32    float64    complex64  complex128
-uint16     uint16     -          -          -          -          -          uint16     -          -          -          -          -          -          -          -
-uint32     uint32     -          -          -          -          -          -          uint32     -          -          -          -          -          -          -
-uint64     uint64     -          -          -          -          -          -          -          uint64     -          -          -          -          -          -
-float16    float16    float16    float16    float16    float16    float16    -          -          -          float16    float32    float32    float64    complex64  complex128
-bfloat16   bfloat16   bfloat16   bfloat16   bfloat16   bfloat16   bfloat16   -          -          -          float32    bfloat16   float32    float64    complex64  complex128
-float32    float32    float32    float32    float32    float32    float32    -          -          -          float32    float32    float32    float64    complex64  complex128
-float64    float64    float64    float64    float64    float64    float64    -          -          -          float64    float64    float64    float64    complex128 complex128
-complex64  complex64  complex64  complex64  complex64  complex64  complex64  -          -          -          complex64  complex64  complex64  complex128 complex64  complex128
-complex128 complex128 complex128 complex128 complex128 complex128 complex128 -          -          -          complex128 complex128 complex128 complex128 complex128 complex128
+b     b     i8    i16   i32   i64   u8    u16   u32   u64   f16   bf16  f32   f64   c64   c128
+i8    i8    i8    i16   i32   i64   i16   -     -     -     f16   bf16  f32   f64   c64   c128
+i16   i16   i16   i16   i32   i64   i16   -     -     -     f16   bf16  f32   f64   c64   c128
+i32   i32   i32   i32   i32   i64   i32   -     -     -     f16   bf16  f32   f64   c64   c128
+i64   i64   i64   i64   i64   i64   i64   -     -     -     f16   bf16  f32   f64   c64   c128
+u8    u8    i16   i16   i32   i64   u8    -     -     -     f16   bf16  f32   f64   c64   c128
+u16   u16   -     -     -     -     -     u16   -     -     -     -     -     -     -     -
+u32   u32   -     -     -     -     -     -     u32   -     -     -     -     -     -     -
+u64   u64   -     -     -     -     -     -     -     u64   -     -     -     -     -     -
+f16   f16   f16   f16   f16   f16   f16   -     -     -     f16   f32   f32   f64   c64   c128
+bf16  bf16  bf16  bf16  bf16  bf16  bf16  -     -     -     f32   bf16  f32   f64   c64   c128
+f32   f32   f32   f32   f32   f32   f32   -     -     -     f32   f32   f32   f64   c64   c128
+f64   f64   f64   f64   f64   f64   f64   -     -     -     f64   f64   f64   f64   c128  c128
+c64   c64   c64   c64   c64   c64   c64   -     -     -     c64   c64   c64   c128  c64   c128
+c128  c128  c128  c128  c128  c128  c128  -     -     -     c128  c128  c128  c128  c128  c128
 """
 # Tensor op Python number: columns bool, int, float.
 NUMBER_TABLE = """
-bool       bool       int64      float32
-int8       int8       int8       float32
-int16      int16      int16      float32
-int32      int32      int32      float32
-int64      int64      int64      float32
-uint8      uint8      uint8      float32
-uint16     uint16     uint16     -
-uint32     uint32     uint32     -
-uint64     uint64     uint64     -
-float16    float16    float16    float16
-bfloat16   bfloat16   bfloat16   bfloat16
-float32    float32    float32    float32
-float64    float64    float64    float64
-complex64  complex64  complex64  complex64
-complex128 complex128 complex128 complex128
+b     b     i64   f32
+i8    i8    i8    f32
+i16   i16   i16   f32
+i32   i32   i32   f32
+i64   i64   i64   f32
+u8    u8    u8    f32
+u16   u16   u16   -
+u32   u32   u32   -
+u64   u64   u64   -
+f16   f16   f16   f16
+bf16  bf16  bf16  bf16
+f32   f32   f32   f32
+f64   f64   f64   f64
+c64   c64   c64   c64
+c128  c128  c128  c128
 """
 # NOTE: MindSpore's number table marks uint16/32/64 with an int as "-" too; mindlite keeps the
 # tensor's dtype there (a Python int adapts to the tensor, as for every other integer type).
 
 
 def _rows(table):
-    return [line.split() for line in table.strip().splitlines()]
+    return [[SHORT.get(t, t) for t in line.split()] for line in table.strip().splitlines()]
 
 
 def _dtype(name):

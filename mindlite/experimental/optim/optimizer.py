@@ -84,7 +84,8 @@ class Optimizer(Cell):
         `add_param_group(group_id, param_group)` is accepted too). Options the group does not set
         come from `defaults`; per-parameter state is created for its Parameters."""
         if len(args) not in (1, 2):
-            raise TypeError(f"add_param_group takes (param_group) or (group_id, param_group), got {len(args)} arguments")
+            raise TypeError(f"add_param_group takes (param_group) or (group_id, param_group), got {len(args)} "
+                            f"arguments")
         group = args[-1]
         first_new = len(self._all_params)
         self._add_group(group)
