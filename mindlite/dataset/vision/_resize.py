@@ -6,7 +6,8 @@ output pixel's centre (no antialiasing), except that halving both sides bilinear
 2x2 block means; AREA averages each output pixel's source footprint (exact coverage weights);
 NEAREST takes source pixel floor(i * in / out). Pillow filters over a footprint scaled with
 the reduction instead. Here each axis is resampled in turn from per-output tap lists (source
-index, weight), written after OpenCV's documented rules, in float64.
+index, weight), written after OpenCV's documented rules, in float32 (float64 for float64 and
+32/64-bit integer images).
 
 Integer images are rounded back: halving bilinear/area rounds half up (OpenCV's 2x2 fast
 path), everything else to the nearest even. OpenCV's uint8 bilinear uses 11-bit fixed-point
@@ -89,11 +90,14 @@ def _taps(mode: str, n_in: int, n_out: int, downscale_both: bool) -> tuple:
 
 
 def _resample(img: np.ndarray, axis: int, idx: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    out = None
-    for k in range(idx.shape[1]):
-        w = weights[:, k].reshape((-1,) + (1,) * (img.ndim - 1 - axis))
-        term = np.take(img, idx[:, k], axis=axis) * w
-        out = term if out is None else out + term
+    shape = (-1,) + (1,) * (img.ndim - 1 - axis)
+    weights = weights.astype(img.dtype)
+    out = np.take(img, idx[:, 0], axis=axis)
+    out *= weights[:, 0].reshape(shape)
+    for k in range(1, idx.shape[1]):
+        term = np.take(img, idx[:, k], axis=axis)
+        term *= weights[:, k].reshape(shape)
+        out += term
     return out
 
 
@@ -106,7 +110,9 @@ def cv_resize(img: np.ndarray, out_h: int, out_w: int, mode: str) -> np.ndarray:
     halving = h == 2 * out_h and w == 2 * out_w
     if mode == "linear" and halving:
         mode = "area"  # OpenCV computes a 2x2 reduction as the block mean
-    data = img.astype(np.float64)
+    # float32 holds uint8/16 sums exactly enough (the result is rounded); float64 stays float64
+    data = img.astype(np.float64 if img.dtype in (np.float64, np.int32, np.int64, np.uint32, np.uint64)
+                      else np.float32)
     data = _resample(data, 0, *_taps(mode, h, out_h, downscale_both))
     data = _resample(data, 1, *_taps(mode, w, out_w, downscale_both))
     if img.dtype.kind in "iu":
