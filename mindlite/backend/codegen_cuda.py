@@ -332,13 +332,18 @@ def _cached_kernel(spec: Any) -> Any:
 
 
 # ---- the scalar-expression dialect of Primitive.expr -----------------------------------------------
-_TOKEN = re.compile(r"\s*(?:(\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|\d+)|"
-                    r"([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|&&|\|\||[-+*/%<>!~&|^?:(),]))")
+_TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+(?:LL)?|\d+\.\d*(?:[eE][-+]?\d+)?f?|\.\d+(?:[eE][-+]?\d+)?f?|"
+                    r"\d+[eE][-+]?\d+f?|\d+)|([A-Za-z_][A-Za-z0-9_]*)|"
+                    r"(==|!=|<=|>=|&&|\|\||[-+*/%<>!~&|^?:(),]))")
 _BINOPS = {"||": (1, "or"), "&&": (2, "and"), "|": (3, "bitor"), "^": (4, "bitxor"), "&": (5, "bitand"),
            "==": (6, "eq"), "!=": (6, "ne"), "<": (7, "lt"), "<=": (7, "le"), ">": (7, "gt"), ">=": (7, "ge"),
            "+": (8, "add"), "-": (8, "sub"), "*": (9, "mul"), "/": (9, "div"), "%": (9, "mod")}
 _FUNCS = {"max": "max", "min": "min", "pow": "pow", "atan2": "atan2", "rint": "rint", **{k: k for k in _UNARY}}
 _CASTS = {"float": np.float32, "double": np.float64, "int": np.int32, "bool": np.bool_, "cast": None}
+# the generator's own helpers and C spellings, so its output parses back (tests emulate it)
+_FUNCS.update({"te_max": "max", "te_min": "min", "te_sign": "sign", "te_floordiv": "floordiv", "te_mod": "mod",
+               "fmaxf": "max", "fminf": "min"})
+_C_TYPE_WORDS = {v[1]: np.dtype(k) for k, v in _TYPES.items()}
 
 
 def parse_expr(text: str) -> Any:
@@ -393,11 +398,27 @@ def _parse_unary(tokens: list[str], k: int, text: str) -> tuple[Any, int]:
             return ("const", -arg[1]), k
         return ({"-": "neg", "!": "not", "~": "invert"}[tok], arg), k
     if tok == "(":
+        j = k + 1
+        while j < len(tokens) and _NAME.match(tokens[j]):
+            j += 1
+        words = " ".join(tokens[k + 1:j])
+        if j > k + 1 and j < len(tokens) and tokens[j] == ")" and words in _C_TYPE_WORDS:  # a C cast
+            arg, k = _parse_unary(tokens, j + 1, text)
+            return ("cast", _C_TYPE_WORDS[words], arg), k
         inner, k = _parse_ternary(tokens, k + 1, text)
         return inner, _expect(tokens, k, ")", text)
+    if tok[:2] in ("0x", "0X"):
+        return ("const", int(tok.rstrip("L"), 16)), k + 1
     if tok[0].isdigit() or tok[0] == ".":
         is_float = any(c in tok for c in ".eE")
-        return ("const", float(tok) if is_float else int(tok)), k + 1
+        return ("const", float(tok.rstrip("f")) if is_float else int(tok)), k + 1
+    if tok in ("true", "false"):
+        return ("const", tok == "true"), k + 1
+    if tok in ("__int_as_float", "__longlong_as_double") and k + 3 < len(tokens) and tokens[k + 1] == "(":
+        bits = int(tokens[k + 2].rstrip("L"), 16)
+        value = np.array(bits, np.uint32 if tok == "__int_as_float" else np.uint64).view(
+            np.float32 if tok == "__int_as_float" else np.float64).item()
+        return ("const", value), _expect(tokens, k + 3, ")", text)
     if _NAME.match(tok):
         if k + 1 < len(tokens) and tokens[k + 1] == "(":
             args, k = [], k + 2

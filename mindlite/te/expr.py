@@ -112,6 +112,10 @@ class Expr:
         return op("not", self)
 
     def __bool__(self) -> bool:
+        # `a == b` builds an expression; its truth is identity (as TVM's EqualOp), so
+        # containers of expressions (`v in vars`, tuple equality) work
+        if isinstance(self, Op) and self.name in ("eq", "ne") and len(self.args) == 2:
+            return (self.args[0] is self.args[1]) == (self.name == "eq")
         raise TypeError("a te expression has no truth value: use te.select(cond, a, b) instead of if/and/or")
 
     def __repr__(self) -> str:
