@@ -12,7 +12,8 @@ Every convolution and dense layer with constant weights (conv2d, lite_conv2d, ma
       PERCENTILE  the `percentile` / (100 - percentile) percentiles (from a histogram, to one bin);
       KL          the threshold T minimising KL(P || Q) between the |x| histogram P clipped at T and
                   its quantised version Q (TensorRT's entropy calibration), range [-T, T], or
-                  [0, T] with 255 levels for a non-negative tensor;
+                  [0, T] with 255 levels for a non-negative tensor; exact zeros are left out of P
+                  (always exact in int8, a ReLU's zero spike would otherwise favour clipping);
   * bias correction: the bias absorbs the mean output shift the weight rounding causes on the
     calibration data, b' = b + E[conv(x, W - W_q)] per output channel;
   * a fused layer whose output feeds another layer is requantised to int8 at its calibrated
@@ -129,7 +130,10 @@ class _Stats:
 
     def observe_hist(self, x: np.ndarray, bins: int) -> None:
         amax = max(abs(self.lo), abs(self.hi))
-        h, _ = np.histogram(np.abs(x), bins=bins, range=(0.0, amax if amax > 0 else 1.0))
+        # exact zeros (a ReLU's spike) are exactly representable at any range: leaving them out
+        # keeps KL from trading the whole tail for their bin
+        ax = np.abs(x[x != 0])
+        h, _ = np.histogram(ax, bins=bins, range=(0.0, amax if amax > 0 else 1.0))
         self.abs_hist = h if self.abs_hist is None else self.abs_hist + h
         h2, _ = np.histogram(x, bins=bins, range=(self.lo, self.hi if self.hi > self.lo else self.lo + 1.0))
         self.hist = h2 if self.hist is None else self.hist + h2
