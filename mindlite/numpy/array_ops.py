@@ -16,7 +16,10 @@ from ._utils import norm_axis, one_axis, operand, shape_tuple, to_tensor
 
 def reshape(x: Any, new_shape: Any) -> Tensor:
     t = to_tensor(x)
-    return F.reshape(t, shape_tuple(new_shape, "reshape") if not isinstance(new_shape, int) else (new_shape,))
+    shape = (new_shape,) if isinstance(new_shape, (int, onp.integer)) else tuple(new_shape)
+    if not all(isinstance(s, (int, onp.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"mindlite.numpy.reshape: new_shape must be an int or a tuple of ints, got {new_shape!r}")
+    return F.reshape(t, tuple(int(s) for s in shape))
 
 
 def ravel(x: Any) -> Tensor:
