@@ -133,6 +133,15 @@ def l2_loss(x: Tensor) -> Tensor:
     return F.sum(F.square(x)) / 2
 
 
+def range_op(start: Any, end: Any, step: Any) -> Tensor:
+    """`ops.range(start, end, step)`: [start, end) by `step`, with the inputs' dtype (0-d Tensors
+    or numbers; ints give int64, floats float32). Exported as `ops.range`."""
+    dtypes = {x.dtype for x in (start, end, step) if isinstance(x, Tensor)}
+    if len(dtypes) > 1:
+        raise TypeError(f"range: start, end and step must have one dtype, got {sorted(str(d) for d in dtypes)}")
+    return F.arange(start, end, step, dtype=dtypes.pop() if dtypes else None)
+
+
 # ---- value-dependent shapes: PYNATIVE only ------------------------------------------------------
 def _eager_only(op: str, *xs: Any) -> None:
     if any(getattr(getattr(x, "_data", None), "is_symbolic", False) for x in xs):

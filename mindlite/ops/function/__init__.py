@@ -21,6 +21,9 @@ def _is_public(name: str, value: object) -> bool:
 
 __all__ = sorted(n for n, v in vars(_functional).items() if _is_public(n, v))
 globals().update({n: getattr(_functional, n) for n in __all__})
+# `range` is not bound in functional.py, whose own code needs the builtin
+from ..manipulation import range_op as range  # noqa: E402,A004
+__all__ = sorted(__all__ + ["range"])
 
 from . import array_func, clip_func, debug_func, math_func, nn_func, parameter_func, random_func  # noqa: E402,F401
 

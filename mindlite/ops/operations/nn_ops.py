@@ -245,6 +245,21 @@ class BiasAdd(PrimitiveOp):
         return F.bias_add(x, bias, self.data_format)
 
 
+class Pad(PrimitiveOp):
+    """`ops.Pad(paddings)(x)`: zero padding with numpy-style ((before, after), ...) per dimension."""
+
+    def __init__(self, paddings: Any) -> None:
+        pairs = tuple(tuple(int(v) for v in p) for p in paddings)
+        if any(len(p) != 2 or min(p) < 0 for p in pairs):
+            raise ValueError(f"Pad: paddings must be non-negative (before, after) pairs, got {paddings!r}")
+        super().__init__(paddings=pairs)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        if len(self.paddings) != x.ndim:
+            raise ValueError(f"Pad: {len(self.paddings)} (before, after) pairs for a {x.ndim}-d input")
+        return F.pad_nd(x, self.paddings)
+
+
 # ---- normalisation and dropout ----------------------------------------------------------------
 class BatchNorm(PrimitiveOp):
     """`ops.BatchNorm(is_training=False, epsilon=1e-5, momentum=0.1, data_format="NCHW")(input_x,
