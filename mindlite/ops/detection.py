@@ -17,7 +17,14 @@ import numpy as np
 
 from ..core.tensor import Tensor
 from .primitive import PrimitiveOp
-from .registry import Aval, Primitive
+from .registry import Aval, Primitive, aval_of
+
+
+def _checked(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply `prim` after its shape/dtype rule accepted the inputs (eager mode would otherwise
+    only consult the rule when the kernel fails, and these kernels accept malformed boxes)."""
+    prim.infer(*[aval_of(a) for a in args], **params)
+    return prim(*args, **params)
 
 
 def _host(xp: Any, a: Any) -> np.ndarray:
@@ -80,7 +87,7 @@ def iou(anchor_boxes: Tensor, gt_boxes: Tensor, mode: str = "iou") -> Tensor:
     _tensor_arg("IOU", "anchor_boxes", anchor_boxes, floating=True)
     _tensor_arg("IOU", "gt_boxes", gt_boxes, floating=True)
     _same_dtype("IOU", ("anchor_boxes", "gt_boxes"), anchor_boxes, gt_boxes)
-    return iou_p(anchor_boxes, gt_boxes, mode=_check_mode(mode))
+    return _checked(iou_p, anchor_boxes, gt_boxes, mode=_check_mode(mode))
 
 
 class IOU(PrimitiveOp):
@@ -131,7 +138,7 @@ def nms_with_mask(bboxes: Tensor, iou_threshold: float = 0.5) -> tuple:
     when its IoU with a kept, higher-scored box exceeds `iou_threshold`). The kept boxes are
     `selected_boxes[selected_idx[selected_mask]]`."""
     _tensor_arg("NMSWithMask", "bboxes", bboxes, floating=True)
-    return nms_with_mask_p(bboxes, iou_threshold=float(iou_threshold))
+    return _checked(nms_with_mask_p, bboxes, iou_threshold=float(iou_threshold))
 
 
 class NMSWithMask(PrimitiveOp):
@@ -206,7 +213,7 @@ def bounding_box_encode(anchor_box: Tensor, groundtruth_box: Tensor, means: Any 
     if 0.0 in stds:
         raise ValueError(f"{op}: stds must not contain 0, got {stds}")
     _same_dtype(op, ("anchor_box", "groundtruth_box"), anchor_box, groundtruth_box)
-    return bounding_box_encode_p(_tensor_arg(op, "anchor_box", anchor_box, floating=True),
+    return _checked(bounding_box_encode_p, _tensor_arg(op, "anchor_box", anchor_box, floating=True),
                                  _tensor_arg(op, "groundtruth_box", groundtruth_box, floating=True),
                                  means=_four(op, "means", means), stds=stds)
 
@@ -222,7 +229,7 @@ def bounding_box_decode(anchor_box: Tensor, deltas: Tensor, max_shape: Sequence[
     if not isinstance(wh_ratio_clip, (int, float)) or isinstance(wh_ratio_clip, bool) or wh_ratio_clip <= 0:
         raise ValueError(f"{op}: wh_ratio_clip must be a positive float, got {wh_ratio_clip!r}")
     _same_dtype(op, ("anchor_box", "deltas"), anchor_box, deltas)
-    return bounding_box_decode_p(_tensor_arg(op, "anchor_box", anchor_box, floating=True),
+    return _checked(bounding_box_decode_p, _tensor_arg(op, "anchor_box", anchor_box, floating=True),
                                  _tensor_arg(op, "deltas", deltas, floating=True),
                                  means=_four(op, "means", means), stds=_four(op, "stds", stds),
                                  max_shape=(int(max_shape[0]), int(max_shape[1])), wh_ratio_clip=float(wh_ratio_clip))
@@ -271,7 +278,8 @@ check_valid_p = Primitive("check_valid", _check_valid_impl, _check_valid_infer)
 def check_valid(bboxes: Tensor, img_metas: Tensor) -> Tensor:
     """Bool (N,): the box lies inside the image img_metas = (height, width, ratio), i.e.
     x1 >= 0, y1 >= 0, x2 <= width * ratio - 1, y2 <= height * ratio - 1."""
-    return check_valid_p(_tensor_arg("CheckValid", "bboxes", bboxes), _tensor_arg("CheckValid", "img_metas", img_metas))
+    return _checked(check_valid_p, _tensor_arg("CheckValid", "bboxes", bboxes),
+                    _tensor_arg("CheckValid", "img_metas", img_metas))
 
 
 class CheckValid(PrimitiveOp):
@@ -405,7 +413,7 @@ def roi_align(features: Tensor, rois: Tensor, pooled_height: int, pooled_width: 
                          f"({pooled_height}, {pooled_width}), {sample_num}")
     if roi_end_mode not in (0, 1):
         raise ValueError(f"{op}: roi_end_mode must be 0 or 1, got {roi_end_mode!r}")
-    return roi_align_p(_tensor_arg(op, "features", features, floating=True),
+    return _checked(roi_align_p, _tensor_arg(op, "features", features, floating=True),
                        _tensor_arg(op, "rois", rois, floating=True),
                        pooled_height=int(pooled_height), pooled_width=int(pooled_width),
                        spatial_scale=float(spatial_scale), sample_num=int(sample_num), roi_end_mode=int(roi_end_mode))
@@ -456,7 +464,8 @@ def random_choice_with_mask(input_x: Tensor, count: int = 256, seed: int = 0, se
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count <= 0:
         raise ValueError(f"{op}: count must be a positive int, got {count!r}")
     _tensor_arg(op, "input_x", input_x)
-    return random_choice_with_mask_p(_key(seed or seed2 or None), input_x, count=int(count))
+    key = _key(seed or seed2 or None)
+    return _checked(random_choice_with_mask_p, key, input_x, count=int(count))
 
 
 class RandomChoiceWithMask(PrimitiveOp):
