@@ -15,15 +15,26 @@ from .parallel_context import (ParallelMode, get_auto_parallel_context, reset_au
 from . import ops, backend, nn, common, context, dtype, amp, train  # noqa: F401
 from .core import ad_graph as _ad_graph  # noqa: F401  (installs the control-flow differentiation rules)
 from .train.serialization import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: F401
+from .train.export import export, load  # noqa: F401
 from .amp import DynamicLossScaleManager, FixedLossScaleManager  # noqa: F401
 from .train import (CheckpointConfig, LossMonitor, Model, ModelCheckpoint, TimeMonitor)  # noqa: F401
 from .ops.functional import stop_gradient  # noqa: F401
+from .common.api import jit_class, ms_class  # noqa: F401
+from .common.mutable import mutable  # noqa: F401
+from .common.tensor import from_numpy, is_tensor, tensor  # noqa: F401
+from .amp import LossScaleManager, build_train_network  # noqa: F401
+from .train import (Callback, EarlyStopping, History, LambdaCallback, LearningRateScheduler,  # noqa: F401
+                    ReduceLROnPlateau, RunContext)
+from .ops.primitive import constexpr  # noqa: F401
+from . import log  # noqa: F401
+from .log import get_level, get_log_config  # noqa: F401
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):  # `ms.dataset` without importing pillow-based code at start-up
-    if name in ("dataset", "mindrecord"):
+    if name in ("dataset", "mindrecord", "experimental", "numpy"):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'mindlite' has no attribute {name!r}")
+    from ._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "mindlite")

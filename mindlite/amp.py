@@ -6,6 +6,7 @@ everywhere. The network output is cast back to float32 so the loss runs in float
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from .core.tensor import Tensor
 from .nn.cell import Cell
 
 _LEVELS = ("O0", "O1", "O2", "O3", "auto")
+_log = logging.getLogger("mindlite.amp")
 
 
 class _OutputTo32(Cell):
@@ -24,10 +26,7 @@ class _OutputTo32(Cell):
         self._network = network
 
     def construct(self, *inputs: Any) -> Any:
-        out = self._network(*inputs)
-        if isinstance(out, tuple):
-            return tuple(ops.cast(o, mstype.float32) if o.dtype.is_floating_point else o for o in out)
-        return ops.cast(out, mstype.float32) if out.dtype.is_floating_point else out
+        return ops.mixed_precision_cast(mstype.float32, self._network(*inputs))
 
 
 def _keep_fp32(network: Cell, types: tuple) -> None:
@@ -131,10 +130,17 @@ def build_train_network(network: Cell, optimizer: Cell, loss_fn: Cell | None = N
     if manager is None:
         return TrainOneStepCell(net, optimizer)
     update_cell = manager.get_update_cell()
-    if update_cell is None:  # fixed scale without overflow check: the optimizer unscales
-        if hasattr(optimizer, "loss_scale") and optimizer.loss_scale != manager.get_loss_scale():
-            raise ValueError("with FixedLossScaleManager(drop_overflow_update=False) the optimizer's loss_scale "
-                             f"({optimizer.loss_scale}) must equal the manager's ({manager.get_loss_scale()})")
+    if update_cell is None:
+        # Fixed scale without overflow check, as MindSpore: the loss is scaled by the manager's
+        # loss_scale (the backward sens) and the optimizer divides the gradients by its own, so
+        # the update sees gradients times manager.loss_scale / optimizer.loss_scale. MindSpore's
+        # docs ask for equal values and do not check; a mismatch is accepted with a warning.
+        opt_scale = getattr(optimizer, "loss_scale", 1.0)
+        if opt_scale != manager.get_loss_scale():
+            _log.warning("build_train_network: FixedLossScaleManager(loss_scale=%s, drop_overflow_update=False) "
+                         "with an optimizer whose loss_scale is %s: gradients reach the update multiplied by %s "
+                         "(MindSpore's docs ask for equal values)", manager.get_loss_scale(), opt_scale,
+                         manager.get_loss_scale() / opt_scale)
         return TrainOneStepCell(net, optimizer, sens=manager.get_loss_scale())
     return TrainOneStepWithLossScaleCell(net, optimizer, scale_sense=update_cell)
 
@@ -185,3 +191,8 @@ def _map(fn: Any, inputs: Any) -> Any:
     if isinstance(inputs, (tuple, list)):
         return type(inputs)(fn(t) for t in inputs)
     return fn(inputs)
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from ._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "amp")

@@ -165,3 +165,120 @@ def test_predict_and_errors():
         ms.Model(net, nn.CrossEntropyLoss()).train(1, _data())
     with pytest.raises(ValueError, match="metrics"):
         model.eval(_data())
+
+
+# ---- checkpoints that are never lost -------------------------------------------------------------------
+def _fail_saves_after(monkeypatch, good: int) -> list:
+    """Saves after the first `good` ones raise ENOSPC inside the writer (an injected full disk)."""
+    import errno
+
+    from mindlite.train import serialization as ser
+    real, count = ser._write_entries, []
+
+    def write(f, entries):
+        count.append(1)
+        if len(count) > good:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(f, entries)
+    monkeypatch.setattr(ser, "_write_entries", write)
+    return count
+
+
+def _ckpt_files(directory):
+    return sorted(f for f in os.listdir(directory) if f.endswith(".ckpt"))
+
+
+def test_async_checkpoint_on_a_full_disk_keeps_good_files_and_raises(tmp_path, monkeypatch):
+    model, _ = _model()
+    _fail_saves_after(monkeypatch, good=3)
+    cfg = ms.CheckpointConfig(save_checkpoint_steps=1, keep_checkpoint_max=2, async_save=True)
+    ckpt = ms.ModelCheckpoint("net", str(tmp_path), cfg)
+    with pytest.raises(OSError, match="No space left") as info:
+        model.train(1, _data(), callbacks=ckpt)
+    assert "net-1_4.ckpt" in str(info.value)  # the failed save, raised at the next save
+    # before: rotation deleted the oldest file as each save started, leaving none at all
+    assert _ckpt_files(tmp_path) == ["net-1_2.ckpt", "net-1_3.ckpt"]
+    for name in _ckpt_files(tmp_path):
+        ms.load_checkpoint(str(tmp_path / name), crc_check=True)
+    assert ckpt.latest_ckpt_file_name.endswith("net-1_3.ckpt")
+
+
+def test_last_failed_async_checkpoint_raises_at_the_end_of_train(tmp_path, monkeypatch):
+    model, _ = _model()
+    _fail_saves_after(monkeypatch, good=5)  # 6 steps: only the last save fails
+    cfg = ms.CheckpointConfig(save_checkpoint_steps=1, keep_checkpoint_max=2, async_save=True)
+    with pytest.raises(OSError, match="net-1_6.ckpt"):
+        model.train(1, _data(), callbacks=ms.ModelCheckpoint("net", str(tmp_path), cfg))
+    assert _ckpt_files(tmp_path) == ["net-1_4.ckpt", "net-1_5.ckpt"]
+
+
+def test_train_end_raises_a_failed_async_save_of_any_callback(tmp_path, monkeypatch):
+    class SaveAsync(Callback):
+        def on_train_epoch_end(self, run_context):
+            ms.save_checkpoint(run_context.original_args().train_network, str(tmp_path / "mine.ckpt"),
+                               async_save=True)
+    model, _ = _model()
+    _fail_saves_after(monkeypatch, good=0)
+    with pytest.raises(OSError, match="mine.ckpt"):
+        model.train(1, _data(), callbacks=SaveAsync())
+    ms.train.serialization.wait_async_save()  # raised once, by train
+
+
+def test_sync_checkpoint_rotation_counts_only_written_files(tmp_path, monkeypatch):
+    model, _ = _model()
+    _fail_saves_after(monkeypatch, good=2)
+    cfg = ms.CheckpointConfig(save_checkpoint_steps=1, keep_checkpoint_max=2)
+    with pytest.raises(OSError, match="net-1_3.ckpt"):
+        model.train(1, _data(), callbacks=ms.ModelCheckpoint("net", str(tmp_path), cfg))
+    assert _ckpt_files(tmp_path) == ["net-1_1.ckpt", "net-1_2.ckpt"]
+
+
+def _trained_checkpoint(tmp_path):
+    model, net = _model()
+    ckpt = ms.ModelCheckpoint("net", str(tmp_path), ms.CheckpointConfig(save_checkpoint_steps=3))
+    model.train(1, _data(), callbacks=ckpt)
+    return ckpt.latest_ckpt_file_name
+
+
+def test_resume_refuses_a_damaged_file_and_changes_nothing(tmp_path):
+    from mindlite.train.serialization import CheckpointError
+    path = _trained_checkpoint(tmp_path)
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    data[len(data) // 2] ^= 0x10
+    bad = str(tmp_path / "bad.ckpt")
+    with open(bad, "wb") as f:
+        f.write(bytes(data))
+    model, net = _model(seed=1)
+    before = {n: p.asnumpy().copy() for n, p in net.parameters_and_names()}
+    with pytest.raises(CheckpointError, match="crc32"):
+        model.resume(bad)
+    params = {k: v for k, v in ms.load_checkpoint(path).items() if k != "mindlite_resume"}
+    mindspore_style = str(tmp_path / "no_trailer.ckpt")  # no trailer: cannot be verified
+    ms.save_checkpoint(params, mindspore_style)
+    with open(mindspore_style, "rb") as f:
+        raw = f.read()
+    from mindlite.train import _ckpt_proto
+    with open(mindspore_style, "wb") as f:
+        f.write(raw[len(_ckpt_proto.MARK):-17])
+    with pytest.raises(CheckpointError, match="no crc32 trailer"):
+        model.resume(mindspore_style)
+    for n, p in net.parameters_and_names():
+        np.testing.assert_array_equal(p.asnumpy(), before[n], err_msg=n)
+
+
+def test_resume_is_strict_and_never_loads_a_parameter_under_another_name(tmp_path):
+    path = _trained_checkpoint(tmp_path)
+    params = ms.load_checkpoint(path)
+    params["0.weigxt"] = params.pop("0.weight")  # a damaged name; "moments.0.weight" still ends in it
+    damaged = str(tmp_path / "damaged.ckpt")
+    ms.save_checkpoint(params, damaged)  # a valid file: the crc cannot help here
+    model, net = _model(seed=1)
+    before = net[0].weight.asnumpy().copy()
+    with pytest.raises(ValueError, match="'0.weight'"):
+        model.resume(damaged)
+    np.testing.assert_array_equal(net[0].weight.asnumpy(), before)
+    # non-strict loading reports the parameter as not loaded instead of taking the momentum
+    not_loaded, _ = ms.load_param_into_net(net, {k: v for k, v in params.items() if not isinstance(v, str)})
+    assert not_loaded == ["0.weight"]
+    np.testing.assert_array_equal(net[0].weight.asnumpy(), before)

@@ -130,6 +130,31 @@ def test_batchnorm2d_training_eval_and_moving_statistics():
         bn(Tensor(np.ones((2, 3), np.float32)))
 
 
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE], ids=["pynative", "graph"])
+def test_batchnorm_training_on_an_empty_batch_raises_and_keeps_moving_statistics(mode):
+    net = Block()
+    net.set_train()
+    x = RNG.standard_normal((2, 4, 6, 6)).astype(np.float32)
+    ms.set_context(mode=mode)
+    try:
+        net(Tensor(x))
+        mm, mv = np_(net.bn1.moving_mean).copy(), np_(net.bn1.moving_variance).copy()
+        assert np.isfinite(mm).all() and np.isfinite(mv).all()
+        with pytest.raises(ValueError, match=r"BatchNorm2d 'bn1'.*empty batch.*\[0, 4, 6, 6\]"):
+            net(Tensor(np.zeros((0, 4, 6, 6), np.float32)))
+        np.testing.assert_array_equal(np_(net.bn1.moving_mean), mm)  # not NaN for good
+        np.testing.assert_array_equal(np_(net.bn1.moving_variance), mv)
+        net.set_train(False)  # the moving statistics need no batch: an empty one is fine
+        assert net.bn1(Tensor(np.zeros((0, 4, 3, 3), np.float32))).shape == (0, 4, 3, 3)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match=r"batch_norm: training needs a non-empty batch.*\[0, 3\]"):
+        ops.batch_norm(Tensor(np.zeros((0, 3), np.float32)), bn.moving_mean, bn.moving_variance, bn.gamma, bn.beta,
+                       training=True)
+    np.testing.assert_array_equal(np_(bn.moving_mean), np.zeros(3, np.float32))
+
+
 def test_batchnorm1d_and_use_batch_statistics():
     x = RNG.standard_normal((8, 3)).astype(np.float32)
     bn = nn.BatchNorm1d(3, use_batch_statistics=True)  # batch statistics even in eval

@@ -137,7 +137,7 @@ def test_lit_patterns_match_scalars_and_uniform_arrays():
 def _arith(x, n, b):
     a = (1 * (x * 1 + 0) - 0) / 1
     keep_broadcast = b + Tensor(np.zeros((1, 3), f32))  # [2,1] + 0 is [2,3]: not b
-    keep_promotion = n * 1.0                            # i32 * 1.0 is f64: not n
+    keep_promotion = n * 1.0                            # i32 * 1.0 is f32: not n
     keep_nan = x * 0                                    # nan * 0 is nan: never 0
     return ops.neg(ops.neg(a)), keep_broadcast, keep_promotion, keep_nan
 
@@ -152,7 +152,7 @@ def test_simplify_arithmetic_identities_only_when_types_are_kept():
       %6:f32[2,3] = sub %5 0
       %7:f32[2,3] = div %6 1
       %8:f32[2,3] = add %2 [[0.0, 0.0, 0.0]]
-      %9:f64[3] = mul %1 1.0
+      %9:f32[3] = mul %1 1.0
       %10:f32[2,3] = mul %0 0
       %11:f32[2,3] = neg %7
       %12:f32[2,3] = neg %11
@@ -161,7 +161,7 @@ def test_simplify_arithmetic_identities_only_when_types_are_kept():
     golden(out, """
     graph f(%0:f32[2,3], %1:i32[3], %2:f32[2,1]) {
       %3:f32[2,3] = add %2 [[0.0, 0.0, 0.0]]
-      %4:f64[3] = mul %1 1.0
+      %4:f32[3] = mul %1 1.0
       %5:f32[2,3] = mul %0 0
       return %0, %3, %4, %5 }""")
     same_outputs(g, out, exact=True)

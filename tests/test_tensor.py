@@ -21,6 +21,38 @@ def test_dtype_inference_follows_mindspore():
     assert Tensor(Tensor([1, 2]), ms.float32).dtype == ms.float32
 
 
+@pytest.mark.parametrize("data, dtype, error, match", [
+    (2 ** 70, None, ValueError, r"the int 1180591620717411303424 is outside Int64's range"),
+    (2 ** 63, None, ValueError, r"the int 9223372036854775808 is outside Int64's range.*dtype=mindlite.uint64"),
+    (-2 ** 63 - 1, None, ValueError, "outside Int64's range"),
+    ([1, 2 ** 63], None, ValueError, r"the int 9223372036854775808 at index \[1\] is outside Int64's range"),
+    ([[0.5, 1.5], [2.5, 2 ** 70]], None, ValueError, r"at index \[1, 1\] is outside Int64's range"),
+    ([1, None], None, TypeError, r"holds None at index \[1\]; every element must be a number"),
+    ([1, None], ms.float32, TypeError, r"holds None at index \[1\]"),  # numpy would make it NaN
+    ([[1, 2], [3, "x"]], None, TypeError, r"holds a str \('x'\) at index \[1, 1\]"),
+    (["1.5"], ms.float32, TypeError, r"holds a str"),
+    ([[1, 2], [3]], None, ValueError, r"ragged: its elements have lengths \[2, 1\]"),
+    ([[1, 2], [3]], ms.float32, ValueError, "ragged"),
+    (2 ** 63, ms.int64, ValueError, "does not fit Int64"),
+    (300, ms.uint8, ValueError, "does not fit UInt8"),
+])
+def test_construction_errors_say_what_is_wrong(data, dtype, error, match):
+    with pytest.raises(error, match=match):
+        Tensor(data, dtype)
+
+
+def test_construction_at_the_edges_keeps_values():
+    for value in (2 ** 63 - 1, -2 ** 63):  # Int64's limits: exact, not UInt64 or float
+        t = Tensor(value)
+        assert t.dtype == ms.int64 and int(t.asnumpy()) == value
+    assert Tensor([2 ** 63 - 1, 0]).asnumpy().tolist() == [2 ** 63 - 1, 0]
+    big = Tensor(2 ** 63, ms.uint64)  # the dtype chosen explicitly: fine
+    assert big.dtype == ms.uint64 and int(big.asnumpy()) == 2 ** 63
+    assert Tensor(np.uint64(2 ** 63)).dtype == ms.uint64  # numpy data keeps its dtype
+    assert Tensor([1, 2 ** 70], ms.float64).asnumpy().tolist() == [1.0, float(2 ** 70)]
+    assert Tensor([float("inf"), 1.0]).asnumpy().tolist() == [np.inf, 1.0]
+
+
 def test_dtype_objects():
     assert repr(ms.float32) == "Float32" and str(ms.int64) == "Int64"
     assert ms.dtype_to_nptype(ms.float16) is np.float16

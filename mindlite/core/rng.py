@@ -46,10 +46,16 @@ def set_state(state: dict) -> None:
     _STATE.offsets = {int(k): int(v) for k, v in state.get("offsets", {}).items()}
 
 
+def stream_seed(seed: Any = None) -> int:
+    """The seed word of the stream an op draws from: the global seed, or it mixed with an
+    op-level `seed`."""
+    base = _STATE.seed if _STATE.seed is not None else _DEFAULT_SEED
+    return base if seed is None else (base * 1_000_003 + int(seed)) % 2**63
+
+
 def next_key(seed: Any = None) -> np.ndarray:
     """The key for the next random op: `[seed, offset]` as uint64."""
-    base = _STATE.seed if _STATE.seed is not None else _DEFAULT_SEED
-    s = base if seed is None else (base * 1_000_003 + int(seed)) % 2**63
+    s = stream_seed(seed)
     off = _STATE.offsets.get(s, 0)
     _STATE.offsets[s] = off + 1
     return np.array([s, off], dtype=np.uint64)

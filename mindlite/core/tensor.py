@@ -15,14 +15,84 @@ import numpy as np
 from . import dtype as mstype
 
 
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
 def _default_dtype(data: Any) -> Any:
-    """MindSpore's inference: Python floats -> float32, ints -> int64, bools -> bool_."""
-    arr = np.asarray(data)
-    if arr.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
+    """MindSpore's inference: Python floats -> float32, ints -> int64, bools -> bool_.
+
+    Raises TypeError/ValueError for Python data that has no faithful tensor (None, strings,
+    ragged lists, ints outside Int64) instead of letting numpy pick object, uint64 or float."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return None  # numpy data keeps its dtype
+    if isinstance(data, int) and not isinstance(data, bool) and not _INT64_MIN <= data <= _INT64_MAX:
+        raise _int_range_error(data, ())
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError):
+        raise _explain_unconvertible(data) or TypeError(
+            f"Tensor: cannot convert {type(data).__name__} to a tensor") from None
+    if arr.dtype.kind in "OUSV" or (arr.dtype.kind in "ufc" and isinstance(data, (list, tuple))
+                                    and _may_hold_big_int(arr)):
+        err = _explain_unconvertible(data)
+        if err is not None:
+            raise err
+    if arr.dtype == np.float64:
         return np.float32
-    if arr.dtype.kind == "c" and not isinstance(data, (np.ndarray, np.generic)):
+    if arr.dtype.kind == "c":
         return np.complex64
     return None
+
+
+def _check_elements(data: Any) -> None:
+    """With an explicit dtype: refuse what numpy would convert without a word (None -> NaN
+    under a float dtype, numeric strings); ints of any size are the dtype's business."""
+    try:
+        kind = np.asarray(data).dtype.kind
+    except (ValueError, TypeError):
+        kind = "O"
+    err = _explain_unconvertible(data, big_ints_ok=True) if kind in "OUSV" else None
+    if err is not None:
+        raise err
+
+
+def _may_hold_big_int(arr: np.ndarray) -> bool:
+    # numpy turns Python ints beyond int64 into uint64 or float64 without a word; such a value
+    # is at least 2**63 in magnitude, which a cheap vectorised check finds first
+    with np.errstate(invalid="ignore"):
+        return arr.size > 0 and bool(np.abs(arr).max() >= 2.0 ** 63)
+
+
+def _int_range_error(value: int, where: tuple) -> ValueError:
+    at = f" at index {list(where)}" if where else ""
+    return ValueError(f"Tensor: the int {value}{at} is outside Int64's range [{_INT64_MIN}, {_INT64_MAX}] (Python "
+                      "ints become Int64, as in MindSpore); pass dtype=mindlite.uint64 for values up to 2**64 - 1 "
+                      "or a float dtype")
+
+
+def _explain_unconvertible(data: Any, where: tuple = (), big_ints_ok: bool = False) -> Exception | None:
+    """The first element of nested Python data that cannot become a number, as an error
+    naming its index; None if nothing is wrong element-wise."""
+    if isinstance(data, (list, tuple)):
+        lengths = {len(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in data}
+        if len(lengths) > 1:
+            shapes = [len(v) if isinstance(v, (list, tuple, np.ndarray)) else "a scalar" for v in data][:6]
+            at = f" at index {list(where)}" if where else ""
+            return ValueError(f"Tensor: input_data is ragged{at}: its elements have lengths {shapes}; every "
+                              "nested sequence at one depth must have the same length")
+        for i, v in enumerate(data):
+            err = _explain_unconvertible(v, where + (i,), big_ints_ok)
+            if err is not None:
+                return err
+        return None
+    if isinstance(data, bool) or isinstance(data, (float, complex, np.number, np.bool_, np.ndarray)):
+        return None
+    if isinstance(data, int):
+        return None if big_ints_ok or _INT64_MIN <= data <= _INT64_MAX else _int_range_error(data, where)
+    at = f" at index {list(where)}" if where else ""
+    what = "None" if data is None else f"a {type(data).__name__} ({data!r:.40})"
+    return TypeError(f"Tensor: input_data holds {what}{at}; every element must be a number (bool, int, float "
+                     "or complex)")
 
 
 class Tensor:
@@ -34,6 +104,10 @@ class Tensor:
             their dtype.
         dtype: a mindlite dtype (`mindlite.float32`), numpy dtype, or Python type.
         shape, init: lazy initialisation `Tensor(shape=(2, 3), dtype=ms.float32, init=One())`.
+        internal, const_arg: accepted for MindSpore scripts; neither changes a result. `internal`
+            marks tensors the framework made; `const_arg=True` asks MindSpore to compile the
+            value into the graph, while mindlite passes every tensor as a graph input (same
+            numbers, one compilation for all values).
 
     Example:
         >>> x = ms.Tensor([[1, 2], [3, 4]], ms.float32)
@@ -62,11 +136,20 @@ class Tensor:
             return
         if isinstance(input_data, (str, bytes)) or (isinstance(input_data, np.ndarray) and input_data.dtype == object):
             raise TypeError(f"Tensor: input_data must be numeric, got {type(input_data).__name__}")
-        np_dtype = t.np if t is not None else _default_dtype(input_data)
+        if t is None:
+            np_dtype = _default_dtype(input_data)
+        else:
+            np_dtype = t.np
+            if isinstance(input_data, (list, tuple)):
+                _check_elements(input_data)
         try:
             arr = current_device().asarray(input_data, dtype=np_dtype, copy=True)
+        except OverflowError as e:  # e.g. Tensor(300, ms.uint8), Tensor(2**63, ms.int64)
+            raise ValueError(f"Tensor: input_data does not fit {t.name if t else np.dtype(np_dtype)}: {e}") from None
         except (ValueError, TypeError) as e:
-            raise TypeError(f"Tensor: cannot convert {type(input_data).__name__} to a tensor: {e}") from None
+            explained = _explain_unconvertible(input_data) if isinstance(input_data, (list, tuple)) else None
+            raise explained or TypeError(f"Tensor: cannot convert {type(input_data).__name__} to a tensor: {e}") \
+                from None
         mstype.from_numpy_dtype(arr.dtype)  # reject unsupported dtypes early
         if shape is not None and tuple(arr.shape) != tuple(shape):
             arr = arr.reshape(shape)
@@ -132,8 +215,17 @@ class Tensor:
         return _wrap(np.ascontiguousarray(array))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """numpy's array protocol: copy=False shares the host buffer (a ValueError when the data
+        must be converted or moved from a device); None or True give a copy."""
+        if copy is False:
+            data = self._data
+            if type(data) is not np.ndarray or (dtype is not None and np.dtype(dtype) != data.dtype):
+                raise ValueError(f"Tensor.__array__(copy=False): a {self.dtype} tensor on {type(data).__module__} "
+                                 f"cannot become a{'' if dtype is None else ' ' + str(np.dtype(dtype))} numpy "
+                                 "array without a copy")
+            return data
         a = self.asnumpy()
-        return a if dtype is None else a.astype(dtype)
+        return a if dtype is None else a.astype(dtype, copy=False)
 
     def item(self, index: Any = None) -> Any:
         if index is None and self.size != 1:
@@ -145,6 +237,11 @@ class Tensor:
         return self.asnumpy().tolist()
 
     def astype(self, dtype: Any, copy: bool = True) -> "Tensor":
+        """A new tensor of `dtype` (copy=True, MindSpore's default, even when the dtype is the
+        same: rebinding it, e.g. `y[0] = 1`, must not change this one); with copy=False this
+        tensor itself when it already has `dtype`."""
+        if mstype.to_type(dtype, "dtype") == self.dtype:
+            return F.identity_copy(self) if copy else self
         return F.cast(self, dtype)
 
     to = astype
@@ -310,60 +407,90 @@ class Tensor:
     def chunk(self, chunks: int, axis: int = 0) -> tuple:
         return F.chunk(self, chunks, axis)
 
-    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> "Tensor":
+    # Reductions take MindSpore's numpy-style names (axis, keepdims / keep_dims) and the 2.x
+    # torch-style overload (dim, keepdim); giving both spellings of one argument is a TypeError.
+    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None, *,
+            dim: Any = None, keepdim: Any = None) -> "Tensor":
+        if isinstance(dtype, bool):  # sum(dim, keepdim) positional form
+            dtype, keepdims = None, dtype
+        axis = _alias("sum", "axis", axis, "dim", dim)
+        keepdims = _alias("sum", "keepdims", keepdims, "keepdim", keepdim, False)
         out = F.sum(self, axis, keepdims)
         if initial is not None:
             out = out + initial
         return out if dtype is None else F.cast(out, dtype)
 
-    def mean(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.mean(self, axis, keep_dims)
+    def mean(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None,
+             keepdims: Any = None, dtype: Any = None) -> "Tensor":
+        axis = _alias("mean", "axis", axis, "dim", dim)
+        keep = _alias("mean", "keep_dims", keep_dims, "keepdim", keepdim, False)
+        keep = _alias("mean", "keep_dims", keep, "keepdims", keepdims, False)
+        x = self if dtype is None else F.cast(self, dtype)
+        return F.mean(x, axis, keep)
 
     def max(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
-            return_indices: bool = False) -> Any:
-        out = F.amax(self, axis, keepdims)
-        if initial is not None:
-            out = F.maximum(out, initial)
-        return (out, F.argmax(self, axis, keepdims)) if return_indices else out
+            return_indices: bool = False, dim: Any = None, keepdim: Any = None) -> Any:
+        """`max()` / `max(axis, keepdims, *, initial, where, return_indices)`; with `dim=` (the
+        2.x overload `max(dim, keepdim=False)`) it returns `(values, int64 indices)`."""
+        if dim is not None or keepdim is not None:
+            return _minmax_dim(self, "max", axis, keepdims, dim, keepdim, initial, where, return_indices)
+        return _minmax(self, "max", axis, keepdims, initial, where, return_indices)
 
     def min(self, axis: Any = None, keepdims: bool = False, *, initial: Any = None, where: Any = None,
-            return_indices: bool = False) -> Any:
-        out = F.amin(self, axis, keepdims)
-        if initial is not None:
-            out = F.minimum(out, initial)
-        return (out, F.argmin(self, axis, keepdims)) if return_indices else out
+            return_indices: bool = False, dim: Any = None, keepdim: Any = None) -> Any:
+        """As `max`, for the minimum."""
+        if dim is not None or keepdim is not None:
+            return _minmax_dim(self, "min", axis, keepdims, dim, keepdim, initial, where, return_indices)
+        return _minmax(self, "min", axis, keepdims, initial, where, return_indices)
 
-    def argmax(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return F.argmax(self, axis, keepdims)
+    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.argmax(self, _alias("argmax", "axis", axis, "dim", dim),
+                        _alias("argmax", "keepdims", keepdims, "keepdim", keepdim, False))
 
-    def argmin(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        return F.argmin(self, axis, keepdims)
+    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.argmin(self, _alias("argmin", "axis", axis, "dim", dim),
+                        _alias("argmin", "keepdims", keepdims, "keepdim", keepdim, False))
 
-    def prod(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.prod(self, axis, keep_dims)
+    def prod(self, axis: Any = None, keep_dims: bool = False, dtype: Any = None, *, dim: Any = None,
+             keepdim: Any = None) -> "Tensor":
+        out = F.prod(self, _alias("prod", "axis", axis, "dim", dim),
+                     _alias("prod", "keep_dims", keep_dims, "keepdim", keepdim, False))
+        return out if dtype is None else F.cast(out, dtype)
 
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
-        return F.var(self, axis, ddof, keepdims)
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *, dim: Any = None,
+            correction: Any = None, keepdim: Any = None) -> "Tensor":
+        """`var(axis, ddof=0, keepdims)`, or the 2.x overload `var(dim, *, correction=1, keepdim)`
+        (chosen by any of its keywords: note its default is the unbiased estimate)."""
+        return F.var(self, *_var_args("var", axis, ddof, keepdims, dim, correction, keepdim))
 
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> "Tensor":
-        return F.std(self, axis, ddof, keepdims)
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *, dim: Any = None,
+            correction: Any = None, keepdim: Any = None) -> "Tensor":
+        """As `var`, the square root."""
+        return F.std(self, *_var_args("std", axis, ddof, keepdims, dim, correction, keepdim))
 
-    def all(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.all(self, axis, keep_dims)
+    def all(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.all(self, _alias("all", "axis", axis, "dim", dim),
+                     _alias("all", "keep_dims", keep_dims, "keepdim", keepdim, False))
 
-    def any(self, axis: Any = None, keep_dims: bool = False) -> "Tensor":
-        return F.any(self, axis, keep_dims)
+    def any(self, axis: Any = None, keep_dims: bool = False, *, dim: Any = None, keepdim: Any = None) -> "Tensor":
+        return F.any(self, _alias("any", "axis", axis, "dim", dim),
+                     _alias("any", "keep_dims", keep_dims, "keepdim", keepdim, False))
 
     def norm(self, ord: Any = None, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return F.norm(self, ord, dim, keepdim)
 
-    def cumsum(self, axis: Any = None, dtype: Any = None) -> "Tensor":
+    def cumsum(self, axis: Any = None, dtype: Any = None, *, dim: Any = None) -> "Tensor":
+        axis = _alias("cumsum", "axis", axis, "dim", dim)
         x = self if axis is not None else F.reshape(self, (-1,))
         out = F.cumsum(x, 0 if axis is None else axis)
         return out if dtype is None else F.cast(out, dtype)
 
-    def logsumexp(self, axis: Any, keepdims: bool = False) -> "Tensor":
-        return F.logsumexp(self, axis, keepdims)
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+                  keepdim: Any = None) -> "Tensor":
+        axis = _alias("logsumexp", "axis", axis, "dim", dim)
+        if axis is None:
+            raise TypeError("logsumexp() missing the reduction axis: give axis= (or dim=)")
+        return F.logsumexp(self, axis, _alias("logsumexp", "keepdims", keepdims, "keepdim", keepdim, False))
 
     def fill(self, value: Any) -> "Tensor":
         """A new tensor of the same shape/dtype filled with `value` (MindSpore `Tensor.fill`)."""
@@ -406,6 +533,56 @@ class Tensor:
 
     def gather(self, input_indices: Any, axis: int, batch_dims: int = 0) -> "Tensor":
         return F.gather(self, input_indices, axis, batch_dims)
+
+
+def _alias(method: str, old_name: str, old: Any, new_name: str, new: Any, default: Any = None) -> Any:
+    """The value of an argument spelled either way (`axis`/`dim`, `keepdims`/`keepdim`)."""
+    if new is None:
+        return old
+    if old is not default and old != default:
+        raise TypeError(f"Tensor.{method}() got both '{old_name}' and '{new_name}' (two spellings of one argument)")
+    return new
+
+
+def _var_args(method: str, axis: Any, ddof: Any, keepdims: Any, dim: Any, correction: Any, keepdim: Any) -> tuple:
+    if dim is None and correction is None and keepdim is None:
+        return axis, ddof, keepdims
+    if ddof != 0:
+        raise TypeError(f"Tensor.{method}(): 'ddof' belongs to the axis/keepdims form; with dim/keepdim use "
+                        f"'correction'")
+    return (_alias(method, "axis", axis, "dim", dim), 1 if correction is None else correction,
+            _alias(method, "keepdims", keepdims, "keepdim", keepdim, False))
+
+
+def _minmax(x: Tensor, op: str, axis: Any, keepdims: bool, initial: Any, where: Any, return_indices: bool) -> Any:
+    """numpy-style max/min as MindSpore computes it: `initial` (in x's dtype) first bounds every
+    element, then `where` replaces the masked-out ones by it; indices point into that array."""
+    if initial is not None:
+        x = (F.maximum if op == "max" else F.minimum)(x, F.fill(x.dtype, (), initial))
+    if where is not None and not (where is True):
+        if initial is None:
+            raise ValueError(f"Tensor.{op}(): 'where' needs 'initial' (the value for masked-out elements)")
+        x = F.where(where, x, F.fill(x.dtype, (), initial))
+    out = (F.amax if op == "max" else F.amin)(x, axis, keepdims)
+    return (out, (F.argmax if op == "max" else F.argmin)(x, axis, keepdims)) if return_indices else out
+
+
+def _minmax_dim(x: Tensor, op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any, initial: Any, where: Any,
+                return_indices: bool) -> Any:
+    """The 2.x overload `max(dim, keepdim=False)`: (values, int64 indices); without dim a 0-d max."""
+    if initial is not None or where is not None or return_indices:
+        raise TypeError(f"Tensor.{op}(): 'initial', 'where' and 'return_indices' belong to the axis/keepdims form, "
+                        f"not to {op}(dim, keepdim)")
+    dim = _alias(op, "axis", axis, "dim", dim)
+    keep = _alias(op, "keepdims", keepdims, "keepdim", keepdim, False)
+    if dim is None:
+        if keep:
+            raise ValueError(f"Tensor.{op}(): keepdim=True needs a dim")
+        return (F.amax if op == "max" else F.amin)(x)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"Tensor.{op}(): dim must be an int, got {type(dim).__name__}")
+    values = (F.amax if op == "max" else F.amin)(x, dim, keep)
+    return values, F.cast((F.argmax if op == "max" else F.argmin)(x, dim, keep), mstype.int64)
 
 
 def _shape_args(shape: tuple) -> tuple:
@@ -543,3 +720,7 @@ for _name in ["abs", "exp", "log", "log1p", "sqrt", "rsqrt", "square", "sigmoid"
               "sign", "isnan", "isinf", "isfinite", "neg", "reciprocal", "sin", "cos", "relu", "erf", "expm1"]:
     setattr(Tensor, _name, getattr(F, _name))
 Tensor.__hash__ = lambda self: id(self)  # type: ignore[method-assign]  # __eq__ is elementwise
+
+from .tensor_methods import bind_methods  # noqa: E402  (methods mirroring functional ops)
+
+bind_methods()

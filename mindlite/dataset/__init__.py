@@ -26,3 +26,8 @@ __all__ = ["BatchInfo", "BuiltinSampler", "Cifar100Dataset", "Cifar10Dataset", "
            "MnistDataset", "NumpySlicesDataset", "RandomSampler", "Sampler", "SequentialSampler", "Shuffle",
            "SourceDataset", "SubsetRandomSampler", "SubsetSampler", "TextFileDataset", "TupleIterator",
            "WeightedRandomSampler", "config", "engine", "random_state", "text", "transforms", "vision", "zip"]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from .._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "dataset")

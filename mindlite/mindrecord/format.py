@@ -72,6 +72,46 @@ def check_schema(schema: dict) -> dict:
     return out
 
 
+_INT_KINDS, _FLOAT_KINDS = "iu", "iuf"  # numpy kinds each numeric field accepts (never bool "b")
+
+
+def _holds_bool(seq) -> bool:
+    """True if a nested list/tuple holds a bool, which numpy would silently turn into 0/1."""
+    return any(isinstance(v, (bool, np.bool_)) or (isinstance(v, (list, tuple)) and _holds_bool(v)) for v in seq)
+
+
+def _numeric_array(name: str, kind: str, value) -> np.ndarray:
+    """`value` as an array of the field's type, refusing any conversion that changes a value:
+    an int field takes only integers (not 1.7, np.float32(2.9) or True), a float field
+    takes integers and floats (not bools), and nothing may overflow the field's type."""
+    target = np.dtype(NUMERIC_TYPES[kind])
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (list, tuple)) and _holds_bool(value)):
+        raise MindRecordError(f"field {name!r} is {kind}, got a bool ({value!r}); bools are not numbers here")
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:  # ragged nested lists
+        raise MindRecordError(f"field {name!r} is {kind}: {exc}") from None
+    accepted = _INT_KINDS if target.kind == "i" else _FLOAT_KINDS
+    if arr.dtype.kind not in accepted:
+        what = f"{type(value).__name__} {value!r}" if arr.ndim == 0 else f"an array of {arr.dtype}"
+        if isinstance(value, int):
+            what = f"the int {value}, outside the range of any 64-bit integer"
+        elif arr.dtype.kind == "O" and arr.ndim:
+            what = f"a {type(value).__name__} holding non-numbers (or ints beyond 64 bits)"
+        raise MindRecordError(f"field {name!r} is {kind}, got {what}"
+                              + ("; round it explicitly" if target.kind == "i" and arr.dtype.kind == "f" else ""))
+    if arr.dtype.kind in "iu" and arr.size:
+        info = np.iinfo(target) if target.kind == "i" else None
+        if info is not None and (int(arr.min()) < info.min or int(arr.max()) > info.max):
+            raise MindRecordError(f"field {name!r} is {kind}, got values in [{int(arr.min())}, {int(arr.max())}] "
+                                  f"outside its range [{info.min}, {info.max}]")
+    with np.errstate(over="ignore"):
+        out = arr.astype(target.newbyteorder("<"))
+    if target.kind == "f" and arr.size and not np.array_equal(np.isfinite(out), np.isfinite(arr)):
+        raise MindRecordError(f"field {name!r} is {kind}, got values too large for it (they would become inf)")
+    return out
+
+
 def _encode_value(name, spec, value) -> bytes:
     kind = spec["type"]
     if kind == "bytes":
@@ -86,7 +126,7 @@ def _encode_value(name, spec, value) -> bytes:
         if not isinstance(value, str):
             raise MindRecordError(f"field {name!r} is string, got {type(value).__name__}")
         return value.encode("utf-8")
-    arr = np.asarray(value, dtype=np.dtype(NUMERIC_TYPES[kind]).newbyteorder("<"))
+    arr = _numeric_array(name, kind, value)
     shape = spec.get("shape")
     if shape is None:
         if arr.size != 1:
@@ -113,15 +153,25 @@ def encode_row(schema: dict, row: dict) -> bytes:
     return b"".join(parts)
 
 
-def _decode_value(spec, data: bytes):
+def _decode_value(name: str, spec: dict, data: bytes, where: str):
     kind = spec["type"]
     if kind == "bytes":
         return np.frombuffer(data, dtype=np.uint8)
     if kind == "string":
-        return np.array(data.decode("utf-8"))
-    arr = np.frombuffer(data, dtype=np.dtype(NUMERIC_TYPES[kind]).newbyteorder("<"))
-    arr = arr.astype(NUMERIC_TYPES[kind], copy=False)
+        try:
+            return np.array(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise MindRecordError(f"{where}: field {name!r} is not valid UTF-8 ({exc}; corrupt file)") from None
+    dtype = np.dtype(NUMERIC_TYPES[kind]).newbyteorder("<")
     shape = spec.get("shape")
+    count, extra = divmod(len(data), dtype.itemsize)
+    fixed = 1 if shape is None else int(np.prod([d for d in shape if d != -1]))
+    fits = (count == 1 if shape is None else count == fixed if -1 not in shape else count % fixed == 0)
+    if extra or not fits:
+        want = "1 value" if shape is None else f"shape {shape}"
+        raise MindRecordError(f"{where}: field {name!r} holds {len(data)} bytes, which is not {want} of {kind} "
+                              "(the file's metadata disagrees with its row bytes; corrupt file?)")
+    arr = np.frombuffer(data, dtype=dtype).astype(NUMERIC_TYPES[kind], copy=False)
     return arr.reshape(()) if shape is None else arr.reshape(shape)
 
 
@@ -136,7 +186,7 @@ def decode_row(schema: dict, data: bytes, columns, where: str) -> dict:
         if pos + n > len(data):
             raise MindRecordError(f"{where}: field {name!r} claims {n} bytes past the record end (corrupt file)")
         if columns is None or name in columns:
-            out[name] = _decode_value(spec, data[pos:pos + n])
+            out[name] = _decode_value(name, spec, data[pos:pos + n], where)
         pos += n
     if pos != len(data):
         raise MindRecordError(f"{where}: {len(data) - pos} stray bytes after the last field (corrupt file)")

@@ -71,6 +71,27 @@ class L1Loss(LossBase):
         return self.get_loss(ops.abs(logits - labels))
 
 
+class MAELoss(LossBase):
+    """`nn.MAELoss(reduction='mean')`: mean absolute error |logits - labels| (broadcast), reduced."""
+
+    def construct(self, logits: Tensor, label: Tensor) -> Tensor:
+        return self.get_loss(ops.abs(logits - label))
+
+
+class BCELoss(LossBase):
+    """`nn.BCELoss(weight=None, reduction='mean')`: binary cross entropy on probabilities
+    (`ops.binary_cross_entropy`); `weight` rescales each element's loss."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            raise TypeError(f"BCELoss: weight must be a Tensor or None, got {type(weight).__name__}")
+        self.weight = weight
+
+    def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return ops.binary_cross_entropy(logits, labels, self.weight, self.reduction)
+
+
 class SmoothL1Loss(LossBase):
     """Huber-style loss with threshold `beta`; default reduction 'none' as MindSpore."""
 

@@ -2,21 +2,34 @@
 
     >>> from mindlite import ops
     >>> ops.relu(x); ops.ReLU()(x); ops.GradOperation(get_all=True)(fn)(x, y)
+
+The layout mirrors MindSpore's: `ops.function` (the 2.x functional namespace, re-exported
+here), `ops.operations` (Primitive classes, legacy `P`), `ops.functional` (legacy `F`),
+`ops.composite` (legacy `C`) and `ops.primitive`. A MindSpore name mindlite does not
+implement raises an AttributeError saying so.
 """
-from .functional import *  # noqa: F401,F403
-from .functional import __dict__ as _fdict
+from .function import *  # noqa: F401,F403
 from .operations import *  # noqa: F401,F403
-from .operations import PrimitiveOp as Primitive  # noqa: F401
-from . import functional, operations, composite  # noqa: F401
+from .optimizer_ops import ApplyMomentum  # noqa: F401
+from .constants import Ones, ScalarCast, ScalarToArray, ScalarToTensor, TupleToArray, Zeros  # noqa: F401
+from .detection import (IOU, BoundingBoxDecode, BoundingBoxEncode, CheckValid, NMSWithMask,  # noqa: F401
+                        RandomChoiceWithMask, ROIAlign)
+from .float_status import FloatStatus, NPUAllocFloatStatus, NPUClearFloatStatus, NPUGetFloatStatus  # noqa: F401
+from .image import CropAndResize, DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, SpaceToDepth  # noqa: F401
+from .multitype import HyperMap, Map, MultitypeFuncGraph  # noqa: F401
+from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
+                        prim_attr_register)
+from . import composite, function, functional, operations, primitive  # noqa: F401
 from ..core.autograd import GradOperation, grad, value_and_grad  # noqa: F401
 from .composite import grad_all  # noqa: F401
 from .registry import REGISTRY  # noqa: F401
 
-functional_names = sorted(k for k, v in _fdict.items() if callable(v) and not k.startswith("_"))
+functional_names = list(function.__all__)
 
 
-def constexpr(fn=None, *, get_instance=True, reuse_result=True, check=True):  # noqa: ANN001,ANN201
-    """Marks a function evaluated on Python values at compile time; eager mode just calls it."""
-    if fn is None:
-        return lambda f: f
-    return fn
+def __getattr__(name: str):  # noqa: ANN202 - module attribute hook
+    if name == "Custom":  # te sits beside the core (it builds on ops): imported on first use
+        from ..te.custom import Custom
+        return Custom
+    from .._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "ops")

@@ -73,12 +73,18 @@ def _concat_infer(*xs: Aval, axis: int) -> Aval:
     return Aval(tuple(shape), result_dtype(*xs))
 
 
-concat_p = Primitive("concat", lambda xp, *xs, axis: xp.concatenate(xs, axis=axis), _concat_infer)
+def _concat_impl(xp: Any, *xs: Any, axis: int) -> Any:
+    from .registry import result_dtype
+    return xp.concatenate(xs, axis=axis, dtype=result_dtype(*xs))  # MindSpore's promotion, as the rule
+
+
+concat_p = Primitive("concat", _concat_impl, _concat_infer)
 
 
 @concat_p.def_bprop
 def _concat_bprop(*xs, out, dout, axis):
-    return tuple(F.split(dout, [x.shape[axis] for x in xs], axis))
+    parts = F.split(dout, [x.shape[axis] for x in xs], axis)
+    return tuple(p if p.dtype == x.dtype else F.cast(p, x.dtype) for p, x in zip(parts, xs))  # promoted inputs
 
 
 def _split_impl(xp: Any, x: Any, axis: int, sizes: tuple) -> tuple:
@@ -320,14 +326,21 @@ tensor_scatter_add_p = Primitive("tensor_scatter_add", _scatter_impl("add"), _sc
 tensor_scatter_update_p = Primitive("tensor_scatter_update", _scatter_impl("update"), _scatter_infer)
 
 
+def _updates_grad(dout: Any, idx: Any, updates: Any) -> Any:
+    """dout read at the scattered positions, in the dtype of `updates` (the forward casts them
+    to x's dtype)."""
+    g = gather_nd_p(dout, idx)
+    return g if g.dtype == updates.dtype else F.cast(g, updates.dtype)
+
+
 @tensor_scatter_add_p.def_bprop
 def _scatter_add_bprop(x, idx, updates, *, out, dout):
-    return dout, None, gather_nd_p(dout, idx)
+    return dout, None, _updates_grad(dout, idx, updates)
 
 
 @tensor_scatter_update_p.def_bprop
 def _scatter_update_bprop(x, idx, updates, *, out, dout):
-    return tensor_scatter_update_p(dout, idx, F.zeros_like(updates)), None, gather_nd_p(dout, idx)
+    return tensor_scatter_update_p(dout, idx, F.zeros_like(updates)), None, _updates_grad(dout, idx, updates)
 
 
 def _take_along_infer(x: Aval, idx: Aval, axis: int) -> Aval:

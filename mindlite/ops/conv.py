@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .registry import Aval, Primitive, result_dtype
+from .registry import Aval, Primitive
 from ..core.tensor import Tensor
 
 
@@ -31,6 +31,15 @@ def _pair(v: Any, name: str, op: str) -> tuple:
     t = t * 2 if len(t) == 1 else t[2:] if len(t) == 4 else t
     if len(t) != 2 or not all(isinstance(i, (int, np.integer)) and i >= 1 for i in t):
         raise ValueError(f"{op}: {name} must be a positive int or a tuple of 2 positive ints, got {v!r}")
+    return int(t[0]), int(t[1])
+
+
+def _out_pad(v: Any, op: str) -> tuple:
+    """output_padding: int | (a,) | (a, b) -> (a, b) of non-negative ints (0 is the default)."""
+    t = (v,) if isinstance(v, (int, np.integer)) else tuple(v)
+    t = t * 2 if len(t) == 1 else t
+    if len(t) != 2 or not all(isinstance(i, (int, np.integer)) and i >= 0 for i in t):
+        raise ValueError(f"{op}: output_padding must be a non-negative int or a tuple of 2 of them, got {v!r}")
     return int(t[0]), int(t[1])
 
 
@@ -116,6 +125,13 @@ def _conv_check(op: str, x_shape: tuple, w_shape: tuple, stride: tuple, pads: tu
                          f"groups={groups} needs {cg * groups} and out channels divisible by {groups}")
     oh, ow, _, _ = _spatial(op, x_shape, w_shape[2:], stride, pads, dilation)
     return oh, ow
+
+
+def _same_dtype(op: str, a_name: str, a: Any, b_name: str, b: Any) -> None:
+    """MindSpore's Conv2D family takes operands of one dtype (cast the other explicitly)."""
+    if a.dtype != b.dtype:
+        raise TypeError(f"{op}: {a_name} and {b_name} must have the same dtype, got {Aval(tuple(a.shape), a.dtype)} "
+                        f"and {Aval(tuple(b.shape), b.dtype)}; cast one of them (ops.cast)")
 
 
 def _check_dout(op: str, dout_shape: tuple, x_shape: tuple, w_shape: tuple, geo: tuple) -> None:
@@ -274,6 +290,8 @@ def _fold_batch(xp: Any, a: Any) -> Any:
 
 
 def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: tuple, groups: int) -> Any:
+    if x.dtype != w.dtype:
+        _same_dtype("conv2d", "input", x, "weight", w)
     oh, ow = _conv_check("conv2d", x.shape, w.shape, stride, pads, dilation, groups)
     n, o = x.shape[0], w.shape[0]
     if _use_flat(xp, stride, w.shape[1], tuple(w.shape[2:]), (oh, ow)):
@@ -288,7 +306,8 @@ def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: 
 
 def _conv2d_infer(x: Aval, w: Aval, stride: tuple, pads: tuple, dilation: tuple, groups: int) -> Aval:
     oh, ow = _conv_check("conv2d", x.shape, w.shape, stride, pads, dilation, groups)
-    return Aval((x.shape[0], w.shape[0], oh, ow), result_dtype(x, w))
+    _same_dtype("conv2d", "input", x, "weight", w)
+    return Aval((x.shape[0], w.shape[0], oh, ow), x.dtype)
 
 
 def _flipped_kernel(xp: Any, w: Any, groups: int) -> Any:
@@ -301,6 +320,8 @@ def _flipped_kernel(xp: Any, w: Any, groups: int) -> Any:
 def _conv2d_input_impl(xp: Any, dout: Any, w: Any, input_shape: tuple, stride: tuple, pads: tuple,
                        dilation: tuple, groups: int) -> Any:
     geo = (stride, pads, dilation, groups)
+    if dout.dtype != w.dtype:
+        _same_dtype("conv2d_backprop_input", "dout", dout, "weight", w)
     _check_dout("conv2d_backprop_input", dout.shape, input_shape, w.shape, geo)
     n, c = input_shape[:2]
     o, _, kh, kw = w.shape
@@ -323,11 +344,14 @@ def _conv2d_input_impl(xp: Any, dout: Any, w: Any, input_shape: tuple, stride: t
 def _conv2d_input_infer(dout: Aval, w: Aval, input_shape: tuple, stride: tuple, pads: tuple, dilation: tuple,
                         groups: int) -> Aval:
     _check_dout("conv2d_backprop_input", dout.shape, tuple(input_shape), w.shape, (stride, pads, dilation, groups))
-    return Aval(tuple(input_shape), result_dtype(dout, w))
+    _same_dtype("conv2d_backprop_input", "dout", dout, "weight", w)
+    return Aval(tuple(input_shape), dout.dtype)
 
 
 def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride: tuple, pads: tuple,
                         dilation: tuple, groups: int) -> Any:
+    if dout.dtype != x.dtype:
+        _same_dtype("conv2d_backprop_filter", "dout", dout, "input", x)
     _check_dout("conv2d_backprop_filter", dout.shape, x.shape, filter_shape, (stride, pads, dilation, groups))
     n, o, oh, ow = dout.shape
     if _use_flat(xp, stride, filter_shape[1], tuple(filter_shape[2:]), (oh, ow)):
@@ -341,7 +365,8 @@ def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride:
 def _conv2d_filter_infer(dout: Aval, x: Aval, filter_shape: tuple, stride: tuple, pads: tuple,
                          dilation: tuple, groups: int) -> Aval:
     _check_dout("conv2d_backprop_filter", dout.shape, x.shape, tuple(filter_shape), (stride, pads, dilation, groups))
-    return Aval(tuple(filter_shape), result_dtype(dout, x))
+    _same_dtype("conv2d_backprop_filter", "dout", dout, "input", x)
+    return Aval(tuple(filter_shape), dout.dtype)
 
 
 conv2d_p = Primitive("conv2d", _conv2d_impl, _conv2d_infer)
@@ -564,6 +589,8 @@ def _adaptive_weights(n: int, m: int) -> np.ndarray:
 
 
 def _adaptive_impl(xp: Any, x: Any, output_size: tuple) -> Any:
+    if x.dtype.kind not in "fV":
+        raise TypeError(f"adaptive_avg_pool2d: input must be floating point, got {x.dtype}")
     (h, w), (oh, ow), lead = x.shape[-2:], output_size, x.shape[:-2]
     if h % oh == 0 and w % ow == 0:  # equal bins: a reshape and a mean
         if oh == ow == 1:
@@ -588,6 +615,8 @@ def _adaptive_infer(x: Aval, output_size: tuple) -> Aval:
     if x.ndim not in (3, 4) or len(output_size) != 2 or min(output_size) < 1:
         raise ValueError(f"adaptive_avg_pool2d: expects a 3-D or 4-D input and 2 positive output sizes, got "
                          f"input {list(x.shape)} and output_size {list(output_size)}")
+    if x.dtype.kind not in "fV":  # MindSpore's AdaptiveAvgPool2D takes float16/32/64
+        raise TypeError(f"adaptive_avg_pool2d: input must be floating point, got {x.dtype}")
     return Aval(tuple(x.shape[:-2]) + tuple(output_size), x.dtype)
 
 
@@ -664,9 +693,12 @@ def conv2d_transpose(input: Tensor, weight: Tensor, input_size: Any = None, stri
     """
     s, d = _pair(stride, "stride", "conv2d_transpose"), _pair(dilation, "dilation", "conv2d_transpose")
     k, (n, _, h, w) = tuple(weight.shape[2:]), input.shape
+    op = _out_pad(output_padding, "conv2d_transpose")
+    if any(op) and (input_size is not None or str(pad_mode).lower() != "pad"):
+        raise ValueError(f"conv2d_transpose: output_padding {list(op)} only applies with pad_mode='pad' and no "
+                         f"input_size (got pad_mode={pad_mode!r}, input_size={input_size!r})")
     if input_size is None:
         mode, p = str(pad_mode).lower(), _pads4(padding, "conv2d_transpose")
-        op = _pair(output_padding, "output_padding", "conv2d_transpose") if output_padding else (0, 0)
         hw = [_deconv_len(m, k[a], s[a], d[a], mode, p[2 * a] + p[2 * a + 1], op[a]) for a, m in enumerate((h, w))]
         input_size = (n, weight.shape[1] * int(groups), hw[0], hw[1])
     pads = conv_pads(tuple(input_size)[2:], k, s, d, pad_mode, padding, "conv2d_transpose")
@@ -681,7 +713,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     d*(k-1) + output_padding + 1. output_padding must be smaller than stride."""
     s, d = _pair(stride, "stride", "conv_transpose2d"), _pair(dilation, "dilation", "conv_transpose2d")
     p = _pads4(padding, "conv_transpose2d")
-    op = (0, 0) if not output_padding else _pair(output_padding, "output_padding", "conv_transpose2d")
+    op = _out_pad(output_padding, "conv_transpose2d")
     if op[0] >= s[0] or op[1] >= s[1]:
         raise ValueError(f"conv_transpose2d: output_padding {list(op)} must be smaller than stride {list(s)}")
     (n, _, h, w), k = input.shape, weight.shape[2:]

@@ -26,13 +26,31 @@ from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, logsumexp, ma
 from .linalg import batch_matmul, bmm, matmul
 from .creation import arange, eye, fill, full, full_like, linspace, ones, ones_like, zeros, zeros_like
 from .random import (bernoulli, normal, randint, randperm, shuffle, standard_normal, uniform)
-from .nn import (batch_norm, binary_cross_entropy_with_logits, clip, clip_by_global_norm, cross_entropy, dense,
-                 dropout, fast_gelu, gelu, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
+from .nn import (batch_norm, batch_norm_with_stats,
+                 binary_cross_entropy, binary_cross_entropy_with_logits, clip, clip_by_global_norm, cross_entropy, dense,
+                 dropout, fast_gelu, gelu, group_norm, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
                  masked_fill, mse_loss, nll_loss, relu6, silu, smooth_l1_loss, softmax,
                  softmax_cross_entropy_with_logits, softplus)
 from .array import tensor_getitem, tensor_setitem
 from .conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_transpose, conv_transpose2d,  # noqa: F401
                    max_pool2d)
+from .activation import (celu, elu, glu, hardshrink, hardsigmoid, hardtanh, logit, logsigmoid, mish, prelu, selu,
+                         soft_shrink, softmin, softshrink, softsign, tanhshrink, threshold)
+from .elementwise import (approximate_equal, div_no_nan, erfc, exp2, fmod, inv, invert, isclose, log10, log2, rint,
+                          squared_difference, trunc, truncate_div, truncate_mod, xdivy, xlogy)
+from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh,
+                   sinh, tan)
+from .state import assign, assign_add, assign_sub, print_
+from .manipulation import (addn, count_nonzero, gather_d, l2_loss, masked_select, meshgrid, nonzero, reverse,
+                           scatter_nd, select, tril, triu, unbind, unique, unstack)
+# op families for detection, image resampling, overflow status, constants and composites
+from .constants import make_range, scalar_cast, scalar_to_array, scalar_to_tensor, tuple_len, tuple_to_array
+from .detection import (bounding_box_decode, bounding_box_encode, check_valid, iou, nms_with_mask,
+                        random_choice_with_mask, roi_align)
+from .float_status import float_status
+from .image import (crop_and_resize, depth_to_space, interpolate, resize_bilinear, resize_nearest_neighbor,
+                    space_to_depth)
+from .multitype import partial
 
 Number = (int, float, bool)
 
@@ -50,8 +68,15 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
     return bind(mul_p, input, other)
 
 
-def div(input: Any, other: Any) -> Tensor:  # noqa: A002
-    return bind(div_p, input, other)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """input / other; rounding_mode None (true division), 'floor' or 'trunc' (toward zero)."""
+    if rounding_mode is None:
+        return bind(div_p, input, other)
+    if rounding_mode == "floor":
+        return floor_div(input, other)
+    if rounding_mode == "trunc":
+        return truncate_div(input, other)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
 def floor_div(x: Any, y: Any) -> Tensor:
@@ -151,6 +176,19 @@ def cast(input_x: Tensor, dtype: Any) -> Tensor:
     if isinstance(input_x, Tensor) and input_x._data.dtype == t.np:
         return input_x
     return cast_p(input_x, dtype=t)
+
+
+def mixed_precision_cast(dst_type: Any, input_x: Any) -> Any:
+    """Cast the floating-point tensors in `input_x` (a Tensor, or nested tuple/list/dict of
+    them) to `dst_type`; integer and bool tensors and non-tensors pass unchanged (MindSpore's
+    `F.mixed_precision_cast`, used where amp casts network inputs, outputs and labels)."""
+    if isinstance(input_x, Tensor):
+        return cast(input_x, dst_type) if input_x._data.dtype.kind in "fV" else input_x
+    if isinstance(input_x, (tuple, list)):
+        return type(input_x)(mixed_precision_cast(dst_type, x) for x in input_x)
+    if isinstance(input_x, dict):
+        return {k: mixed_precision_cast(dst_type, v) for k, v in input_x.items()}
+    return input_x
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002,F811
@@ -297,9 +335,31 @@ def chunk(input: Tensor, chunks: int, axis: int = 0) -> tuple:  # noqa: A002
     return split(input, size, axis)
 
 
-def strided_slice(input_x: Tensor, begin: Sequence[int], end: Sequence[int], strides: Sequence[int]) -> Tensor:
-    index = tuple(builtins.slice(b, e, s) for b, e, s in zip(begin, end, strides))
-    return tensor_getitem(input_x, index)
+def strided_slice(input_x: Tensor, begin: Sequence[int], end: Sequence[int], strides: Sequence[int],
+                  begin_mask: int = 0, end_mask: int = 0, ellipsis_mask: int = 0, new_axis_mask: int = 0,
+                  shrink_axis_mask: int = 0) -> Tensor:
+    """x[begin:end:strides] per dimension; bit i of a mask applies to position i of the spec
+    (TensorFlow's rule): begin/end_mask ignore that bound, ellipsis_mask puts `...`, new_axis_mask
+    a new size-1 axis, shrink_axis_mask takes index begin[i] and drops the axis."""
+    begin, end, strides = tuple(begin), tuple(end), tuple(strides)
+    if not len(begin) == len(end) == len(strides):
+        raise ValueError(f"strided_slice: begin {list(begin)}, end {list(end)} and strides {list(strides)} "
+                         "must have the same length")
+    if builtins.any(int(s) == 0 for s in strides):
+        raise ValueError(f"strided_slice: strides must not be 0, got {list(strides)}")
+    index: list = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            index.append(Ellipsis)
+        elif new_axis_mask & bit:
+            index.append(None)
+        elif shrink_axis_mask & bit:
+            index.append(int(b))
+        else:
+            index.append(builtins.slice(None if begin_mask & bit else int(b), None if end_mask & bit else int(e),
+                                        int(s)))
+    return tensor_getitem(input_x, tuple(index))
 
 
 def slice(input_x: Tensor, begin: Sequence[int], size: Sequence[int]) -> Tensor:  # noqa: A001
@@ -383,7 +443,14 @@ def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: b
         raise ValueError(f"topk: k={k} is out of range for dimension {axis} of {list(input.shape)}")
     idx = _a.argsort_p(stop_gradient(input), axis=axis, descending=largest)
     idx = tensor_getitem(idx, (Ellipsis,) + (_slice_k(k),) + (_slice_all(),) * (input.ndim - 1 - axis))
+    if not sorted:  # MindSpore's sorted=False keeps the k elements in their input order
+        idx = take_along_axis(idx, _a.argsort_p(idx, axis=axis, descending=False), axis)
     return take_along_axis(input, idx, axis), idx
+
+
+def top_k(input_x: Tensor, k: int, sorted: bool = True) -> tuple:  # noqa: A002
+    """The k largest entries along the last axis (MindSpore 1.x/2.0 `ops.top_k`)."""
+    return topk(input_x, k, -1, True, sorted)
 
 
 def _slice_k(k: int) -> Any:
@@ -432,6 +499,51 @@ def dtype(input_x: Tensor) -> Any:
 
 def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
+
+
+def identity(input: Tensor) -> Tensor:  # noqa: A002
+    """A copy of `input` (ops.Identity)."""
+    return identity_copy(input)
+
+
+def bias_add(input_x: Tensor, bias: Tensor, data_format: str = "NCHW") -> Tensor:
+    """input_x + bias along the channel axis (axis 1 for NCHW/NCDHW, the last axis for NHWC)."""
+    if data_format not in ("NCHW", "NHWC", "NCDHW"):
+        raise ValueError(f"bias_add: data_format must be 'NCHW', 'NHWC' or 'NCDHW', got {data_format!r}")
+    if not isinstance(bias, Tensor) or bias.ndim != 1:
+        raise ValueError(f"bias_add: bias must be a 1-D Tensor, got {getattr(bias, 'shape', bias)!r}")
+    if input_x.ndim < 2:
+        raise ValueError(f"bias_add: input_x must be at least 2-D, got {list(input_x.shape)}")
+    axis = input_x.ndim - 1 if data_format == "NHWC" else 1
+    if input_x.shape[axis] != bias.shape[0]:
+        raise ValueError(f"bias_add: bias of {bias.shape[0]} values does not match channel axis {axis} of "
+                         f"input {list(input_x.shape)} ({data_format})")
+    if axis == input_x.ndim - 1:
+        return input_x + bias
+    return input_x + reshape(bias, (1, -1) + (1,) * (input_x.ndim - 2))
+
+
+def _legacy_reduce(fn: Any, name: str) -> Any:
+    def reduce(x: Tensor, axis: Any = (), keep_dims: bool = False) -> Tensor:
+        return fn(x, None if axis == () else axis, keep_dims)
+    reduce.__name__ = name
+    reduce.__doc__ = f"`ops.{name}(x, axis=(), keep_dims=False)` (MindSpore 1.x/2.0 name); () = all axes."
+    return reduce
+
+
+reduce_sum = _legacy_reduce(sum, "reduce_sum")
+reduce_mean = _legacy_reduce(mean, "reduce_mean")
+reduce_max = _legacy_reduce(amax, "reduce_max")
+reduce_min = _legacy_reduce(amin, "reduce_min")
+reduce_prod = _legacy_reduce(prod, "reduce_prod")
+
+# MindSpore's alternative spellings of the same ops
+multiply, subtract, divide, true_divide, floor_divide = mul, sub, div, div, floor_div
+arctan2, eq, swapdims = atan2, equal, swapaxes
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from .._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "ops.functional")
 
 
 # primitives whose bprops are referenced as F.<name>_p

@@ -1,12 +1,30 @@
 """Matrix products: matmul with numpy broadcasting over batch dimensions."""
 from __future__ import annotations
 
+from typing import Any
 
-from .registry import Aval, Primitive, broadcast_shapes, result_dtype
+from .registry import Aval, Primitive, broadcast_shapes
 from ..core.tensor import Tensor
 
 
+def _same_dtype(x: Any, y: Any) -> None:
+    """MindSpore's MatMul takes no implicit promotion: mismatched dtypes are a TypeError."""
+    if x.dtype != y.dtype:
+        from .registry import _name
+        raise TypeError(f"matmul: the inputs must have the same dtype, got {_name(x.dtype)}{list(x.shape)} and "
+                        f"{_name(y.dtype)}{list(y.shape)}; cast one of them (ops.cast) first")
+
+
+def _matmul_impl(xp: Any, x: Any, y: Any) -> Any:
+    if x.dtype != y.dtype:
+        _same_dtype(x, y)
+    return xp.matmul(x, y)
+
+
 def _matmul_infer(x: Aval, y: Aval) -> Aval:
+    if not isinstance(x, Aval) or not isinstance(y, Aval):
+        raise TypeError(f"matmul: inputs must be tensors, got {type(x).__name__} and {type(y).__name__}")
+    _same_dtype(x, y)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"matmul: inputs must be at least 1-D, got shapes {list(x.shape)} and {list(y.shape)}")
     xs = (1,) + x.shape if x.ndim == 1 else x.shape
@@ -20,10 +38,10 @@ def _matmul_infer(x: Aval, y: Aval) -> Aval:
         shape = shape[:-2] + shape[-1:]
     if y.ndim == 1:
         shape = shape[:-1]
-    return Aval(shape, result_dtype(x, y))
+    return Aval(shape, x.dtype)
 
 
-matmul_p = Primitive("matmul", lambda xp, x, y: xp.matmul(x, y), _matmul_infer)
+matmul_p = Primitive("matmul", _matmul_impl, _matmul_infer)
 
 
 def _swap(t: Tensor) -> Tensor:

@@ -11,23 +11,68 @@ from typing import Any
 import numpy as np
 
 from . import _special
-from .registry import Aval, Primitive, elementwise_infer, float_infer, predicate_infer, same_as_first
+from .registry import (Aval, Primitive, broadcast_shapes, elementwise_infer, float_infer, predicate_infer, promote,
+                       same_as_first)
 from ..core.tensor import Tensor
 
 
 def _unb(g: Any, x: Any) -> Any:
-    """Gradient `g` reduced to the shape of input `x` (None for non-tensor inputs)."""
+    """Gradient `g` reduced to the shape and cast to the dtype of input `x` (None for non-tensor
+    inputs): with promoted operands (float16 * float32) each input gets its own dtype back."""
     if not isinstance(x, Tensor):
         return None
-    return F.sum_to(g, x.shape)
+    g = F.sum_to(g, x.shape)
+    return g if g.dtype == x.dtype else F.cast(g, x.dtype)
+
+
+_FAST_SCALARS = (int, float, bool)
+
+
+def promoting(fn: Any) -> Any:
+    """A binary kernel that first applies MindSpore's type promotion (registry.result_dtype),
+    so eager results have the dtype the graph's shape rule infers."""
+    def impl(xp: Any, x: Any, y: Any) -> Any:
+        dx = getattr(x, "dtype", None)
+        if dx is not None:
+            dy = getattr(y, "dtype", None)
+            # fast paths: equal dtypes; a float array with a Python number (numpy keeps its dtype)
+            if dx == dy or (dy is None and dx.kind == "f" and type(y) in _FAST_SCALARS):
+                return fn(xp, x, y)
+        return fn(xp, *promote(xp, x, y))
+    impl.__name__ = getattr(fn, "__name__", "impl")
+    return impl
 
 
 def _binary(name: str, impl: Any, expr: str, infer: Any = None) -> Primitive:
-    return Primitive(name, impl, infer or elementwise_infer(name), fuse_kind="elementwise", expr=expr)
+    return Primitive(name, promoting(impl), infer or elementwise_infer(name), fuse_kind="elementwise", expr=expr)
 
 
 def _unary(name: str, impl: Any, expr: str, infer: Any = same_as_first) -> Primitive:
     return Primitive(name, impl, infer, fuse_kind="elementwise", expr=expr)
+
+
+def _float_unary(name: str, fn: Any, expr: str) -> Primitive:
+    """A float-valued unary op: integer and bool inputs compute in float32, as its rule
+    (`float_infer`) and MindSpore say; numpy alone would give float64 (or, for ops written
+    with astype(x.dtype), an integer result)."""
+    def impl(xp: Any, x: Any) -> Any:
+        dt = getattr(x, "dtype", None)
+        if dt is not None and dt.kind in "biu":
+            x = x.astype(np.float32)
+        return fn(xp, x)
+    return Primitive(name, impl, float_infer(name), fuse_kind="elementwise", expr=expr)
+
+
+def _float_binary(fn: Any) -> Any:
+    """`fn(xp, x, y)` whose float64 result is rounded to float32 unless an input is float64:
+    integer operands give float32 in MindSpore, float64 in numpy."""
+    def impl(xp: Any, x: Any, y: Any) -> Any:
+        out = fn(xp, x, y)
+        if out.dtype == np.float64 and getattr(x, "dtype", np.float32) != np.float64 \
+                and getattr(y, "dtype", np.float32) != np.float64:
+            out = out.astype(np.float32)
+        return out
+    return impl
 
 
 # ---- binary arithmetic ---------------------------------------------------------------
@@ -36,22 +81,14 @@ sub_p = _binary("sub", lambda xp, x, y: xp.subtract(x, y), "x - y")
 mul_p = _binary("mul", lambda xp, x, y: xp.multiply(x, y), "x * y")
 
 
-def _true_div(xp: Any, x: Any, y: Any) -> Any:
-    out = xp.true_divide(x, y)
-    # int / int gives float32 in MindSpore, float64 in numpy
-    if out.dtype == np.float64 and getattr(x, "dtype", np.float32) != np.float64 \
-            and getattr(y, "dtype", np.float32) != np.float64:
-        out = out.astype(np.float32)
-    return out
-
-
-div_p = Primitive("div", _true_div, float_infer("div"), fuse_kind="elementwise", expr="x / y")
+_true_div = _float_binary(lambda xp, x, y: xp.true_divide(x, y))
+div_p = Primitive("div", promoting(_true_div), float_infer("div"), fuse_kind="elementwise", expr="x / y")
 floor_div_p = _binary("floor_div", lambda xp, x, y: xp.floor_divide(x, y), "floor(x / y)")
 mod_p = _binary("mod", lambda xp, x, y: xp.mod(x, y), "x - floor(x / y) * y")
 pow_p = _binary("pow", lambda xp, x, y: xp.power(x, y), "pow(x, y)")
 maximum_p = _binary("maximum", lambda xp, x, y: xp.maximum(x, y), "max(x, y)")
 minimum_p = _binary("minimum", lambda xp, x, y: xp.minimum(x, y), "min(x, y)")
-atan2_p = _binary("atan2", lambda xp, x, y: xp.arctan2(x, y), "atan2(x, y)", float_infer("atan2"))
+atan2_p = _binary("atan2", _float_binary(lambda xp, x, y: xp.arctan2(x, y)), "atan2(x, y)", float_infer("atan2"))
 
 
 @add_p.def_bprop
@@ -117,25 +154,22 @@ def _atan2_bprop(x, y, *, out, dout):
 neg_p = _unary("neg", lambda xp, x: xp.negative(x), "-x")
 abs_p = _unary("abs", lambda xp, x: xp.abs(x), "abs(x)")
 sign_p = _unary("sign", lambda xp, x: xp.sign(x), "sign(x)")
-exp_p = _unary("exp", lambda xp, x: xp.exp(x), "exp(x)", float_infer("exp"))
-expm1_p = _unary("expm1", lambda xp, x: xp.expm1(x), "expm1(x)", float_infer("expm1"))
-log_p = _unary("log", lambda xp, x: xp.log(x), "log(x)", float_infer("log"))
-log1p_p = _unary("log1p", lambda xp, x: xp.log1p(x), "log1p(x)", float_infer("log1p"))
-sqrt_p = _unary("sqrt", lambda xp, x: xp.sqrt(x), "sqrt(x)", float_infer("sqrt"))
+exp_p = _float_unary("exp", lambda xp, x: xp.exp(x), "exp(x)")
+expm1_p = _float_unary("expm1", lambda xp, x: xp.expm1(x), "expm1(x)")
+log_p = _float_unary("log", lambda xp, x: xp.log(x), "log(x)")
+log1p_p = _float_unary("log1p", lambda xp, x: xp.log1p(x), "log1p(x)")
+sqrt_p = _float_unary("sqrt", lambda xp, x: xp.sqrt(x), "sqrt(x)")
 square_p = _unary("square", lambda xp, x: xp.square(x), "x * x")
-sin_p = _unary("sin", lambda xp, x: xp.sin(x), "sin(x)", float_infer("sin"))
-cos_p = _unary("cos", lambda xp, x: xp.cos(x), "cos(x)", float_infer("cos"))
-tanh_p = _unary("tanh", lambda xp, x: xp.tanh(x), "tanh(x)", float_infer("tanh"))
+sin_p = _float_unary("sin", lambda xp, x: xp.sin(x), "sin(x)")
+cos_p = _float_unary("cos", lambda xp, x: xp.cos(x), "cos(x)")
+tanh_p = _float_unary("tanh", lambda xp, x: xp.tanh(x), "tanh(x)")
 floor_p = _unary("floor", lambda xp, x: xp.floor(x), "floor(x)")
 ceil_p = _unary("ceil", lambda xp, x: xp.ceil(x), "ceil(x)")
 round_p = _unary("round", lambda xp, x: xp.round(x), "rint(x)")
-rsqrt_p = Primitive("rsqrt", lambda xp, x: 1 / xp.sqrt(x), float_infer("rsqrt"), fuse_kind="elementwise",
-                    expr="rsqrt(x)")
-reciprocal_p = Primitive("reciprocal", lambda xp, x: 1 / x, float_infer("reciprocal"), fuse_kind="elementwise",
-                         expr="1 / x")
-sigmoid_p = Primitive("sigmoid", lambda xp, x: _sigmoid(xp, x), float_infer("sigmoid"), fuse_kind="elementwise",
-                      expr="1 / (1 + exp(-x))")
-erf_p = Primitive("erf", _special.erf, float_infer("erf"), fuse_kind="elementwise", expr="erf(x)")
+rsqrt_p = _float_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), "rsqrt(x)")
+reciprocal_p = _float_unary("reciprocal", lambda xp, x: 1 / x, "1 / x")
+sigmoid_p = _float_unary("sigmoid", lambda xp, x: _sigmoid(xp, x), "1 / (1 + exp(-x))")
+erf_p = _float_unary("erf", _special.erf, "erf(x)")
 relu_p = Primitive("relu", lambda xp, x: xp.maximum(x, 0), same_as_first, fuse_kind="elementwise",
                    expr="max(x, 0)")
 
@@ -240,6 +274,8 @@ _GELU_C = math.sqrt(2 / math.pi)
 
 
 def _gelu(xp: Any, x: Any, approximate: str = "none") -> Any:
+    if x.dtype.kind not in "fV":
+        raise TypeError(f"gelu: input must be floating point, got {x.dtype}")
     if approximate == "tanh":
         return 0.5 * x * (1 + xp.tanh(_GELU_C * (x + 0.044715 * x * x * x)))
     return 0.5 * x * (1 + _special.erf(xp, x * (1 / math.sqrt(2))))
@@ -248,6 +284,8 @@ def _gelu(xp: Any, x: Any, approximate: str = "none") -> Any:
 def _gelu_infer(x: Aval, approximate: str = "none") -> Aval:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    if x.dtype.kind not in "fV":  # MindSpore's GeLU takes float16/32/64 only
+        raise TypeError(f"gelu: input must be floating point, got {x.dtype}")
     return x
 
 
@@ -267,12 +305,13 @@ def _gelu_bprop(x, *, out, dout, approximate="none"):
 # ---- select, cast, identity -------------------------------------------------------------
 def _where_infer(c: Any, x: Any, y: Any) -> Aval:
     shapes = [a.shape for a in (c, x, y) if isinstance(a, Aval)]
-    from .registry import broadcast_shapes, result_dtype
+    from .registry import result_dtype
     return Aval(broadcast_shapes("where", *shapes), result_dtype(*[a for a in (x, y)]))
 
 
-where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, x, y), _where_infer, fuse_kind="elementwise",
-                    expr="c ? x : y")
+_where_xy = promoting(lambda xp, x, y: (x, y))
+where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, *_where_xy(xp, x, y)), _where_infer,
+                    fuse_kind="elementwise", expr="c ? x : y")
 
 
 @where_p.def_bprop
@@ -306,7 +345,17 @@ stop_gradient_p = Primitive("stop_gradient", lambda xp, x: x, same_as_first)  # 
 
 # ---- comparisons and logic (no gradient) ------------------------------------------------
 def _pred(name: str, impl: Any, expr: str) -> Primitive:
-    return Primitive(name, impl, predicate_infer(name), fuse_kind="elementwise", expr=expr)
+    return Primitive(name, promoting(impl), predicate_infer(name), fuse_kind="elementwise", expr=expr)
+
+
+def _logical_infer(name: str) -> Any:
+    def infer(*xs: Any) -> Aval:  # any operand dtypes: the truth values are compared
+        return Aval(broadcast_shapes(name, *[x.shape for x in xs if isinstance(x, Aval)]), np.dtype(np.bool_))
+    return infer
+
+
+def _logical(name: str, impl: Any, expr: str) -> Primitive:
+    return Primitive(name, impl, _logical_infer(name), fuse_kind="elementwise", expr=expr)
 
 
 equal_p = _pred("equal", lambda xp, x, y: xp.equal(x, y), "x == y")
@@ -315,9 +364,9 @@ less_p = _pred("less", lambda xp, x, y: xp.less(x, y), "x < y")
 less_equal_p = _pred("less_equal", lambda xp, x, y: xp.less_equal(x, y), "x <= y")
 greater_p = _pred("greater", lambda xp, x, y: xp.greater(x, y), "x > y")
 greater_equal_p = _pred("greater_equal", lambda xp, x, y: xp.greater_equal(x, y), "x >= y")
-logical_and_p = _pred("logical_and", lambda xp, x, y: xp.logical_and(x, y), "x && y")
-logical_or_p = _pred("logical_or", lambda xp, x, y: xp.logical_or(x, y), "x || y")
-logical_xor_p = _pred("logical_xor", lambda xp, x, y: xp.logical_xor(x, y), "x != y")
+logical_and_p = _logical("logical_and", lambda xp, x, y: xp.logical_and(x, y), "x && y")
+logical_or_p = _logical("logical_or", lambda xp, x, y: xp.logical_or(x, y), "x || y")
+logical_xor_p = _logical("logical_xor", lambda xp, x, y: xp.logical_xor(x, y), "x != y")
 bitwise_and_p = _binary("bitwise_and", lambda xp, x, y: xp.bitwise_and(x, y), "x & y")
 bitwise_or_p = _binary("bitwise_or", lambda xp, x, y: xp.bitwise_or(x, y), "x | y")
 bitwise_xor_p = _binary("bitwise_xor", lambda xp, x, y: xp.bitwise_xor(x, y), "x ^ y")

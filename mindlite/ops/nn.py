@@ -11,14 +11,25 @@ from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
 
+def _require_float(op: str, **dtypes: Any) -> None:
+    """TypeError naming the argument unless every dtype is floating (float16/32/64, bfloat16)."""
+    for name, dt in dtypes.items():
+        if np.dtype(dt).kind not in "fV":
+            raise TypeError(f"{op}: {name} must be floating point (float16, float32 or float64), got {np.dtype(dt)}")
+
+
 # ---- softmax family ---------------------------------------------------------------------------
 def _softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    if x.dtype.kind not in "fV":
+        _require_float("softmax", input=x.dtype)
     e = xp.exp(x - x.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def _log_softmax_impl(xp: Any, x: Any, axis: int) -> Any:
+    if x.dtype.kind not in "fV":
+        _require_float("log_softmax", input=x.dtype)
     s = x - x.max(axis=axis, keepdims=True)
     return s - xp.log(xp.exp(s).sum(axis=axis, keepdims=True))
 
@@ -27,8 +38,7 @@ def _axis_infer(name: str) -> Any:
     def infer(x: Aval, axis: int) -> Aval:
         if not -x.ndim <= axis < max(x.ndim, 1):
             raise ValueError(f"{name}: axis {axis} is out of range for shape {list(x.shape)}")
-        if x.dtype.kind not in "fV":
-            raise TypeError(f"{name}: input must be floating point, got {x.dtype}")
+        _require_float(name, input=x.dtype)
         return x
     return infer
 
@@ -64,21 +74,36 @@ def _bn_shape(ndim: int, c: int) -> tuple:
     return (1, c) + (1,) * (ndim - 2)
 
 
+def _bn_check_dtypes(x: Any, gamma: Any, beta: Any, mean: Any, var: Any) -> None:
+    """MindSpore's BatchNorm rule: x and scale floating; bias, mean and variance have scale's dtype."""
+    _require_float("batch_norm", input_x=x, scale=gamma)
+    for name, dt in (("bias", beta), ("mean", mean), ("variance", var)):
+        if np.dtype(dt) != np.dtype(gamma):
+            raise TypeError(f"batch_norm: {name} must have the dtype of scale ({np.dtype(gamma)}), got {np.dtype(dt)}")
+
+
 def _batch_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, mean: Any, var: Any, training: bool, eps: float) -> tuple:
+    """(y, saved mean, saved 1/sqrt(var + eps)). y has x's dtype and the saved statistics have
+    the parameters' dtype (MindSpore's rule); the arithmetic runs in the wider of the two, so
+    a float16 activation with float32 parameters (amp O1) is normalised in float32."""
+    if not (x.dtype.kind == gamma.dtype.kind == "f" and gamma.dtype == beta.dtype == mean.dtype == var.dtype):
+        _bn_check_dtypes(x.dtype, gamma.dtype, beta.dtype, mean.dtype, var.dtype)
+    ct = np.result_type(x.dtype, gamma.dtype)
     shape = _bn_shape(x.ndim, x.shape[1])
+    xw = x.astype(ct, copy=False)
     if training:
         axes = _bn_axes(x.ndim)
-        mu = x.mean(axis=axes)
-        xc = x - mu.reshape(shape)
+        mu = xw.mean(axis=axes)
+        xc = xw - mu.reshape(shape)
         v = xp.square(xc).mean(axis=axes)
     else:
-        mu, v = mean, var
-        xc = x - mu.reshape(shape)
-    invstd = (1.0 / xp.sqrt(v + eps)).astype(x.dtype, copy=False)
+        mu, v = mean.astype(ct, copy=False), var.astype(ct, copy=False)
+        xc = xw - mu.reshape(shape)
+    invstd = (1.0 / xp.sqrt(v + eps)).astype(ct, copy=False)
     scale = (gamma * invstd).reshape(shape)
     y = xc * scale
     y += beta.reshape(shape)
-    return y, mu.astype(x.dtype, copy=False), invstd
+    return y.astype(x.dtype, copy=False), mu.astype(gamma.dtype, copy=False), invstd.astype(gamma.dtype, copy=False)
 
 
 def _batch_norm_infer(x: Aval, gamma: Aval, beta: Aval, mean: Aval, var: Aval, training: bool, eps: float) -> tuple:
@@ -88,35 +113,50 @@ def _batch_norm_infer(x: Aval, gamma: Aval, beta: Aval, mean: Aval, var: Aval, t
     for name, p in (("gamma", gamma), ("beta", beta), ("mean", mean), ("variance", var)):
         if tuple(p.shape) != (c,):
             raise ValueError(f"batch_norm: {name} must have shape [{c}] for input {list(x.shape)}, got {list(p.shape)}")
-    stat = Aval((c,), x.dtype)
+    _bn_check_dtypes(x.dtype, gamma.dtype, beta.dtype, mean.dtype, var.dtype)
+    stat = Aval((c,), gamma.dtype)
     return x, stat, stat
 
 
 batch_norm_p = Primitive("batch_norm", _batch_norm_impl, _batch_norm_infer, multiple_results=True)
 
 
+def _wider(a: Any, b: Any) -> Any:
+    """The mindlite dtype both `a`'s and `b`'s dtypes promote to (the compute dtype)."""
+    return a.dtype if a.dtype == b.dtype else mstype.from_numpy_dtype(np.result_type(a.dtype.np, b.dtype.np))
+
+
+def _as(t: Any, dtype: Any) -> Any:
+    return t if t.dtype == dtype else F.cast(t, dtype)
+
+
 @batch_norm_p.def_bprop
 def _batch_norm_bprop(x, gamma, beta, mean, var, *, out, dout, training, eps):
+    # computed in the forward's compute dtype; each gradient is returned in its input's dtype
+    ct = _wider(x, gamma)
     _, mu, invstd = out
     dy, dmu, dinv = dout
+    xw, dy, gw = _as(x, ct), _as(dy, ct), _as(gamma, ct)
+    mu, invstd, dmu, dinv = _as(mu, ct), _as(invstd, ct), _as(dmu, ct), _as(dinv, ct)
     axes = _bn_axes(x.ndim)
     shape = _bn_shape(x.ndim, x.shape[1])
     n = x.size // x.shape[1]
-    mu_b, inv_b, g_b = F.reshape(mu, shape), F.reshape(invstd, shape), F.reshape(gamma, shape)
-    xhat = (x - mu_b) * inv_b
+    mu_b, inv_b, g_b = F.reshape(mu, shape), F.reshape(invstd, shape), F.reshape(gw, shape)
+    xhat = (xw - mu_b) * inv_b
     dbeta = F.sum(dy, axes)
     dgamma = F.sum(dy * xhat, axes)
     if not training:
         # the saved statistics are the given mean and 1/sqrt(var + eps): their cotangents
         # flow to mean and var (they matter for higher-order grads)
         dx = dy * g_b * inv_b
-        dvar = -0.5 * (dgamma * gamma + dinv * invstd) * invstd * invstd
-        return dx, dgamma, dbeta, dmu - F.sum(dx, axes), dvar
+        dvar = -0.5 * (dgamma * gw + dinv * invstd) * invstd * invstd
+        return (_as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype),
+                _as(dmu - F.sum(dx, axes), mean.dtype), _as(dvar, var.dtype))
     # NOTE: divide the reductions by n rather than multiply dy by n: n * dy overflows float16
     dx = (g_b * inv_b) * (dy - F.reshape(dbeta / n, shape) - xhat * F.reshape(dgamma / n, shape))
     # the saved statistics are outputs too: their cotangents matter for higher-order grads
     dx = dx + F.reshape(dmu, shape) / n - F.reshape(dinv * invstd * invstd, shape) * xhat / n
-    return dx, dgamma, dbeta, None, None
+    return _as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype), None, None
 
 
 def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor, bias: Tensor,
@@ -125,21 +165,35 @@ def batch_norm(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weigh
     used and the running statistics are updated as `running = (1 - momentum) * running +
     momentum * batch` (this functional's momentum weights the NEW value; `nn.BatchNorm2d`'s
     momentum weights the old one). The running variance is updated with the unbiased variance."""
+    return batch_norm_with_stats(input_x, running_mean, running_var, weight, bias, training, momentum, eps)[0]
+
+
+def batch_norm_with_stats(input_x: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor, bias: Tensor,
+                          training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> tuple:
+    """`batch_norm` that also returns the statistics it normalised with: (y, mean, variance),
+    the batch mean and unbiased batch variance in training, the running ones otherwise
+    (what ops.BatchNorm reports)."""
+    if training and input_x.size == 0:  # the mean of nothing is NaN: it would poison the running statistics
+        raise ValueError(f"batch_norm: training needs a non-empty batch to compute batch statistics, got input shape "
+                         f"{list(input_x.shape)}")
     y, mu, invstd = batch_norm_p(input_x, weight, bias, running_mean, running_var, training=bool(training),
                                  eps=float(eps))
-    if training:
-        n = input_x.size // input_x.shape[1]
-        batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
-        new_mean = running_mean * (1 - momentum) + F.stop_gradient(mu) * momentum
-        new_var = running_var * (1 - momentum) + batch_var * momentum
-        running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
-        running_var.assign_value(F.cast(new_var, running_var.dtype))
-    return y
+    if not training:
+        return y, running_mean, running_var
+    n = input_x.size // input_x.shape[1]
+    batch_mean = F.stop_gradient(mu)
+    batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
+    new_mean = running_mean * (1 - momentum) + batch_mean * momentum
+    new_var = running_var * (1 - momentum) + batch_var * momentum
+    running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
+    running_var.assign_value(F.cast(new_var, running_var.dtype))
+    return y, batch_mean, batch_var
 
 
 # ---- layer norm ------------------------------------------------------------------------------------
 def _layer_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, begin_norm_axis: int, begin_params_axis: int,
                      eps: float) -> tuple:
+    _require_float("layer_norm", input_x=x.dtype, gamma=gamma.dtype, beta=beta.dtype)
     axes = tuple(range(begin_norm_axis, x.ndim))
     mu = x.mean(axis=axes, keepdims=True)
     xc = x - mu
@@ -152,6 +206,7 @@ def _layer_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, begin_norm_axis: in
 
 def _layer_norm_infer(x: Aval, gamma: Aval, beta: Aval, begin_norm_axis: int, begin_params_axis: int,
                       eps: float) -> tuple:
+    _require_float("layer_norm", input_x=x.dtype, gamma=gamma.dtype, beta=beta.dtype)
     pshape = tuple(x.shape[begin_params_axis:])
     for name, p in (("gamma", gamma), ("beta", beta)):
         if tuple(p.shape) != pshape:
@@ -177,7 +232,7 @@ def _layer_norm_bprop(x, gamma, beta, *, out, dout, begin_norm_axis, begin_param
     g = dy * gamma
     dx = rstd * (g - F.mean(g, axes, keep_dims=True) - xhat * F.mean(g * xhat, axes, keep_dims=True))
     dx = dx + dmu / m - drstd * rstd * rstd * xhat / m
-    return dx, dgamma, dbeta
+    return _as(dx, x.dtype), _as(dgamma, gamma.dtype), _as(dbeta, beta.dtype)  # float32 params of a float16 x
 
 
 def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, begin_norm_axis: int = -1, begin_params_axis: int = -1,
@@ -185,6 +240,31 @@ def layer_norm(x: Tensor, gamma: Tensor, beta: Tensor, begin_norm_axis: int = -1
     """LayerNorm over axes >= begin_norm_axis; gamma/beta have shape x.shape[begin_params_axis:]."""
     return layer_norm_p(x, gamma, beta, begin_norm_axis=begin_norm_axis % x.ndim,
                         begin_params_axis=begin_params_axis % x.ndim, eps=float(epsilon))[0]
+
+
+# ---- group norm (a composite) ------------------------------------------------------------------
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,  # noqa: A002
+               eps: float = 1e-5) -> Tensor:
+    """`ops.group_norm`: normalise each of `num_groups` channel groups of an (N, C, *) input
+    over its channels and positions (biased variance), then scale and shift per channel."""
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)):
+        raise TypeError(f"group_norm: num_groups must be an int, got {type(num_groups).__name__}")
+    if num_groups < 1:
+        raise ValueError(f"group_norm: num_groups must be at least 1, got {num_groups}")
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input must be (N, C, ...) with C divisible by num_groups={num_groups}, "
+                         f"got shape {list(input.shape)}")
+    n, c = input.shape[:2]
+    g = F.reshape(input, (n, int(num_groups), -1))
+    mean = F.mean(g, 2, keep_dims=True)
+    var = F.mean(F.square(g - mean), 2, keep_dims=True)
+    y = F.reshape((g - mean) * F.rsqrt(var + eps), input.shape)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * F.reshape(weight, shape)
+    if bias is not None:
+        y = y + F.reshape(bias, shape)
+    return y
 
 
 # ---- composites: linear, dropout, activations --------------------------------------------------------
@@ -330,6 +410,29 @@ def binary_cross_entropy_with_logits(logits: Tensor, label: Tensor, weight: Tens
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def binary_cross_entropy(logits: Tensor, labels: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """`ops.binary_cross_entropy`: BCE on probabilities `logits` in [0, 1], as MindSpore's kernel:
+    `-weight * (y * log(x + 1e-12) + (1 - y) * log(1 - x + 1e-12))`, then `reduction`.
+
+    Example:
+        >>> ops.binary_cross_entropy(ms.Tensor([0.9, 0.2]), ms.Tensor([1.0, 0.0]), reduction="sum")
+    """
+    if not isinstance(logits, Tensor) or not isinstance(labels, Tensor):
+        raise TypeError(f"binary_cross_entropy: logits and labels must be Tensors, got {type(logits).__name__} "
+                        f"and {type(labels).__name__}")
+    if logits.shape != labels.shape:
+        raise ValueError(f"binary_cross_entropy: logits {list(logits.shape)} and labels {list(labels.shape)} "
+                         f"must have the same shape")
+    if not logits.dtype.is_floating_point:
+        raise TypeError(f"binary_cross_entropy: logits must be float16 or float32 probabilities, got {logits.dtype}")
+    eps = 1e-12
+    loss = -(labels * F.log(logits + eps) + (1 - labels) * F.log(1 - logits + eps))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
 
 
 def kl_div(logits: Tensor, labels: Tensor, reduction: str = "mean") -> Tensor:

@@ -111,6 +111,14 @@ def randint(low: int, high: int, size: Any, seed: Any = None, *, dtype: Any = ms
 
 
 def randperm(n: int, seed: Any = 0, offset: int = 0, dtype: Any = mstype.int64) -> Tensor:
+    """A random permutation of 0..n-1. With offset=0 each call draws the next permutation of
+    the seeded stream (`seed`=0: the global seed); a positive `offset` picks that position of
+    the (seed's) stream directly, so the same (seed, offset) always gives the same permutation."""
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+        raise ValueError(f"randperm: offset must be a non-negative int, got {offset!r}")
+    if offset:  # a fixed position of the stream: the stream's counter does not advance
+        key = np.array([rng.stream_seed(seed or None), offset], dtype=np.uint64)
+        return randperm_p(Tensor(key), n=int(n), dtype=mstype.to_type(dtype))
     return randperm_p(_key(seed or None), n=int(n), dtype=mstype.to_type(dtype))
 
 

@@ -25,8 +25,8 @@ def _reduce_infer(name: str, dtype_rule: Any = None) -> Any:
 
 def _reduce(name: str, fn: str, dtype_rule: Any = None) -> Primitive:
     def impl(xp: Any, x: Any, axis: tuple, keepdims: bool) -> Any:
-        if x.ndim == 0:
-            return x
+        if x.ndim == 0:  # nothing to reduce; the result still takes the rule's dtype
+            return x.astype(dtype_rule(x.dtype), copy=False) if dtype_rule else x
         return getattr(xp, fn)(x, axis=axis, keepdims=keepdims)
     return Primitive(name, impl, _reduce_infer(name, dtype_rule), fuse_kind="reduce")
 

@@ -182,6 +182,21 @@ def _operands(st: Step, args: tuple, vals: list) -> list:
 
 
 # ---- the pass ----------------------------------------------------------------------------------
+# Optional group rules (R4): a family of primitives that can turn a whole fused group into one
+# primitive of its own registers `rule(steps, inputs) -> (prim, params) | None` here (te merges
+# a group of te ops into one generated kernel). The first rule that answers wins; by default
+# a group becomes a `fused_elementwise` node.
+GROUP_RULES: list = []
+
+
+def _merge_group(steps: FusedSteps, inputs: list) -> tuple | None:
+    for rule in GROUP_RULES:
+        got = rule(steps, inputs)
+        if got is not None:
+            return got
+    return None
+
+
 def _fusible(n: Node) -> bool:
     return (n.prim.fuse_kind == "elementwise" and not n.prim.multiple_results and len(n.outs) == 1
             and n.outs[0].dtype != object and not any(True for _ in n.subgraphs()))
@@ -292,7 +307,9 @@ def fuse_elementwise(g: Graph, min_elems: int = 65536) -> Graph:
             continue  # computed inside the fused node placed at its group's root
         if i in roots:
             inputs, steps = _build_steps(g, roots[i])
-            b.append(Node(fused_elementwise_p, tuple(inputs), {"steps": steps}, n.outs, n.loc))
+            merged = _merge_group(steps, inputs)
+            prim, params = merged if merged is not None else (fused_elementwise_p, {"steps": steps})
+            b.append(Node(prim, tuple(inputs), params, n.outs, n.loc))
             b.changed = True
         else:
             b.append(b.prepare(n))

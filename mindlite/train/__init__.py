@@ -1,7 +1,7 @@
 """`mindlite.train`: Model, callbacks, checkpoints (serialization), metrics and loss-scale managers."""
 from .serialization import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: F401
 from . import serialization  # noqa: F401
-from ..nn import metrics  # noqa: F401
+from . import metrics, loss_scale_manager  # noqa: F401
 from ..nn.metrics import (F1, MAE, MSE, Accuracy, Fbeta, Loss, Metric, Precision, Recall,  # noqa: F401
                           Top1CategoricalAccuracy, Top5CategoricalAccuracy, TopKCategoricalAccuracy)
 from ..amp import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # noqa: F401
@@ -10,3 +10,9 @@ from .callback import (Callback, CheckpointConfig, EarlyStopping, History, Lambd
                        RunContext, TimeMonitor)
 from . import callback  # noqa: F401
 from .model import Model  # noqa: F401
+from ..parallel_context import ParallelMode  # noqa: F401
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from .._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "train")

@@ -20,6 +20,11 @@ MindSpore's `save_checkpoint` serializes one `Checkpoint` holding one `Value` pe
 parse as one message whose repeated field collects every Value. With `crc_check=True` it
 appends the 17-byte trailer `b"crc_num" + crc32(all protobuf bytes).to_bytes(10, "big")`.
 
+mindlite's writer always appends that trailer and starts the file with one extra field of
+`Checkpoint`, `MARK` (field 19788, unknown to MindSpore, whose protobuf parser skips it). The
+mark says "this file ends with a crc trailer", so a file cut at a parameter boundary, which
+is otherwise a shorter valid message, is recognised as truncated.
+
 No protobuf dependency: the file may come from anywhere, so the decoder treats it as hostile
 input. Every varint and length is checked against the bytes that remain *before* anything is
 sliced, field numbers and wire types are validated, unknown fields are skipped by wire type
@@ -30,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["WireError", "RawValue", "encode_varint", "value_prefix", "decode_checkpoint", "group_chunks",
-           "merge_chunks", "decode_str", "CRC_MAGIC", "crc_trailer", "split_crc_trailer"]
+           "merge_chunks", "decode_str", "CRC_MAGIC", "MARK", "crc_trailer", "split_crc_trailer", "has_mark"]
 
 CRC_MAGIC = b"crc_num"
 _CRC_BYTES = 10                 # MindSpore writes the crc32 as 10 big-endian bytes
@@ -90,6 +95,16 @@ def value_prefix(tag: str, dims, tensor_type: str, content_len: int) -> bytes:
     tensor_len = len(tensor_head) + content_len
     value_head = _len_key(1, len(tag_b)) + tag_b + _len_key(2, tensor_len)
     return _len_key(1, len(value_head) + tensor_len) + value_head + tensor_head
+
+
+MARK_FIELD = 0x4D4C             # "ML"; MindSpore's Checkpoint message has field 1 only
+_MARK_TEXT = b"mindlite checkpoint; crc32 trailer"
+MARK = _len_key(MARK_FIELD, len(_MARK_TEXT)) + _MARK_TEXT
+
+
+def has_mark(payload: memoryview) -> bool:
+    """True for a file mindlite wrote (it then must end with a crc trailer)."""
+    return bytes(payload[:len(MARK)]) == MARK
 
 
 def crc_trailer(crc: int) -> bytes:

@@ -20,6 +20,7 @@ from ..core import context as _context
 from ..core.tensor import Tensor
 from ..nn.cell import Cell
 from ..nn.metrics import Metric, get_metric_fn
+from ..parallel_context import ParallelMode  # noqa: F401  (legacy `from mindspore.train.model import ParallelMode`)
 from .callback import Callback, CallbackList, CallbackParam, RunContext
 from .callback._monitors import loss_value
 from ._progress import Progress
@@ -181,6 +182,9 @@ class Model:
         finally:
             bar.close()
             callbacks.on_train_end(run_context)
+        # a background checkpoint save that failed must not let training end as if all were kept
+        from .serialization import wait_async_save
+        wait_async_save()
 
     @staticmethod
     def _next_batches(batches: Any, n: int) -> list | None:
@@ -277,12 +281,19 @@ class Model:
         """Load a ModelCheckpoint file into the training network (parameters, optimizer and
         loss-scale state) and restore the position and random state it recorded. Returns the
         epoch to pass as `initial_epoch`; the next `train` skips the steps of that epoch that
-        were already trained. (A mindlite extension; MindSpore resumes whole epochs only.)"""
+        were already trained. (A mindlite extension; MindSpore resumes whole epochs only.)
+
+        The load is strict: the file must carry a valid crc32 trailer (ModelCheckpoint always
+        writes one), every parameter of the training network must be in it under its own
+        name, with its shape and dtype; otherwise it raises and changes nothing."""
         from ..core import rng
         from .serialization import load_checkpoint, load_param_into_net
-        params = load_checkpoint(ckpt_file_name)
+        if self._train_network is None:
+            raise RuntimeError("Model.resume needs a training network (an optimizer, or a complete training cell)")
+        params = load_checkpoint(ckpt_file_name, crc_check=True)
         info = params.pop("mindlite_resume", None)
-        load_param_into_net(self._train_network, {k: v for k, v in params.items() if not isinstance(v, str)})
+        load_param_into_net(self._train_network, {k: v for k, v in params.items() if not isinstance(v, str)},
+                            strict_load=True)
         if info is None:
             epoch = int(np.asarray(params["epoch_num"].asnumpy())) if "epoch_num" in params else 0
             self._resume = {"epoch": epoch, "step_in_epoch": 0}

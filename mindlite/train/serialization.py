@@ -1,6 +1,6 @@
 """Checkpoints: `save_checkpoint`, `load_checkpoint`, `load_param_into_net` (MindSpore 2.x API).
 
-Files use MindSpore's `.ckpt` layout byte for byte (see `_ckpt_proto`), so checkpoints move
+Files use MindSpore's `.ckpt` protobuf layout (see `_ckpt_proto`), so checkpoints move
 between MindSpore and mindlite in both directions:
 
 * one `Value{tag, TensorProto{dims, tensor_type, tensor_content}}` per parameter, tensors split
@@ -8,12 +8,22 @@ between MindSpore and mindlite in both directions:
 * `tensor_type` is MindSpore's dtype name ("Float32", "Int64", "Bool", "BFloat16", ...);
 * `append_dict` values: str -> dims [0], type "str", UTF-32-LE bytes (numpy's `U` layout);
   int/float/bool -> a 0-d Tensor as `Tensor(value)` gives (Int64 / Float32 / Bool);
-* `crc_check=True` appends MindSpore's trailer `b"crc_num" + crc32.to_bytes(10, "big")`.
+* every file mindlite writes starts with a marker field that MindSpore's parser skips
+  (`_ckpt_proto.MARK`) and ends with MindSpore's crc32 trailer
+  `b"crc_num" + crc32.to_bytes(10, "big")`, whatever `crc_check` says.
+
+Loading verifies the trailer whenever it is present, so a flipped bit is an error, not a
+wrong number. A file without a trailer loads only if it lacks the marker too (MindSpore
+writes no trailer unless `crc_check=True`); `load_checkpoint(crc_check=True)` requires the
+trailer. A mindlite file cut anywhere, even at a parameter boundary, raises CheckpointError:
+never a partial dict. (A MindSpore file without a trailer cut at a parameter boundary is a
+valid shorter file and cannot be told apart.)
 
 Unlike MindSpore (which deletes the old file before writing), a save writes a temporary file
-in the same directory, fsyncs it and `os.replace`s the target, so a crash at any moment leaves
-the previous or the new complete checkpoint. A killed process may leave a stray
-`.<name>.ckpt.*.tmp` file behind; it is never mistaken for a checkpoint.
+`.<name>.ckpt.XXXXXXXX.tmp` in the same directory, fsyncs it and `os.replace`s the target, so
+a crash at any moment leaves the previous or the new complete checkpoint. Temporary files of
+that pattern older than the running process (left by a killed save) are removed by the first
+save into their directory; an OSError while writing (a full disk) names the file.
 
 Loading never executes anything from the file (no pickle): a corrupt, truncated, malicious or
 inconsistent file raises `CheckpointError` (a ValueError) naming the file and the parameter.
@@ -29,8 +39,10 @@ import difflib
 import logging
 import math
 import os
+import re
 import tempfile
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from typing import Any, Callable
@@ -50,7 +62,11 @@ _CHUNK = 512 * 1024 * 1024          # MindSpore's per-Value content limit (1024 
 _TYPES = {t.name: t for t in mstype.all_types}
 _save_lock = threading.RLock()      # one writer at a time, as MindSpore's _ckpt_mutex
 _async_lock = threading.Lock()      # serialises starting background saves
-_async: dict = {"thread": None, "error": None}
+_failed_lock = threading.Lock()     # guards _async["failed"] (taken by the background thread)
+_async: dict = {"job": None, "failed": []}  # the latest background save; failures not yet raised
+# tempfile.mkstemp(prefix=".<name>.ckpt.", suffix=".tmp") names: 8 characters from this set
+_TEMP_NAME = re.compile(r"^\..+\.ckpt\.[a-z0-9_]{8}\.tmp$")
+_swept_dirs: set = set()            # directories already cleaned of stale temporary files
 
 
 class CheckpointError(ValueError):
@@ -85,9 +101,21 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: str, integrated_save: bool = 
             snapshotting the data; `wait_async_save()` waits for it (and raises its error), and
             the next save or load waits for it too.
         choice_func: `choice_func(name) -> bool` keeps only the names it accepts.
-        crc_check: append MindSpore's crc32 trailer, verified by `load_checkpoint(crc_check=True)`.
+        crc_check: accepted for MindSpore compatibility; the crc32 trailer is always written.
         enc_key: encryption is not supported: anything but None raises ValueError.
+
+    Raises:
+        OSError naming the file when it cannot be written (the previous file is kept). A
+        failed asynchronous save is raised by the next `save_checkpoint` (before it saves
+        anything) or by `wait_async_save()`.
     """
+    _save_checkpoint(save_obj, ckpt_file_name, async_save, append_dict, enc_key, choice_func, format)
+
+
+def _save_checkpoint(save_obj: Any, ckpt_file_name: Any, async_save: Any = False, append_dict: dict | None = None,
+                     enc_key: bytes | None = None, choice_func: Callable | None = None,
+                     format: str = "ckpt") -> "AsyncSave | None":  # noqa: A002
+    """`save_checkpoint`; returns the handle of an asynchronous save (None for a synchronous one)."""
     if enc_key is not None:
         raise ValueError("save_checkpoint: checkpoint encryption (enc_key) is not supported by mindlite")
     if format != "ckpt":
@@ -98,12 +126,13 @@ def save_checkpoint(save_obj: Any, ckpt_file_name: str, integrated_save: bool = 
     entries = _collect(save_obj, choice_func)
     for name, value in _check_append_dict(append_dict).items():
         _put(entries, name, _append_entry(name, value))
+    # a pending background save must land before this newer one, and its failure surfaces here
+    wait_async_save()
     if async_save:
-        _start_async(path, entries, bool(crc_check))
-    else:
-        _join_async()  # a pending background save must not land after this newer one
-        with _save_lock:
-            _atomic_write(path, entries, bool(crc_check))
+        return _start_async(path, entries)
+    with _save_lock:
+        _atomic_write(path, entries)
+    return None
 
 
 def _save_path(name: Any) -> str:
@@ -197,27 +226,41 @@ def _append_entry(name: str, value: Any) -> tuple:
     return _entry(name, value)
 
 
-def _atomic_write(path: str, entries: OrderedDict, crc_check: bool) -> None:
+def _atomic_write(path: str, entries: OrderedDict) -> None:
     """Write to a temp file beside `path`, fsync, then atomically replace `path`."""
     directory, base = os.path.split(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    _remove_stale_temps(directory)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as f:
-            _write_entries(f, entries, crc_check)
+            _write_entries(f, entries)
             f.flush()
             os.fsync(f.fileno())  # data on disk before the rename makes it visible
         os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. a full disk: say which file could not be written
+            raise _named_os_error(exc, path) from exc
         raise
     _fsync_dir(directory)  # make the rename itself durable
 
 
-def _write_entries(f: Any, entries: OrderedDict, crc_check: bool) -> None:
-    """Stream every entry as MindSpore does: one Checkpoint message per <=512 MiB chunk."""
-    crc = 0
+def _named_os_error(exc: OSError, path: str) -> OSError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    msg = f"save_checkpoint: cannot write checkpoint file '{path}' (the previous file, if any, is kept): {reason}"
+    # OSError(errno, msg) picks the subclass of the errno (PermissionError, ...), as the original
+    return OSError(exc.errno, msg) if exc.errno is not None else OSError(msg)
+
+
+def _write_entries(f: Any, entries: OrderedDict) -> None:
+    """Stream every entry as MindSpore does (one Checkpoint message per <=512 MiB chunk),
+    between mindlite's marker and the crc32 trailer."""
+    f.write(proto.MARK)
+    crc = zlib.crc32(proto.MARK)
     for name, (dims, ttype, arr) in entries.items():
         raw = memoryview(arr.reshape(-1).view(np.uint8))
         for start in range(0, max(len(raw), 1), _CHUNK):
@@ -225,10 +268,41 @@ def _write_entries(f: Any, entries: OrderedDict, crc_check: bool) -> None:
             head = proto.value_prefix(name, dims, ttype, len(chunk))
             f.write(head)
             f.write(chunk)
-            if crc_check:
-                crc = zlib.crc32(chunk, zlib.crc32(head, crc))
-    if crc_check:
-        f.write(proto.crc_trailer(crc))
+            crc = zlib.crc32(chunk, zlib.crc32(head, crc))
+    f.write(proto.crc_trailer(crc))
+
+
+def _process_start_time() -> float:
+    """When this process started (Linux: from /proc), else when this module was imported."""
+    try:
+        with open("/proc/self/stat") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22: starttime
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+        # btime has one-second resolution: err towards "earlier", which removes less
+        return min(boot + ticks / os.sysconf("SC_CLK_TCK") - 1.0, _IMPORT_TIME)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return _IMPORT_TIME
+
+
+_IMPORT_TIME = time.time()
+
+
+def _remove_stale_temps(directory: str) -> None:
+    """Delete our own temporary files that predate this process: leftovers of a killed save.
+    A save in progress in another process keeps touching its file, so it is never older."""
+    if directory in _swept_dirs:
+        return
+    _swept_dirs.add(directory)
+    started = _process_start_time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            if not _TEMP_NAME.match(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < started:
+                    os.unlink(entry.path)
+                    logger.info("save_checkpoint: removed '%s', left by an interrupted save", entry.path)
 
 
 def _file_mode(path: str) -> int:
@@ -249,43 +323,81 @@ def _fsync_dir(directory: str) -> None:
 
 
 # ---- asynchronous save ------------------------------------------------------------------------------
-def _start_async(path: str, entries: OrderedDict, crc_check: bool) -> None:
+class AsyncSave:
+    """One background save. `wait()` returns once the file is durable (written, fsynced and
+    renamed into place) and raises the save's error otherwise."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.durable = False
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def wait(self) -> None:
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join()
+        with _failed_lock:
+            error = self.error
+            if error is not None and self in _async["failed"]:
+                _async["failed"].remove(self)  # raised here: not again by wait_async_save()
+        if error is not None:
+            raise error
+
+
+def _start_async(path: str, entries: OrderedDict) -> AsyncSave:
     # snapshot now: the caller may change its arrays while the thread writes
     snapshot = OrderedDict((k, (d, t, a.copy())) for k, (d, t, a) in entries.items())
+    job = AsyncSave(path)
     with _async_lock:
         _join_async()  # one background save at a time, in call order
-        _async["thread"] = threading.Thread(target=_async_work, args=(path, snapshot, crc_check),
-                                            name="mindlite-async-ckpt")
-        _async["thread"].start()
+        job.thread = threading.Thread(target=_async_work, args=(job, snapshot), name="mindlite-async-ckpt")
+        _async["job"] = job
+        job.thread.start()
+    return job
 
 
-def _async_work(path: str, snapshot: OrderedDict, crc_check: bool) -> None:
+def _async_work(job: AsyncSave, snapshot: OrderedDict) -> None:
     try:
         with _save_lock:
-            _atomic_write(path, snapshot, crc_check)
-    except BaseException as e:  # surfaced by wait_async_save()
-        logger.error("save_checkpoint: asynchronous save of '%s' failed: %s", path, e)
-        _async["error"] = e
+            _atomic_write(job.path, snapshot)
+        job.durable = True
+    except BaseException as e:  # surfaced by the next save, wait_async_save() or job.wait()
+        logger.error("save_checkpoint: asynchronous save of '%s' failed: %s", job.path, e)
+        with _failed_lock:
+            job.error = e
+            _async["failed"].append(job)
 
 
 def _join_async() -> None:
-    thread = _async["thread"]
-    if thread is not None and thread is not threading.current_thread():
-        thread.join()
+    job = _async["job"]
+    if job is not None and job.thread is not threading.current_thread():
+        job.thread.join()
 
 
 def wait_async_save() -> None:
-    """Wait for a pending `save_checkpoint(..., async_save=True)`; re-raise its error, if any."""
+    """Wait for a pending `save_checkpoint(..., async_save=True)`; raise the error of any
+    background save that failed and was not raised yet (the first; later ones are noted)."""
     _join_async()
-    error, _async["error"] = _async["error"], None
-    if error is not None:
+    with _failed_lock:
+        failed, _async["failed"] = _async["failed"], []
+    if failed:
+        error = failed[0].error
+        for other in failed[1:]:
+            _add_note(error, f"the asynchronous save of '{other.path}' failed too: {other.error}")
         raise error
+
+
+def _add_note(exc: BaseException, note: str) -> None:
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+    else:  # Python 3.10
+        exc.__dict__.setdefault("__notes__", []).append(note)
 
 
 def async_ckpt_thread_status() -> bool:
     """True while an asynchronous checkpoint save is running (MindSpore 2.x API)."""
-    thread = _async["thread"]
-    return thread is not None and thread.is_alive()
+    job = _async["job"]
+    return job is not None and job.thread.is_alive()
 
 
 # ---- load -------------------------------------------------------------------------------------
@@ -297,9 +409,10 @@ def load_checkpoint(ckpt_file_name: str, net: Any = None, strict_load: bool = Fa
 
     `specify_prefix` keeps only names starting with one of its prefixes, `filter_prefix` drops
     them; `choice_func` applies only when neither is given (as in MindSpore). With `net`, the
-    values are also loaded by `load_param_into_net(net, result, strict_load)`. With
-    `crc_check=True` the file must carry a matching crc trailer (a missing one only warns, as
-    in MindSpore). Raises CheckpointError (a ValueError) for a corrupt file.
+    values are also loaded by `load_param_into_net(net, result, strict_load)`. A crc32 trailer
+    is verified whenever the file has one; `crc_check=True` also makes a missing trailer an
+    error (MindSpore only warns). Raises CheckpointError (a ValueError) for a corrupt or
+    truncated file, never returns part of one.
     """
     if dec_key is not None:
         raise ValueError("load_checkpoint: checkpoint decryption (dec_key) is not supported by mindlite")
@@ -364,12 +477,17 @@ def _selector(specify: tuple | None, filt: tuple | None, choice_func: Callable |
 
 
 def _check_crc(raw: bytes, path: str, crc_check: bool) -> memoryview:
-    """The protobuf bytes without MindSpore's crc trailer, verified when `crc_check`."""
+    """The protobuf bytes without the crc trailer, which is verified whenever present."""
     payload, stored = proto.split_crc_trailer(raw)
-    if crc_check and stored is None:
-        logger.warning("load_checkpoint: '%s' has no crc32 trailer; it cannot be checked", path)
-    if crc_check and stored is not None and zlib.crc32(payload) != stored:
-        raise CheckpointError("crc32 check failed: the file is damaged", path)
+    if stored is None:
+        if proto.has_mark(payload):
+            raise CheckpointError("its crc32 trailer is missing: the file is truncated (an interrupted copy or a "
+                                  "full disk?) or damaged", path)
+        if crc_check:
+            raise CheckpointError("crc_check=True but the file has no crc32 trailer, so it cannot be verified "
+                                  "(MindSpore writes one only with save_checkpoint(..., crc_check=True))", path)
+    elif zlib.crc32(payload) != stored:
+        raise CheckpointError("crc32 check failed: the file is damaged (its bytes changed after it was written)", path)
     return payload
 
 
@@ -415,11 +533,18 @@ def _to_array(content: memoryview, dims: tuple, t: mstype.Type, path: str, tag: 
     shape = tuple(dims)
     if shape == (0,) and len(content) == np_dtype.itemsize:
         shape = ()  # MindSpore reads dims [0] as a scalar
+    # numpy's limit: the product of the non-zero dims, in bytes, must fit a signed 64-bit size
+    if math.prod(d for d in shape if d) * np_dtype.itemsize > np.iinfo(np.intp).max:
+        raise CheckpointError(f"shape {list(shape)} of {t.name} is too large for any array (corrupt dims?)",
+                              path, tag)
     expected = math.prod(shape) * np_dtype.itemsize
     if expected != len(content):
         raise CheckpointError(f"shape {list(shape)} of {t.name} needs {expected} bytes but tensor_content "
                               f"has {len(content)}", path, tag)
-    arr = np.frombuffer(content, dtype=np_dtype).reshape(shape)
+    try:
+        arr = np.frombuffer(content, dtype=np_dtype).reshape(shape)
+    except ValueError as e:  # a numpy limit the checks above do not know of
+        raise CheckpointError(f"shape {list(shape)} of {t.name} cannot be built: {e}", path, tag) from None
     if t.kind == "bool":
         arr = arr.view(np.uint8) != 0  # any byte value other than 0/1 would be an invalid numpy bool
     if bf16_widen:
@@ -433,11 +558,15 @@ def load_param_into_net(net: Any, parameter_dict: dict, strict_load: bool = Fals
     """Copy checkpoint values into `net`'s parameters; returns `(param_not_load, ckpt_not_load)`.
 
     `net` is anything with `parameters_and_names()` (a Cell, an optimizer). A net parameter
-    matches the checkpoint key equal to its dotted path (or, failing that, its `name`); if
-    names are missing and `strict_load` is False, a common key prefix such as "network." is
-    also tried, as MindSpore does. Values are cast to the parameter's dtype (float<->float and
-    int<->int only when not `strict_load`, as MindSpore). All checks run before any parameter
-    changes: a shape or dtype mismatch raises ParameterMismatchError (ValueError and
+    matches the checkpoint key equal to its dotted path (or, failing that, its `name`). When
+    `strict_load` is False and NO net parameter matched that way, the checkpoint is taken to
+    be of a wrapper and one common key prefix such as "network." is tried (as MindSpore does),
+    but only if exactly one prefix fits best: a checkpoint with both "network.w" and
+    "moments.w" is ambiguous and loads nothing by prefix. (MindSpore also guesses when only
+    some names are missing, which loads an optimizer's "accum.weight" into "weight" when the
+    name "weight" is damaged; mindlite does not.) Values are cast to the parameter's dtype
+    (float<->float and int<->int only when not `strict_load`, as MindSpore). All checks run
+    before any parameter changes: a shape or dtype mismatch raises ParameterMismatchError (ValueError and
     RuntimeError) naming the parameter, both shapes and the file; with `strict_load=True` a
     net parameter missing from the checkpoint raises ValueError. A non-strict load logs
     missing and unused names with the closest existing name as a hint.
@@ -465,14 +594,18 @@ def load_param_into_net(net: Any, parameter_dict: dict, strict_load: bool = Fals
         param.set_data(value)
     used = {key for _, _, key in matches}
     ckpt_not_load = [k for k in parameter_dict if k not in used]
+    # MindSpore reports a parameter by its full name (the checkpoint key it saves under), which
+    # differs from the path below `net` when a wrapper prefixed it ("network.fc.weight")
+    by_path = dict(net_params)
+    param_not_load = [getattr(by_path[n], "name", None) or n for n in missing]
     if missing:
         logger.warning("load_param_into_net: %d net parameter(s) not loaded, not in the checkpoint: %s",
-                       len(missing), _with_hints(missing, parameter_dict))
+                       len(missing), _with_hints(param_not_load, parameter_dict))
     if ckpt_not_load:
         net_names = [n for n, _ in net_params]
         logger.info("load_param_into_net: %d checkpoint entr(ies) not used by the net: %s",
                     len(ckpt_not_load), _with_hints(ckpt_not_load, net_names))
-    return missing, ckpt_not_load
+    return param_not_load, ckpt_not_load
 
 
 def _match(net_params: list, parameter_dict: dict, strict_load: bool) -> tuple[list, list]:
@@ -484,8 +617,8 @@ def _match(net_params: list, parameter_dict: dict, strict_load: bool) -> tuple[l
             matches.append((name, param, key))
         else:
             missing.append(name)
-    if missing and not strict_load:
-        prefix = _common_prefix(missing, parameter_dict)
+    if missing and not matches and not strict_load:
+        prefix = _wrapper_prefix(missing, parameter_dict)
         if prefix:
             logger.warning("load_param_into_net: loading checkpoint names with the prefix '%s'", prefix)
             params = dict(net_params)
@@ -495,13 +628,27 @@ def _match(net_params: list, parameter_dict: dict, strict_load: bool) -> tuple[l
     return matches, missing
 
 
-def _common_prefix(missing: list, parameter_dict: dict) -> str:
-    # a checkpoint of a wrapped net ("network.fc.weight") for the bare net ("fc.weight")
-    for name in missing:
-        for key in parameter_dict:
-            if key.endswith("." + name):
-                return key[:-len(name)]
-    return ""
+def _wrapper_prefix(missing: list, parameter_dict: dict) -> str:
+    """The key prefix of a wrapped net's checkpoint ("network.fc.weight" for the bare net's
+    "fc.weight"): the one prefix that explains the most names, or "" when none or a tie."""
+    counts: dict = {}
+    names = set(missing)
+    for key, value in parameter_dict.items():
+        if isinstance(value, str):
+            continue
+        parts = key.split(".")
+        for i in range(1, len(parts)):  # every split "a." + "b.c", "a.b." + "c"
+            if ".".join(parts[i:]) in names:
+                prefix = ".".join(parts[:i]) + "."
+                counts[prefix] = counts.get(prefix, 0) + 1
+    if not counts:
+        return ""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        logger.warning("load_param_into_net: the checkpoint names fit the net under several prefixes (%s); "
+                       "none is used", ", ".join(f"'{p}'" for p, c in ranked if c == ranked[0][1]))
+        return ""
+    return ranked[0][0]
 
 
 def _checked_value(name: str, param: Any, value: Any, strict_load: bool) -> Tensor:

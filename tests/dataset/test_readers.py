@@ -208,8 +208,7 @@ def test_mindrecord_corruption_is_reported_with_the_file(tmp_path):
         FileReader(str(junk))
     writer = FileWriter(str(tmp_path / "open.mr"))
     writer.add_schema({"x": {"type": "int32"}})
-    writer.write_raw_data([{"x": 1}])  # never committed
-    writer._shards[0].f.flush()
+    writer.write_raw_data([{"x": 1}])  # never committed (rows go to disk unbuffered)
     with pytest.raises(MindRecordError, match="never committed"):
         FileReader(str(tmp_path / "open.mr"))
 
@@ -228,6 +227,100 @@ def test_mindrecord_writer_validation(tmp_path):
         writer.write_raw_data([{"x": [1, 2]}])
     with pytest.raises(MindRecordError, match="index field"):
         writer.add_index(["x"])
+
+
+@pytest.mark.parametrize("field, value", [
+    ("i64", 1.7), ("i64", np.float32(2.9)), ("i64", True), ("i64", np.bool_(False)), ("i64", 2.0),
+    ("i64", 2 ** 63), ("i64", 2 ** 70), ("i64", None), ("i64", "3"),
+    ("i32", 2 ** 31), ("i32", np.int64(-2 ** 31 - 1)), ("v32", [1, 2.5, 3]), ("v32", [1, True, 3]),
+    ("v32", np.array([1.0, 2.0, 3.0])), ("f32", True), ("f32", 1e300), ("f64", "1.5"), ("f64", [1.5, 2.5]),
+])
+def test_mindrecord_writer_type_errors_name_the_field(tmp_path, field, value):
+    writer = FileWriter(str(tmp_path / "t.mr"))
+    writer.add_schema({"i64": {"type": "int64"}, "i32": {"type": "int32"}, "v32": {"type": "int32", "shape": [3]},
+                       "f32": {"type": "float32"}, "f64": {"type": "float64"}})
+    good = {"i64": 1, "i32": np.int32(2), "v32": [1, 2, 3], "f32": 0.5, "f64": 7}
+    with pytest.raises(MindRecordError, match=f"row 1 of this call: field '{field}'"):
+        writer.write_raw_data([good, dict(good, **{field: value})])
+
+
+def test_mindrecord_writer_accepts_exact_conversions(tmp_path):
+    path = str(tmp_path / "ok.mr")
+    writer = FileWriter(path)
+    writer.add_schema({"i64": {"type": "int64"}, "i32": {"type": "int32", "shape": [2]},
+                       "f32": {"type": "float32"}, "f64": {"type": "float64", "shape": [-1]}})
+    rows = [{"i64": np.uint8(7), "i32": np.array([-2 ** 31, 2 ** 31 - 1], np.int64), "f32": 3, "f64": [1, 2.5]},
+            {"i64": -2 ** 63, "i32": (5, 6), "f32": np.float64(0.1), "f64": np.arange(3, dtype=np.int16)}]
+    writer.write_raw_data(rows)
+    writer.commit()
+    got = list(FileReader(path).get_next())
+    assert int(got[0]["i64"]) == 7 and got[0]["i32"].tolist() == [-2 ** 31, 2 ** 31 - 1]
+    assert got[0]["f32"] == np.float32(3) and got[0]["f64"].tolist() == [1.0, 2.5]
+    assert int(got[1]["i64"]) == -2 ** 63 and got[1]["i32"].tolist() == [5, 6]
+    assert got[1]["f32"] == np.float32(0.1) and got[1]["f64"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_mindrecord_write_raw_data_is_all_or_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from mindlite.mindrecord import writer as writer_mod
+    path = str(tmp_path / "a.mr")
+    writer = FileWriter(path, shard_num=1)
+    writer.add_schema({"x": {"type": "int64"}})
+    writer.write_raw_data([{"x": 0}])
+    with pytest.raises(MindRecordError, match="row 2 of this call: field 'x'"):
+        writer.write_raw_data([{"x": 1}, {"x": 2}, {"x": 3.5}, {"x": 4}])
+    writer.write_raw_data([{"x": 1}, {"x": 2}, {"x": 3}, {"x": 4}])  # the corrected retry
+    real_write, calls = os.write, []
+
+    def disk_full(fd, data):  # an injected full disk: the second record of the call fails
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+    monkeypatch.setattr(writer_mod.os, "write", disk_full)
+    with pytest.raises(OSError, match="No space left") as info:
+        writer.write_raw_data([{"x": 5}, {"x": 6}, {"x": 7}])
+    assert "a.mr" in str(info.value) and info.value.errno == errno.ENOSPC
+    monkeypatch.undo()
+    writer.write_raw_data([{"x": 5}, {"x": 6}])
+    writer.commit()
+    assert [int(r["x"]) for r in FileReader(path).get_next()] == [0, 1, 2, 3, 4, 5, 6]  # no duplicates
+
+
+def test_mindrecord_metadata_disagreeing_with_row_bytes_is_a_clear_error(tmp_path):
+    import json
+    import struct
+    import zlib
+
+    from mindlite.mindrecord.format import TRAILER
+    writer = FileWriter(str(tmp_path / "m.mr"))
+    writer.add_schema({"v": {"type": "float32", "shape": [2]}, "s": {"type": "int32"}})
+    writer.write_raw_data([{"v": [1.0, 2.0], "s": 3}])
+    writer.commit()
+    raw = (tmp_path / "m.mr").read_bytes()
+    meta_off, meta_len, offs_off, n, _, end = TRAILER.unpack(raw[-TRAILER.size:])
+
+    def with_schema(schema, name):  # a consistent footer (valid checksum) around changed metadata
+        meta = json.loads(raw[meta_off:meta_off + meta_len])
+        meta["schema"] = schema
+        meta_b = json.dumps(meta).encode()
+        tables = raw[offs_off:-TRAILER.size]
+        footer = meta_b + tables
+        data = raw[:meta_off] + footer + struct.pack("<QQQQI4s", meta_off, len(meta_b), meta_off + len(meta_b), n,
+                                                     zlib.crc32(footer), end)
+        (tmp_path / name).write_bytes(data)
+        return str(tmp_path / name)
+
+    cases = [({"v": {"type": "float32", "shape": [3]}, "s": {"type": "int32"}}, "'v' holds 8 bytes.*shape \\[3\\]"),
+             ({"v": {"type": "float64", "shape": [-1, 2]}, "s": {"type": "int32"}}, "'v' holds 8 bytes"),
+             ({"v": {"type": "float32"}, "s": {"type": "int32"}}, "'v' holds 8 bytes, which is not 1 value"),
+             ({"v": {"type": "float32", "shape": [2]}, "s": {"type": "int64"}}, "'s' holds 4 bytes")]
+    for i, (schema, match) in enumerate(cases):
+        path = with_schema(schema, f"bad{i}.mr")
+        with pytest.raises(MindRecordError, match=match) as info:
+            list(FileReader(path).get_next())
+        assert f"bad{i}.mr row 0" in str(info.value) and "metadata disagrees" in str(info.value)
 
 
 def test_convert_image_folder_then_read(image_folder, tmp_path):

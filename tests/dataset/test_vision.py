@@ -56,17 +56,16 @@ def test_decode_rejects_corrupt_and_decoded_input(img):
         V.Decode()(img)
 
 
-def test_resize_matches_pillow(img):
-    out = V.Resize(20)(img)  # shorter side (30) -> 20, width 40 -> 26
-    ref = np.asarray(Image.fromarray(img).resize((26, 20), Image.Resampling.BILINEAR))
-    assert np.array_equal(out, ref)
-    out = V.Resize((12, 17), V.Inter.NEAREST)(img)
-    assert np.array_equal(out, np.asarray(Image.fromarray(img).resize((17, 12), Image.Resampling.NEAREST)))
-    f = img.astype(np.float32)
-    out = V.Resize((10, 10))(f)
-    ref = np.asarray(Image.fromarray(f[..., 1], "F").resize((10, 10), Image.Resampling.BILINEAR))
-    assert out.dtype == np.float32 and np.allclose(out[..., 1], ref)
-    assert V.Resize(15)(img[..., 0]).shape == (15, 20)
+def test_resize_of_pil_images_matches_pillow(img):
+    """PIL images are resized with pillow's filters (numpy images: see test_resize_modes.py)."""
+    out = V.Resize(20)(Image.fromarray(img))  # shorter side (30) -> 20, width 40 -> 26
+    ref = Image.fromarray(img).resize((26, 20), Image.Resampling.BILINEAR)
+    assert isinstance(out, Image.Image) and np.array_equal(np.asarray(out), np.asarray(ref))
+    out = V.Resize((12, 17), V.Inter.NEAREST)(Image.fromarray(img))
+    assert np.array_equal(np.asarray(out), np.asarray(Image.fromarray(img).resize((17, 12), Image.Resampling.NEAREST)))
+    f = Image.fromarray(img[..., 1].astype(np.float32), "F")
+    assert np.allclose(np.asarray(V.Resize((10, 10))(f)), np.asarray(f.resize((10, 10), Image.Resampling.BILINEAR)))
+    assert V.Resize(20)(img).shape == (20, 26, 3) and V.Resize(15)(img[..., 0]).shape == (15, 20)
     assert V.Inter.LINEAR is V.Inter.BILINEAR and V.Inter.CUBIC is V.Inter.BICUBIC
 
 
@@ -96,10 +95,14 @@ def test_random_resized_crop_matches_reference(img):
     out = V.RandomResizedCrop((16, 12), scale=(0.2, 0.9))(img)
     ds.config.set_seed(3)
     x, y, w, h = random_resized_crop_box(config.global_rng(), 40, 30, (0.2, 0.9), (3 / 4, 4 / 3), 10)
+    assert np.array_equal(out, V.Resize((16, 12))(img[y:y + h, x:x + w]))  # numpy: crop, then Resize's rules
+    ds.config.set_seed(3)
+    pil = V.RandomResizedCrop((16, 12), scale=(0.2, 0.9))(Image.fromarray(img))
     ref = Image.fromarray(img).resize((12, 16), Image.Resampling.BILINEAR, box=(x, y, x + w, y + h))
-    assert np.array_equal(out, np.asarray(ref))
-    whole = V.RandomResizedCrop(20, scale=(1, 1), ratio=(4 / 3, 4 / 3))(img)
-    assert np.array_equal(whole, np.asarray(Image.fromarray(img).resize((20, 20), Image.Resampling.BILINEAR)))
+    assert np.array_equal(np.asarray(pil), np.asarray(ref))
+    whole = V.RandomResizedCrop(20, scale=(1, 1), ratio=(4 / 3, 4 / 3))(Image.fromarray(img))
+    assert np.array_equal(np.asarray(whole),
+                          np.asarray(Image.fromarray(img).resize((20, 20), Image.Resampling.BILINEAR)))
 
 
 def test_random_resized_crop_box_properties():
@@ -116,8 +119,8 @@ def test_random_crop_decode_resize_equals_decode_then_crop(img):
     ds.config.set_seed(11)
     fused = V.RandomCropDecodeResize(24)(data)
     ds.config.set_seed(11)
-    ref = V.RandomResizedCrop(24)(V.Decode()(data))
-    assert fused.shape == (24, 24, 3) and np.array_equal(fused, ref)
+    ref = V.RandomResizedCrop(24)(V.Decode(to_pil=True)(data))  # the fused op resizes with pillow's filter
+    assert fused.shape == (24, 24, 3) and np.array_equal(fused, np.asarray(ref))
 
 
 def test_random_crop_decode_resize_draft_mode_is_close():
@@ -128,7 +131,7 @@ def test_random_crop_decode_resize_draft_mode_is_close():
     ds.config.set_seed(5)
     fast = op(data).astype(np.float32)
     ds.config.set_seed(5)
-    full = V.RandomResizedCrop(200, scale=(0.6, 1.0))(V.Decode()(data)).astype(np.float32)
+    full = np.asarray(V.RandomResizedCrop(200, scale=(0.6, 1.0))(V.Decode(to_pil=True)(data))).astype(np.float32)
     assert np.abs(fast - full).mean() < 2.0
 
 

@@ -1,11 +1,15 @@
-"""mindlite.dataset execution: determinism across workers, error propagation, shutdown, bounded prefetch."""
+"""mindlite.dataset execution: determinism across workers, error propagation, stopped/dead workers,
+shutdown, bounded prefetch. No test depends on timing or order (CI also runs them shuffled)."""
 import _thread
+import contextlib
 import gc
+import logging
 import os
 import pickle
 import signal
 import threading
 import time
+from multiprocessing import resource_tracker
 
 import numpy as np
 import pytest
@@ -21,10 +25,15 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.fixture(autouse=True)
 def _dataset_config():
     seed, prefetch = config.get_seed(), config.get_prefetch_size()
+    timeout = config.get_multiprocessing_timeout_interval()
+    # shared memory starts multiprocessing's resource tracker (a child process) on first use;
+    # start it now, so that every test's "children before" already holds it
+    resource_tracker.ensure_running()
     config.set_seed(77)
     yield
     config.set_seed(seed)
     config.set_prefetch_size(prefetch)
+    config.set_multiprocessing_timeout_interval(timeout)
 
 
 def child_pids():
@@ -45,9 +54,12 @@ def our_segments():
     return sorted(n for n in os.listdir("/dev/shm") if n.startswith(SHM_PREFIX))
 
 
-def wait_clean(children_before, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline and (child_pids() != children_before or our_segments()):
+def wait_clean(children_before, polls=1500):
+    """Poll until the children and segments are gone (garbage collection and process exit are
+    asynchronous); the bound only turns a leak into a failure instead of a hang."""
+    for _ in range(polls):
+        if child_pids() == children_before and not our_segments():
+            return
         time.sleep(0.02)
     assert child_pids() == children_before, "leftover worker processes"
     assert our_segments() == [], "leaked shared-memory segments"
@@ -119,15 +131,16 @@ def fails_on_7(x):
 
 
 @pytest.mark.parametrize("processes", [False, True])
-def test_map_error_is_raised_with_row_index_quickly(processes):
+def test_map_error_is_raised_with_row_index_at_that_row(processes):
     before = child_pids()
-    data = ds.NumpySlicesDataset(np.arange(40), column_names=["x"], shuffle=False)
+    # endless: the error must come at row 7 itself, not at some end of the data
+    data = ds.NumpySlicesDataset(np.arange(40), column_names=["x"], shuffle=False).repeat()
     data = data.map(fails_on_7, num_parallel_workers=2, python_multiprocessing=processes)
-    start = time.time()
+    received = []
     with pytest.raises(ValueError, match="cannot handle seven") as info:
-        for _ in data:
-            pass
-    assert time.time() - start < 5
+        for row in data.create_tuple_iterator(output_numpy=True):
+            received.append(int(row[0]))
+    assert received == list(range(7))  # rows come in order, up to the failing one
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "row 7" in notes and "fails_on_7" in notes
     if processes:
@@ -193,11 +206,64 @@ def test_killed_worker_is_reported():
     next(it)
     victim = next(p for p in child_pids() if p not in before)
     os.kill(victim, signal.SIGKILL)
-    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+    with pytest.raises(RuntimeError, match=f"worker process {victim} .*exited unexpectedly .*row"):
         for _ in it:
             pass
     del it
     wait_clean(before)
+
+
+def slow_rows(x):
+    time.sleep(0.05)
+    return x
+
+
+def test_stopped_worker_raises_naming_the_worker_and_row_instead_of_hanging():
+    config.set_multiprocessing_timeout_interval(1)
+    before = child_pids()
+    data = ds.NumpySlicesDataset(np.arange(10 ** 5), shuffle=False).map(slow_rows, num_parallel_workers=2,
+                                                                        python_multiprocessing=True)
+    it = data.create_tuple_iterator(output_numpy=True)
+    next(it)
+    victim = next(p for p in child_pids() if p not in before)
+    os.kill(victim, signal.SIGSTOP)  # alive but frozen: used to hang the pipeline forever
+    try:
+        with pytest.raises(RuntimeError, match=f"worker process {victim} .*no sign of life") as info:
+            for _ in it:  # endless for practical purposes: only the error ends this loop
+                pass
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGCONT)
+    msg = str(info.value)
+    assert "waiting for row" in msg and "set_multiprocessing_timeout_interval" in msg
+    del info, it
+    wait_clean(before)
+
+
+def sleeps_on_row_3(x):
+    if int(x) == 3:
+        time.sleep(2.5)  # releases the GIL: the heartbeat goes on
+    return x
+
+
+def test_busy_worker_is_not_taken_for_a_stopped_one_and_is_reported(caplog):
+    config.set_multiprocessing_timeout_interval(1)
+    data = ds.NumpySlicesDataset(np.arange(6), shuffle=False).map(sleeps_on_row_3, num_parallel_workers=2,
+                                                                   python_multiprocessing=True)
+    with caplog.at_level(logging.WARNING, logger="mindlite"):
+        out = [int(r[0]) for r in data.create_tuple_iterator(output_numpy=True, num_epochs=1)]
+    assert out == list(range(6))
+    assert "for row 3 from worker processes that are alive" in caplog.text  # MindSpore's periodic warning
+
+
+def test_multiprocessing_timeout_interval_setting():
+    config.set_multiprocessing_timeout_interval(7)
+    assert config.get_multiprocessing_timeout_interval() == 7 and ds.config.get_multiprocessing_timeout_interval() == 7
+    for bad, error in (("5", TypeError), (2.5, TypeError), (True, TypeError), (0, ValueError), (-3, ValueError),
+                       (2 ** 31, ValueError)):
+        with pytest.raises(error, match="interval"):
+            config.set_multiprocessing_timeout_interval(bad)
+    assert config.get_multiprocessing_timeout_interval() == 7
 
 
 # ---------------------------------------------------------------- shutdown
@@ -229,28 +295,35 @@ def test_garbage_collected_iterator_stops_workers():
 
 def test_ctrl_c_while_waiting_stops_everything():
     before = child_pids()
-
-    def slow(x):
-        time.sleep(0.2)
-        return x
-
-    data = ds.NumpySlicesDataset(np.arange(100)).map(slow, num_parallel_workers=2, python_multiprocessing=True)
+    data = ds.NumpySlicesDataset(np.arange(10 ** 5)).map(slow_rows, num_parallel_workers=2,
+                                                        python_multiprocessing=True)
     it = data.create_tuple_iterator(output_numpy=True)
-    threading.Timer(0.3, _thread.interrupt_main).start()
-    with pytest.raises(KeyboardInterrupt):
-        for _ in it:
-            pass
+    first_row = threading.Event()
+
+    def interrupt():  # Ctrl-C once the loop is running, whatever the machine's load
+        if first_row.wait(30):
+            _thread.interrupt_main()
+
+    gc.collect()
+    gc.disable()  # a finalizer of an earlier test's garbage running in this thread would swallow the interrupt
+    try:
+        threading.Thread(target=interrupt, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            for _ in it:  # endless for practical purposes: only the interrupt ends this loop
+                first_row.set()
+    finally:
+        gc.enable()
     assert it._closed
     wait_clean(before)
 
 
-def test_thread_pipeline_close_is_prompt():
+def test_thread_pipeline_close_stops_the_pipeline_thread():
     data = ds.NumpySlicesDataset(np.arange(10 ** 6)).map(lambda x: x, num_parallel_workers=4)
     it = data.create_tuple_iterator(output_numpy=True)
     next(it)
-    start = time.time()
     it.close()
-    assert time.time() - start < 2 and not it._thread.is_alive()
+    it._thread.join(timeout=30)  # without close() it would run on through 10**6 rows
+    assert not it._thread.is_alive()
 
 
 # ---------------------------------------------------------------- memory and transport

@@ -105,9 +105,33 @@ def _make_accessors(key: str):
     return setter, getter
 
 
+_INT32_MAX = 2 ** 31 - 1
+
+
+def set_multiprocessing_timeout_interval(interval: int) -> None:
+    """Seconds (MindSpore's default 300) that govern waits on worker processes.
+
+    As in MindSpore, a warning is logged every `interval` seconds while the pipeline waits
+    for a row from worker processes that are alive and busy. In addition, a worker process
+    that shows no sign of life (its heartbeat stops: stopped by SIGSTOP, frozen, or stuck
+    in a call holding the GIL) for `interval` seconds makes the pipeline raise a
+    RuntimeError naming the worker and its row, instead of waiting forever.
+    Raises TypeError unless an int, ValueError unless 0 < interval <= 2**31 - 1.
+    """
+    if isinstance(interval, bool) or not isinstance(interval, (int, np.integer)):
+        raise TypeError(f"set_multiprocessing_timeout_interval: interval must be an int, got "
+                        f"{type(interval).__name__}")
+    if not 0 < interval <= _INT32_MAX:
+        raise ValueError(f"set_multiprocessing_timeout_interval: interval must be in (0, {_INT32_MAX}], got {interval}")
+    _set("multiprocessing_timeout_interval", int(interval))
+
+
+def get_multiprocessing_timeout_interval() -> int:
+    """The interval set by `set_multiprocessing_timeout_interval` (default 300 seconds)."""
+    return _state["multiprocessing_timeout_interval"]
+
+
 # Accepted and stored for compatibility; the engine does not need them.
-set_multiprocessing_timeout_interval, get_multiprocessing_timeout_interval = \
-    _make_accessors("multiprocessing_timeout_interval")
 set_auto_num_workers, get_auto_num_workers = _make_accessors("auto_num_workers")
 set_sending_batches, get_sending_batches = _make_accessors("sending_batches")
 set_numa_enable, get_numa_enable = _make_accessors("numa_enable")

@@ -35,6 +35,10 @@ in input order, with at most ``window`` items in flight:
   Results are reordered by sequence number. A dead worker, or an exception in
   ``fn``, is raised in the pipeline thread (with the row index and the worker's
   traceback); ``close()`` terminates the processes and unlinks every slot.
+  Each worker runs a heartbeat thread; a worker whose heartbeat stops for
+  ``config.get_multiprocessing_timeout_interval()`` seconds while the pipeline
+  waits (stopped by SIGSTOP, frozen, stuck holding the GIL) is reported as a
+  RuntimeError naming it and its row instead of hanging the pipeline.
 
 A ``Runtime`` (one per iterator) owns the pools of a pipeline run and its stop
 event; closing it (iterator exhausted, closed, garbage-collected, Ctrl-C, or
@@ -46,6 +50,7 @@ import atexit
 import collections
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing as mp
 import os
 import pickle
@@ -53,6 +58,7 @@ import queue
 import random
 import signal
 import threading
+import time
 import traceback
 import weakref
 from typing import NamedTuple
@@ -65,6 +71,8 @@ from . import shm as _shm
 _tls = threading.local()
 _DONE = object()
 _POLL_S = 0.05
+_MAX_BEAT_S = 1.0   # heartbeat period of worker processes (shorter for short timeouts)
+_log = logging.getLogger("mindlite")
 
 
 class RowContext(NamedTuple):
@@ -208,8 +216,9 @@ def _seed_legacy_rngs(ctx: RowContext) -> None:
     random.seed(seed)
 
 
-def _worker_step(fn, label, attached, raw: bytes) -> bytes:
+def _worker_step(fn, label, attached, raw: bytes, status) -> bytes:
     gen, seq, slot_index, slot_name, structure, metas, ctx = pickle.loads(raw)
+    status.row = ctx.row
     try:
         shm = attached.get(slot_index, slot_name)
         payload = _shm.unflatten(structure, _shm.read_arrays(metas, shm.buf))
@@ -225,8 +234,40 @@ def _worker_step(fn, label, attached, raw: bytes) -> bytes:
         return pickle.dumps((gen, seq, "err", _pack_error(exc)))
 
 
-def _worker_main(fn, label: str, task_q, result_q, parent_pid: int) -> None:
+class _WorkerStatus:
+    """What a worker process shows the main process: a heartbeat counter and its current row
+    (shared memory written by the worker, read by the pool)."""
+
+    def __init__(self, beats, rows, index: int) -> None:
+        self._beats, self._rows, self.index = beats, rows, index
+
+    def beat(self) -> None:
+        self._beats[self.index] += 1
+
+    @property
+    def beats(self) -> int:
+        return self._beats[self.index]
+
+    @property
+    def row(self) -> int:
+        return self._rows[self.index]
+
+    @row.setter
+    def row(self, value: int) -> None:
+        self._rows[self.index] = value
+
+
+def _heartbeat(status: _WorkerStatus, period: float) -> None:
+    # a thread: it stops only when the whole process does (SIGSTOP, a frozen machine) or
+    # when a call holds the GIL for the entire interval
+    while True:
+        status.beat()
+        time.sleep(period)
+
+
+def _worker_main(fn, label: str, task_q, result_q, parent_pid: int, status: _WorkerStatus, beat_s: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    threading.Thread(target=_heartbeat, args=(status, beat_s), daemon=True, name="mindlite-ds-heartbeat").start()
     result_q.cancel_join_thread()
     attached = _shm.Attachments()
     try:
@@ -239,7 +280,11 @@ def _worker_main(fn, label: str, task_q, result_q, parent_pid: int) -> None:
                 continue
             if raw is None:
                 return
-            result_q.put(_worker_step(fn, label, attached, raw))
+            try:
+                result = _worker_step(fn, label, attached, raw, status)
+            finally:
+                status.row = -1
+            result_q.put(result)
     finally:
         attached.close()
 
@@ -255,10 +300,18 @@ class ProcessPool:
         self.slots = [_shm.Slot(slot_bytes) for _ in range(window)]
         ctx = mp.get_context("fork")
         self.task_q, self.result_q = ctx.Queue(), ctx.Queue()
-        self.procs = [ctx.Process(target=_worker_main, args=(fn, label, self.task_q, self.result_q, os.getpid()),
-                                  daemon=True, name=f"mindlite-ds-{i}") for i in range(num_workers)]
+        self.timeout = config.get_multiprocessing_timeout_interval()
+        beats, rows = ctx.RawArray("Q", num_workers), ctx.RawArray("q", [-1] * num_workers)
+        self.status = [_WorkerStatus(beats, rows, i) for i in range(num_workers)]
+        beat_s = min(_MAX_BEAT_S, self.timeout / 4)
+        self.procs = [ctx.Process(target=_worker_main, daemon=True, name=f"mindlite-ds-{i}",
+                                  args=(fn, label, self.task_q, self.result_q, os.getpid(), self.status[i], beat_s))
+                      for i in range(num_workers)]
         for p in self.procs:
             p.start()
+        self._seen = [-1] * num_workers        # last heartbeat count read from each worker
+        self._silent = [0.0] * num_workers     # seconds of waiting without a heartbeat from it
+        self._last_poll = time.monotonic()
         self._gen, self._outstanding, self._active, self._closed = 0, 0, False, False
 
     def _send(self, gen: int, seq: int, payload, ctx: RowContext) -> None:
@@ -273,22 +326,50 @@ class ProcessPool:
         self.task_q.put(raw)
         self._outstanding += 1
 
-    def _check_workers(self) -> None:
-        for p in self.procs:
-            if p.exitcode is not None:
-                self.close()
-                raise RuntimeError(f"[mindlite.dataset] {self.label}: worker process {p.pid} exited unexpectedly "
-                                   f"(exit code {p.exitcode}; a negative code is the signal that killed it)")
+    def _doing(self, i: int, waiting_row: int | None) -> str:
+        row = self.status[i].row
+        doing = f"while processing row {row}" if row >= 0 else "while idle (between rows)"
+        return doing + (f"; the pipeline is waiting for row {waiting_row}" if waiting_row is not None else "")
 
-    def _recv(self) -> tuple:
+    def _check_workers(self, waiting_row: int | None) -> None:
+        """Raise (after closing the pool) if a worker died or its heartbeat stopped."""
+        now = time.monotonic()
+        # a pause of this process itself (suspended, descheduled) counts at most a second
+        elapsed, self._last_poll = min(now - self._last_poll, 1.0), now
+        for i, p in enumerate(self.procs):
+            if p.exitcode is not None:
+                msg = (f"worker process {p.pid} ({p.name}) exited unexpectedly {self._doing(i, waiting_row)} "
+                       f"(exit code {p.exitcode}; a negative code is the signal that killed it)")
+            else:
+                beat = self.status[i].beats
+                if beat != self._seen[i]:
+                    self._seen[i], self._silent[i] = beat, 0.0
+                    continue
+                self._silent[i] += elapsed
+                if self._silent[i] < self.timeout:
+                    continue
+                msg = (f"worker process {p.pid} ({p.name}) has shown no sign of life for {self._silent[i]:.0f} s "
+                       f"{self._doing(i, waiting_row)}: it is stopped (SIGSTOP?), frozen, or stuck in a call that "
+                       "holds the GIL (ds.config.set_multiprocessing_timeout_interval sets this limit, now "
+                       f"{self.timeout} s)")
+            self.close()
+            raise RuntimeError(f"[mindlite.dataset] {self.label}: {msg}")
+
+    def _recv(self, waiting_row: int | None = None) -> tuple:
         """The next result message ``(gen, seq, status, body)`` of any imap call."""
+        started = time.monotonic()
+        warn_at = started + self.timeout
         while True:
             try:
                 raw = self.result_q.get(timeout=_POLL_S)
             except queue.Empty:
                 if self.stop.is_set():
                     raise PipelineStopped() from None
-                self._check_workers()
+                self._check_workers(waiting_row)
+                if time.monotonic() >= warn_at:  # MindSpore's periodic warning: slow but alive workers
+                    _log.warning("[mindlite.dataset] %s: waited %.0f s for row %s from worker processes that are "
+                                 "alive; a slow transform?", self.label, time.monotonic() - started, waiting_row)
+                    warn_at += self.timeout
                 continue
             self._outstanding -= 1
             return pickle.loads(raw)
@@ -308,6 +389,7 @@ class ProcessPool:
                                "with python_multiprocessing=True; build two nodes instead")
         self._active, self._gen = True, self._gen + 1
         gen, items, sent, done, ready = self._gen, iter(items), 0, 0, {}
+        rows: dict = {}  # seq -> row index, to name the row the pipeline waits for
         try:
             while True:
                 while sent - done < self.window:
@@ -315,13 +397,15 @@ class ProcessPool:
                     if item is _DONE:
                         break
                     self._send(gen, sent, *item)
+                    rows[sent] = item[1].row
                     sent += 1
                 if done == sent:
                     return
                 while done not in ready:
-                    msg_gen, seq, status, body = self._recv()
+                    msg_gen, seq, status, body = self._recv(rows[done])
                     if msg_gen == gen:  # NOTE: _drain makes stale results impossible; this is a guard
                         ready[seq] = (status, body)
+                rows.pop(done, None)
                 yield self._decode(done, *ready.pop(done))
                 done += 1
         finally:
@@ -343,6 +427,8 @@ class ProcessPool:
         for p in self.procs:
             if p.is_alive():
                 p.terminate()
+                with contextlib.suppress(OSError):  # a stopped worker acts on SIGTERM only once continued
+                    os.kill(p.pid, signal.SIGCONT)
         for p in self.procs:
             p.join(timeout=2.0)
             if p.is_alive():

@@ -28,3 +28,8 @@ __all__ = [
                          "to_bytes",
                          "to_str",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from ..._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "dataset.text")

@@ -39,3 +39,8 @@ __all__ = [
                          "TypeCast",
                          "Unique",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from ..._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "dataset.transforms")

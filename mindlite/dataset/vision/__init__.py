@@ -64,3 +64,8 @@ __all__ = [
                                 "get_image_num_channels",
                                 "get_image_size",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    from ..._api_names import missing_attribute
+    raise missing_attribute(__name__, name, "dataset.vision")

@@ -15,6 +15,7 @@ from ..transforms import _rng
 from ..transforms._base import TensorOperation, as_array
 from ._decode import decode_crop_resize
 from .transforms import _crop, flip, pad_image, parse_padding
+from ._resize import resize_array
 from .utils import Border, ImageBatchFormat, Inter, apply_pil, check_image, is_pil, parse_size, pil_filter
 
 __all__ = [
@@ -106,8 +107,11 @@ class RandomResizedCrop(_ResizedCropBase):
     def _execute(self, img):
         h, w = _size_hw(img)
         box = self._box(w, h)
-        out_wh = (self.size[1], self.size[0])
-        return apply_pil(img, lambda im, _: im.resize(out_wh, self._filter, box=box), "RandomResizedCrop")
+        if is_pil(img):
+            return img.resize((self.size[1], self.size[0]), self._filter, box=box)
+        x0, y0, x1, y1 = box  # numpy: crop, then resize by OpenCV's rules as MindSpore's C++ op
+        crop = check_image(img, "RandomResizedCrop")[y0:y1, x0:x1]
+        return resize_array(crop, self.size[0], self.size[1], self.interpolation, "RandomResizedCrop")
 
 
 class RandomCropDecodeResize(_ResizedCropBase):

@@ -10,6 +10,7 @@ from PIL import Image
 
 from ..transforms._base import TensorOperation, to_np_dtype
 from ._decode import decode_rgb
+from ._resize import resize_array
 from .utils import Border, Inter, apply_pil, check_image, is_pil, parse_size, pil_filter
 
 __all__ = [
@@ -66,9 +67,12 @@ class Resize(TensorOperation):
         self._filter = pil_filter(interpolation)
 
     def _execute(self, img):
-        h, w = (img.size[1], img.size[0]) if is_pil(img) else check_image(img, "Resize").shape[:2]
-        oh, ow = resized_shape(h, w, self.size)
-        return apply_pil(img, lambda im, _: im.resize((ow, oh), self._filter), "Resize")
+        if is_pil(img):  # pillow's filters, as MindSpore's Python path for PIL images
+            oh, ow = resized_shape(img.size[1], img.size[0], self.size)
+            return img.resize((ow, oh), self._filter)
+        img = check_image(img, "Resize")
+        oh, ow = resized_shape(img.shape[0], img.shape[1], self.size)
+        return resize_array(img, oh, ow, self.interpolation, "Resize")  # OpenCV's rules, as MindSpore's C++ op
 
 
 def crop_or_pad(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:

@@ -49,6 +49,13 @@ class _BatchNorm(Cell):
         if x.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}: input has {x.shape[1]} channels, expected {self.num_features}")
         use_batch = self.training if self.use_batch_statistics is None else bool(self.use_batch_statistics)
+        if use_batch and x.size == 0:
+            # an empty batch has no statistics: the mean of nothing is NaN, and it would stay in
+            # moving_mean/moving_variance for good
+            where = self.moving_mean.name[:-len("moving_mean")].rstrip(".")
+            raise ValueError(f"{type(self).__name__}{f' {where!r}' if where else ''}: cannot compute batch statistics "
+                             f"of an empty batch (input shape {list(x.shape)}); skip empty batches, or use the moving "
+                             "statistics (set_train(False))")
         return ops.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta,
                               training=use_batch, momentum=1.0 - self.momentum, eps=self.eps)
 
@@ -106,10 +113,4 @@ class GroupNorm(Cell):
     def construct(self, x: Tensor) -> Tensor:
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"GroupNorm: expected (N, {self.num_channels}, ...) input, got {list(x.shape)}")
-        n = x.shape[0]
-        g = ops.reshape(x, (n, self.num_groups, -1))
-        mean = ops.mean(g, 2, keep_dims=True)
-        var = ops.mean(ops.square(g - mean), 2, keep_dims=True)
-        y = ops.reshape((g - mean) * ops.rsqrt(var + self.eps), x.shape)
-        shape = (1, self.num_channels) + (1,) * (x.ndim - 2)
-        return y * ops.reshape(self.gamma, shape) + ops.reshape(self.beta, shape)
+        return ops.group_norm(x, self.num_groups, self.gamma, self.beta, self.eps)

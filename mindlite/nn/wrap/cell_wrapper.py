@@ -34,9 +34,9 @@ class WithEvalCell(Cell):
 
     def construct(self, data: Tensor, label: Tensor) -> tuple:
         outputs = self._network(data)
-        if self.add_cast_fp32:
-            label = ops.cast(label, _f32())
-            outputs = ops.cast(outputs, _f32())
+        if self.add_cast_fp32:  # float tensors only: int32 class labels stay int32
+            label = ops.mixed_precision_cast(_f32(), label)
+            outputs = ops.mixed_precision_cast(_f32(), outputs)
         return self._loss_fn(outputs, label), outputs, label
 
 

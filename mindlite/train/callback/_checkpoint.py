@@ -13,7 +13,9 @@ from ._callback import Callback, RunContext
 class CheckpointConfig:
     """When and what to save. `save_checkpoint_steps` / `save_checkpoint_seconds` (one of them),
     `keep_checkpoint_max` most recent files kept (or one per `keep_checkpoint_per_n_minutes`),
-    `append_info`: a list of "epoch_num" / "step_num" and/or a dict of extra values."""
+    `append_info`: a list of "epoch_num" / "step_num" and/or a dict of extra values.
+    `crc_check` is accepted for MindSpore compatibility: every checkpoint mindlite writes
+    carries a crc32 trailer, which loading verifies."""
 
     def __init__(self, save_checkpoint_steps: int = 1, save_checkpoint_seconds: int = 0, keep_checkpoint_max: int = 5,
                  keep_checkpoint_per_n_minutes: int = 0, integrated_save: bool = True, async_save: bool = False,
@@ -42,7 +44,12 @@ class ModelCheckpoint(Callback):
 
     Each file also records epoch_num, step_num and mindlite's resume state (position in the
     epoch and the random-number state), which `Model.resume(file)` uses to continue a killed
-    run on the same trajectory. Writes are atomic (see `save_checkpoint`)."""
+    run on the same trajectory. Writes are atomic (see `save_checkpoint`).
+
+    An old checkpoint is deleted only once a newer one is durable (written, fsynced and
+    renamed into place). With `async_save` the background write is confirmed at the next
+    save and at the end of training; a failed save raises there (an OSError naming the file),
+    so a run never ends normally with its checkpoints lost."""
 
     def __init__(self, prefix: str = "CKP", directory: str | None = None, config: CheckpointConfig | None = None) -> None:
         if not isinstance(prefix, str) or not prefix or any(c in prefix for c in "/\\"):
@@ -51,10 +58,15 @@ class ModelCheckpoint(Callback):
         self._directory = os.path.abspath(directory or ".")
         os.makedirs(self._directory, exist_ok=True)
         self._config = config or CheckpointConfig()
-        self._files: list[str] = []
+        self._files: list[str] = []   # durable checkpoints of this run, oldest first
+        self._pending: tuple | None = None  # (AsyncSave, path) of a background save not yet confirmed
+        self._failed = False
         self._last_time = time.time()
         self._last_step = -1
         self.latest_ckpt_file_name: str | None = None
+
+    def on_train_begin(self, run_context: RunContext) -> None:
+        self._failed = False
 
     def on_train_step_end(self, run_context: RunContext) -> None:
         cb = run_context.original_args()
@@ -66,23 +78,49 @@ class ModelCheckpoint(Callback):
 
     def on_train_end(self, run_context: RunContext) -> None:
         cb = run_context.original_args()
+        if self._failed:
+            return  # training is ending with this callback's save error: no new save on a full disk
         if cb.cur_step_num != self._last_step:
             self.save(cb)
+        self.wait()
 
     def save(self, cb: Any) -> str:
-        from ..serialization import save_checkpoint
+        from ..serialization import _save_checkpoint
+        self.wait()  # the previous background save must have landed before anything is rotated
         step_in_epoch = (cb.cur_step_num - 1) % max(cb.batch_num, 1) + 1
         name = f"{self._prefix}-{cb.cur_epoch_num}_{step_in_epoch}.ckpt"
         path = os.path.join(self._directory, name)
         network = self._config.saved_network or cb.train_network
-        save_checkpoint(network, path, append_dict=self._append(cb), async_save=self._config.async_save,
-                        crc_check=self._config.crc_check)
+        try:
+            job = _save_checkpoint(network, path, append_dict=self._append(cb), async_save=self._config.async_save)
+        except BaseException:
+            self._failed = True
+            raise
         self._last_time, self._last_step = time.time(), cb.cur_step_num
-        self.latest_ckpt_file_name = path
-        if path not in self._files:
-            self._files.append(path)
-        self._rotate()
+        if job is None:
+            self._durable(path)
+        else:
+            self._pending = (job, path)
         return path
+
+    def wait(self) -> None:
+        """Wait for this callback's background save; raise its error if it failed."""
+        if self._pending is None:
+            return
+        (job, path), self._pending = self._pending, None
+        try:
+            job.wait()
+        except BaseException:
+            self._failed = True  # nothing is rotated: the older checkpoints stay
+            raise
+        self._durable(path)
+
+    def _durable(self, path: str) -> None:
+        self.latest_ckpt_file_name = path
+        if path in self._files:
+            self._files.remove(path)
+        self._files.append(path)
+        self._rotate()
 
     def _append(self, cb: Any) -> dict:
         from ...core import rng

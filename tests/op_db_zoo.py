@@ -1,0 +1,416 @@
+"""Op-table entries for the ops the model zoo reaches for (image resampling, detection, overflow
+status, 3-d convolution and pooling, recurrent cells, scatter updates, ...). Imported at the
+end of tests/op_db.py, so they run through the same forward / gradient / graph-parity / rule
+tests. References are written independently of the implementations: per-element loops over
+MindSpore's documented (CPU kernel) formulas.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import mindlite as ms
+from mindlite import ops
+from mindlite.ops import image as image_ops
+
+from op_db import NOT_DIFFERENTIABLE, REQUIRED, _a, rnd, spec
+
+ZOO_REQUIRED: list = []
+ZOO_NOT_DIFFERENTIABLE: list = []
+
+
+def zspec(name: str, *args: Any, **kw: Any) -> Any:
+    ZOO_REQUIRED.append(name)
+    if kw.get("grad", True) is False:
+        ZOO_NOT_DIFFERENTIABLE.append(name)
+    return spec(name, *args, **kw)
+
+
+# ---- image resampling ------------------------------------------------------------------------------
+def _np_resize_nearest(x: np.ndarray, size: tuple, align_corners: bool, half_pixel: bool) -> np.ndarray:
+    n, c, h, w = x.shape
+    oh, ow = size
+    out = np.zeros((n, c, oh, ow), x.dtype)
+
+    def src(i: int, n_in: int, n_out: int) -> int:
+        scale = (n_in - 1) / (n_out - 1) if align_corners and n_out > 1 else n_in / n_out
+        v = (i + 0.5) * scale if half_pixel else i * scale
+        j = math.floor(v + 0.5) if align_corners else math.floor(v)
+        return min(max(j, 0), n_in - 1)
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = x[:, :, src(i, h, oh), src(j, w, ow)]
+    return out
+
+
+def _resize_samples(rng: np.random.Generator) -> list:
+    return [(rnd(rng, (1, 2, 3, 4)), (5, 7), False, False), (rnd(rng, (2, 1, 6, 5)), (3, 2), False, False),
+            (rnd(rng, (1, 1, 4, 4)), (7, 3), True, False), (rnd(rng, (1, 2, 5, 3)), (2, 6), False, True)]
+
+
+zspec("resize_nearest_neighbor", lambda x, s, a, h: ops.ResizeNearestNeighbor(s, a, h)(x), _np_resize_nearest,
+      _resize_samples)
+
+
+def _np_lerp_axis(x: np.ndarray, src: np.ndarray, axis: int) -> np.ndarray:
+    """Linear interpolation along `axis` at positions `src`, clamped to the edges (loop form)."""
+    x = np.moveaxis(x, axis, -1)
+    n = x.shape[-1]
+    out = np.zeros(x.shape[:-1] + (len(src),))
+    for k, v in enumerate(src):
+        v = min(max(v, 0.0), n - 1)
+        lo = int(math.floor(v))
+        hi = min(lo + 1, n - 1)
+        out[..., k] = x[..., lo] * (1 - (v - lo)) + x[..., hi] * (v - lo)
+    return np.moveaxis(out, -1, axis)
+
+
+def _np_resize_bilinear(x: np.ndarray, size: tuple, align_corners: bool, half_pixel: bool) -> np.ndarray:
+    def src(n_in: int, n_out: int) -> np.ndarray:
+        scale = (n_in - 1) / (n_out - 1) if align_corners and n_out > 1 else n_in / n_out
+        i = np.arange(n_out, dtype=np.float64)
+        return (i + 0.5) * scale - 0.5 if half_pixel else i * scale
+    y = _np_lerp_axis(x, src(x.shape[2], size[0]), 2)
+    return _np_lerp_axis(y, src(x.shape[3], size[1]), 3)
+
+
+zspec("resize_bilinear", lambda x, s, a, h: ops.ResizeBilinear(s, a, h)(x), _np_resize_bilinear, _resize_samples)
+
+
+def _np_cubic_axis(x: np.ndarray, src: np.ndarray, axis: int, a: float = -0.75) -> np.ndarray:
+    def w(t: float) -> float:
+        t = abs(t)
+        if t <= 1:
+            return ((a + 2) * t - (a + 3)) * t * t + 1
+        if t < 2:
+            return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+        return 0.0
+    x = np.moveaxis(x, axis, -1)
+    n = x.shape[-1]
+    out = np.zeros(x.shape[:-1] + (len(src),))
+    for k, v in enumerate(src):
+        base = math.floor(v)
+        for off in (-1, 0, 1, 2):
+            out[..., k] += x[..., min(max(base + off, 0), n - 1)] * w(v - base - off)
+    return np.moveaxis(out, -1, axis)
+
+
+def _np_interpolate(x: np.ndarray, size: Any, scale: Any, mode: str, align_corners: Any) -> np.ndarray:
+    nsp = x.ndim - 2
+    if size is not None:
+        sizes = (size,) * nsp if isinstance(size, int) else tuple(size)
+        scales = (None,) * nsp
+    else:
+        scales = (scale,) * nsp if isinstance(scale, (int, float)) else tuple(scale)
+        sizes = tuple(int(math.floor(d * s)) for d, s in zip(x.shape[2:], scales))
+    y = x
+    for k in range(nsp):
+        n_in, n_out, sc = x.shape[2 + k], sizes[k], scales[k]
+        step = n_in / n_out if sc is None else 1.0 / sc
+        i = np.arange(n_out, dtype=np.float64)
+        if mode in ("nearest", "nearest-exact"):
+            idx = np.minimum(np.floor((i + (0.5 if mode == "nearest-exact" else 0.0)) * step), n_in - 1).astype(int)
+            y = np.take(y, idx, axis=2 + k)
+        elif mode == "area":
+            ym = np.moveaxis(y, 2 + k, -1)
+            out = np.zeros(ym.shape[:-1] + (n_out,))
+            for j in range(n_out):
+                s0, s1 = (j * n_in) // n_out, -(-((j + 1) * n_in) // n_out)
+                out[..., j] = ym[..., s0:s1].mean(-1)
+            y = np.moveaxis(out, -1, 2 + k)
+        else:
+            if align_corners:
+                src = i * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+            else:
+                src = (i + 0.5) * step - 0.5
+            y = _np_cubic_axis(y, src, 2 + k) if mode == "bicubic" else _np_lerp_axis(y, src, 2 + k)
+    return y
+
+
+def _interp_samples(rng: np.random.Generator) -> list:
+    return [(rnd(rng, (1, 2, 5)), 8, None, "linear", False), (rnd(rng, (1, 2, 7)), 3, None, "linear", True),
+            (rnd(rng, (1, 1, 4, 5)), (6, 3), None, "bilinear", False),
+            (rnd(rng, (1, 2, 4, 4)), None, 1.5, "bilinear", True),
+            (rnd(rng, (1, 1, 5, 4)), (7, 6), None, "bicubic", False),
+            (rnd(rng, (1, 1, 4, 5)), (3, 8), None, "bicubic", True),
+            (rnd(rng, (1, 1, 3, 4, 2)), (4, 2, 3), None, "trilinear", False),
+            (rnd(rng, (2, 1, 6, 7)), (4, 3), None, "area", None), (rnd(rng, (1, 2, 3, 5)), (7, 2), None, "nearest", None),
+            (rnd(rng, (1, 1, 4, 6)), None, (2.0, 0.5), "nearest", None),
+            (rnd(rng, (1, 1, 5, 3)), (3, 7), None, "nearest-exact", None)]
+
+
+zspec("interpolate", lambda x, s, sf, m, ac: ops.interpolate(x, s, sf, m, ac), _np_interpolate, _interp_samples)
+
+
+def _np_depth_to_space(x: np.ndarray, b: int) -> np.ndarray:
+    n, cb, h, w = x.shape
+    c = cb // (b * b)
+    out = np.zeros((n, c, h * b, w * b), x.dtype)
+    for i in range(b):
+        for j in range(b):
+            for k in range(c):
+                out[:, k, i::b, j::b] = x[:, (i * b + j) * c + k]
+    return out
+
+
+def _np_space_to_depth(x: np.ndarray, b: int) -> np.ndarray:
+    n, c, hb, wb = x.shape
+    out = np.zeros((n, c * b * b, hb // b, wb // b), x.dtype)
+    for i in range(b):
+        for j in range(b):
+            for k in range(c):
+                out[:, (i * b + j) * c + k] = x[:, k, i::b, j::b]
+    return out
+
+
+zspec("depth_to_space", lambda x, b: ops.DepthToSpace(b)(x), _np_depth_to_space,
+      lambda rng: [(rnd(rng, (2, 8, 2, 3)), 2), (rnd(rng, (1, 9, 2, 2)), 3)])
+zspec("space_to_depth", lambda x, b: ops.SpaceToDepth(b)(x), _np_space_to_depth,
+      lambda rng: [(rnd(rng, (2, 2, 4, 6)), 2), (rnd(rng, (1, 1, 3, 6)), 3)])
+
+
+def _np_crop_and_resize(img: np.ndarray, boxes: np.ndarray, idx: np.ndarray, crop: tuple, method: str,
+                        extrap: float) -> np.ndarray:
+    _, h, w, d = img.shape
+    ch, cw = crop
+    out = np.zeros((len(boxes), ch, cw, d))
+    for b, (y1, x1, y2, x2) in enumerate(boxes):
+        for i in range(ch):
+            y = y1 * (h - 1) + i * (y2 - y1) * (h - 1) / (ch - 1) if ch > 1 else 0.5 * (y1 + y2) * (h - 1)
+            for j in range(cw):
+                x = x1 * (w - 1) + j * (x2 - x1) * (w - 1) / (cw - 1) if cw > 1 else 0.5 * (x1 + x2) * (w - 1)
+                if not (0 <= y <= h - 1 and 0 <= x <= w - 1):
+                    out[b, i, j] = extrap
+                    continue
+                im = img[idx[b]]
+                if method == "nearest":
+                    out[b, i, j] = im[int(math.floor(y + 0.5)), int(math.floor(x + 0.5))]
+                    continue
+                y0, x0 = int(math.floor(y)), int(math.floor(x))
+                y1_, x1_ = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+                dy, dx = y - y0, x - x0
+                top = im[y0, x0] * (1 - dx) + im[y0, x1_] * dx
+                bottom = im[y1_, x0] * (1 - dx) + im[y1_, x1_] * dx
+                out[b, i, j] = top + (bottom - top) * dy
+    return out
+
+
+def _crop_samples(rng: np.random.Generator) -> list:
+    img = rnd(rng, (2, 5, 6, 3))
+    boxes = _a([[0.12, 0.21, 0.83, 0.71], [0.91, 0.13, 0.17, 0.87], [-0.2, 0.1, 0.6, 1.3]])
+    idx = np.array([0, 1, 1], np.int32)
+    return [(img, boxes, idx, (3, 4), "bilinear", 0.0), (img, boxes[:2], idx[:2], (1, 5), "bilinear", -1.5)]
+
+
+def _crop_nearest_samples(rng: np.random.Generator) -> list:
+    img, boxes, idx = _crop_samples(rng)[0][:3]
+    return [(img, boxes + 0.013, idx, (4, 3), "nearest", 0.5)]  # no sample exactly between two pixels
+
+
+# the values before MindSpore's float32 result cast (tests/test_zoo_ops.py checks the cast), so gradients are
+# checked in float64
+zspec("crop_and_resize", image_ops.crop_and_resize_values, _np_crop_and_resize, _crop_samples)
+# MindSpore gives 'nearest' no gradient (zeros)
+zspec("crop_and_resize_nearest", image_ops.crop_and_resize_values, _np_crop_and_resize, _crop_nearest_samples,
+      grad=False)
+
+
+# ---- detection ------------------------------------------------------------------------------------
+def _boxes(rng: np.random.Generator, n: int) -> np.ndarray:
+    xy = rng.uniform(0, 20, (n, 2))
+    wh = rng.uniform(1, 12, (n, 2))
+    return _a(np.concatenate([xy, xy + wh], 1))
+
+
+def _np_iou(anchor: np.ndarray, gt: np.ndarray, mode: str) -> np.ndarray:
+    out = np.zeros((len(gt), len(anchor)))
+    for i, g in enumerate(gt):
+        for j, a in enumerate(anchor):
+            iw = max(0.0, min(a[2], g[2]) - max(a[0], g[0]) + 1)
+            ih = max(0.0, min(a[3], g[3]) - max(a[1], g[1]) + 1)
+            area_a = (a[2] - a[0] + 1) * (a[3] - a[1] + 1)
+            area_g = (g[2] - g[0] + 1) * (g[3] - g[1] + 1)
+            out[i, j] = iw * ih / ((area_a + area_g - iw * ih if mode == "iou" else area_g) + 1e-10)
+    return out
+
+
+zspec("iou", lambda a, g, m: ops.iou(a, g, m), _np_iou,
+      lambda rng: [(_boxes(rng, 5), _boxes(rng, 3), "iou"), (_boxes(rng, 4), _boxes(rng, 4), "iof"),
+                   (_boxes(rng, 1), _boxes(rng, 6), "iou")], grad=False)
+
+
+def _np_nms(b: np.ndarray, thr: float) -> tuple:
+    order = sorted(range(len(b)), key=lambda i: -b[i, 4])  # stable: ties keep input order
+    out = b[order]
+    keep = [True] * len(b)
+    for i in range(len(b)):
+        if not keep[i]:
+            continue
+        for j in range(i + 1, len(b)):
+            w = max(min(out[i, 2], out[j, 2]) - max(out[i, 0], out[j, 0]), 0.0)
+            h = max(min(out[i, 3], out[j, 3]) - max(out[i, 1], out[j, 1]), 0.0)
+            area_i = (out[i, 2] - out[i, 0]) * (out[i, 3] - out[i, 1])
+            area_j = (out[j, 2] - out[j, 0]) * (out[j, 3] - out[j, 1])
+            if w * h / (area_i + area_j - w * h) > thr:
+                keep[j] = False
+    return out, np.arange(len(b), dtype=np.int32), np.array(keep)
+
+
+def _nms_samples(rng: np.random.Generator) -> list:
+    out = []
+    for n, thr in ((8, 0.3), (6, 0.5), (1, 0.5)):
+        b = _boxes(rng, n) / 2
+        out.append((_a(np.concatenate([b, rng.uniform(0, 1, (n, 1))], 1)), thr))
+    doc = _a([[100.0, 100.0, 50.0, 68.0, 0.63], [150.0, 75.0, 165.0, 115.0, 0.55],
+              [12.0, 190.0, 288.0, 200.0, 0.9], [28.0, 130.0, 106.0, 172.0, 0.3]])
+    return out + [(doc, 0.1)]
+
+
+zspec("nms_with_mask", lambda b, t: ops.NMSWithMask(t)(b), _np_nms, _nms_samples, grad=False)
+
+
+def _np_encode(a: np.ndarray, g: np.ndarray, means: tuple, stds: tuple) -> np.ndarray:
+    out = np.zeros_like(a)
+    for i in range(len(a)):
+        pw, ph = a[i, 2] - a[i, 0] + 1, a[i, 3] - a[i, 1] + 1
+        gw, gh = g[i, 2] - g[i, 0] + 1, g[i, 3] - g[i, 1] + 1
+        px, py = (a[i, 0] + a[i, 2]) / 2, (a[i, 1] + a[i, 3]) / 2
+        gx, gy = (g[i, 0] + g[i, 2]) / 2, (g[i, 1] + g[i, 3]) / 2
+        d = [(gx - px) / pw, (gy - py) / ph, math.log(gw / pw), math.log(gh / ph)]
+        out[i] = [(v - m) / s for v, m, s in zip(d, means, stds)]
+    return out
+
+
+def _np_decode(a: np.ndarray, d: np.ndarray, max_shape: tuple, means: tuple, stds: tuple, clip: float) -> np.ndarray:
+    out = np.zeros_like(a)
+    r = abs(math.log(clip))
+    for i in range(len(a)):
+        dx, dy, dw, dh = [v * s + m for v, m, s in zip(d[i], means, stds)]
+        dw, dh = min(max(dw, -r), r), min(max(dh, -r), r)
+        pw, ph = a[i, 2] - a[i, 0] + 1, a[i, 3] - a[i, 1] + 1
+        px, py = (a[i, 0] + a[i, 2]) / 2, (a[i, 1] + a[i, 3]) / 2
+        gx, gy, gw, gh = px + pw * dx, py + ph * dy, pw * math.exp(dw), ph * math.exp(dh)
+        h, w = max_shape
+        out[i] = [min(max(gx - gw / 2 + 0.5, 0), w), min(max(gy - gh / 2 + 0.5, 0), h),
+                  min(max(gx + gw / 2 - 0.5, 0), w), min(max(gy + gh / 2 - 0.5, 0), h)]
+    return out
+
+
+zspec("bounding_box_encode", lambda a, g, m, s: ops.BoundingBoxEncode(m, s)(a, g), _np_encode,
+      lambda rng: [(_boxes(rng, 5), _boxes(rng, 5), (0.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 1.0)),
+                   (_boxes(rng, 3), _boxes(rng, 3), (0.1, -0.2, 0.0, 0.05), (0.1, 0.1, 0.2, 0.2))], grad=False)
+zspec("bounding_box_decode", lambda a, d, ms_, m, s, c: ops.BoundingBoxDecode(ms_, m, s, c)(a, d), _np_decode,
+      lambda rng: [(_boxes(rng, 6), rnd(rng, (6, 4), -1, 1), (20, 25), (0.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 1.0),
+                    0.016),
+                   (_boxes(rng, 4), rnd(rng, (4, 4), -6, 6), (768, 1280), (0.0, 0.0, 0.0, 0.0), (0.1, 0.1, 0.2, 0.2),
+                    0.1)], grad=False)
+
+
+def _np_check_valid(b: np.ndarray, meta: np.ndarray) -> np.ndarray:
+    h, w, r = meta
+    return np.array([x1 >= 0 and y1 >= 0 and x2 <= w * r - 1 and y2 <= h * r - 1 for x1, y1, x2, y2 in b])
+
+
+zspec("check_valid", ops.check_valid, _np_check_valid,
+      lambda rng: [(_a([[20, 20, 100, 100], [-1, 0, 10, 10], [0, 0, 299, 199], [0, 0, 300, 199.5]]),
+                    _a([200.0, 300.0, 1.0])), (_boxes(rng, 6), _a([15.0, 18.0, 1.5]))], grad=False)
+
+
+def _np_roi_align(x: np.ndarray, rois: np.ndarray, ph: int, pw: int, scale: float, sample: int,
+                  end_mode: int) -> np.ndarray:
+    """MindSpore's ROIAlign CPU kernel, one output element at a time."""
+    _, c, h, w = x.shape
+    out = np.zeros((len(rois), c, ph, pw))
+
+    def bilinear(img: np.ndarray, y: float, xx: float) -> Any:
+        if y < -1.0 or y > h or xx < -1.0 or xx > w:
+            return 0.0
+        y, xx = max(y, 0.0), max(xx, 0.0)
+        yl = 0 if y <= 0.00007 else int(math.floor(y))
+        xl = 0 if xx <= 0.00007 else int(math.floor(xx))
+        if yl >= h - 1:
+            yl = yh = h - 1
+            y = float(yl)
+        else:
+            yh = yl + 1
+        if xl >= w - 1:
+            xl = xh = w - 1
+            xx = float(xl)
+        else:
+            xh = xl + 1
+        ly, lx = y - yl, xx - xl
+        return ((1 - ly) * (1 - lx) * img[yl, xl] + (1 - ly) * lx * img[yl, xh] + ly * (1 - lx) * img[yh, xl]
+                + ly * lx * img[yh, xh])
+    for r, roi in enumerate(rois):
+        b = int(np.rint(roi[0]))
+        x0, y0 = roi[1] * scale, roi[2] * scale
+        rw, rh = (roi[3] + end_mode) * scale - x0, (roi[4] + end_mode) * scale - y0
+        if end_mode == 0:
+            rw, rh = max(rw, 1.0), max(rh, 1.0)
+        bh, bw = rh / ph, rw / pw
+        gh = sample if sample > 0 else int(math.floor(rh / ph))
+        gw = sample if sample > 0 else int(math.floor(rw / pw))
+        for ci in range(c):
+            for i in range(ph):
+                for j in range(pw):
+                    acc = 0.0
+                    for iy in range(gh):
+                        y = y0 + i * bh + (iy + 0.5) * bh / gh
+                        for ix in range(gw):
+                            xx = x0 + j * bw + (ix + 0.5) * bw / gw
+                            acc += bilinear(x[b, ci], y, xx)
+                    out[r, ci, i, j] = acc / (gh * gw) if gh * gw else 0.0
+    return out
+
+
+def _roi_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 2, 7, 8))
+    rois = _a([[0, 0.7, 1.3, 5.2, 4.9], [1, 2.1, 0.4, 7.6, 6.3], [1, -1.2, 3.1, 3.3, 8.4], [0, 5.5, 5.5, 5.9, 6.0]])
+    return [(x, rois, 2, 3, 1.0, 2, 1), (x, rois, 3, 2, 0.5, 0, 0),
+            (x, rois[:2] * np.array([1, 2, 2, 2, 2]), 2, 2, 0.5, 1, 1)]
+
+
+zspec("roi_align", lambda x, r, ph, pw, s, n, e: ops.ROIAlign(ph, pw, s, n, e)(x, r), _np_roi_align, _roi_samples,
+      diff_args=[0], gradgrad=True)
+
+
+def _random_choice_check(rng: np.random.Generator) -> None:
+    mask = np.zeros((4, 5), bool)
+    mask[[0, 1, 1, 3, 3, 3], [2, 0, 4, 1, 3, 4]] = True
+    for count in (3, 6, 9):
+        ms.set_seed(5)
+        idx, m = ops.RandomChoiceWithMask(count)(ms.Tensor(mask))
+        idx, m = idx.asnumpy(), m.asnumpy()
+        assert idx.shape == (count, 2) and idx.dtype == np.int32 and m.shape == (count,) and m.dtype == bool
+        chosen = [tuple(p) for p in idx[m]]
+        assert len(chosen) == min(count, 6) and len(set(chosen)) == len(chosen)   # no repeats
+        assert all(mask[p] for p in chosen)
+        assert not idx[~m].any()                                                   # padding rows are zeros
+        ms.set_seed(5)
+        again = ops.RandomChoiceWithMask(count)(ms.Tensor(mask))[0].asnumpy()
+        np.testing.assert_array_equal(again, idx)                                  # repeats under a seed
+    orders = {tuple(map(tuple, ops.RandomChoiceWithMask(6)(ms.Tensor(mask))[0].asnumpy())) for _ in range(6)}
+    assert len(orders) > 1, "the choice order never changes between calls"
+
+
+zspec("random_choice_with_mask", lambda m: ops.RandomChoiceWithMask(4)(m), None,
+      lambda rng: [(np.array([[True, False, True], [True, True, False]]),)], grad=False, check=_random_choice_check)
+
+
+def _special(rng: np.random.Generator) -> list:
+    x = rnd(rng, (3, 4))
+    y = x.copy()
+    y[1, 2] = np.inf
+    z = x.copy()
+    z[0, 0] = np.nan
+    return [(x,), (y,), (z,), (_a(-np.inf),)]
+
+
+zspec("float_status", ops.float_status, lambda x: np.array([0.0 if np.isfinite(x).all() else 1.0]), _special,
+      grad=False, dtype_follows=False)
+
+
+REQUIRED.extend(ZOO_REQUIRED)
+NOT_DIFFERENTIABLE.extend(ZOO_NOT_DIFFERENTIABLE)
