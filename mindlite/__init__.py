@@ -29,7 +29,9 @@ from .ops.primitive import constexpr  # noqa: F401
 from . import log  # noqa: F401
 from .log import get_level, get_log_config  # noqa: F401
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401,E402
+from .te.custom import Custom as _Custom  # noqa: E402
+ops.Custom = _Custom  # te sits above ops (it builds primitives on the table): the root joins them
 
 
 def __getattr__(name: str):  # `ms.dataset` without importing pillow-based code at start-up

@@ -542,7 +542,7 @@ def test_fusion_inside_loop_bodies():
 
 
 def test_grad_of_a_jit_function_with_fused_nodes():
-    # PYNATIVE grad of a jit function differentiates the optimised graph (core/jit_grad.py)
+    # a fused node stays differentiable (its bprop replays the steps)
     fn = lambda x, y: ops.sum(ops.tanh(x * y + 1.0) * x)
     rng = np.random.default_rng(0)
     x, y = Tensor(rng.standard_normal((256, 256))), Tensor(rng.standard_normal((256, 256)))

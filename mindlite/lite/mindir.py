@@ -271,7 +271,7 @@ def save(graph: MindIRGraph, path: str) -> str:
         entries[p["file"]] = _npy(graph.weights[p["name"]])
     for k, c in enumerate(graph.consts):
         entries[f"consts/{k}.npy"] = _npy(c)
-    from .. import __version__
+    from .._version import __version__
     meta = {"format": FORMAT, "version": VERSION, "producer": f"mindlite {__version__}",
             "entries": {name: hashlib.sha256(data).hexdigest() for name, data in entries.items()}}
     tmp = f"{path}.tmp"

@@ -28,8 +28,6 @@ functional_names = list(function.__all__)
 
 
 def __getattr__(name: str):  # noqa: ANN202 - module attribute hook
-    if name == "Custom":  # te sits beside the core (it builds on ops): imported on first use
-        from ..te.custom import Custom
-        return Custom
+    # (`ops.Custom` is set by the package root: te builds on ops, so ops never imports te)
     from .._api_names import missing_attribute
     raise missing_attribute(__name__, name, "ops")

@@ -153,7 +153,7 @@ def _fused_bprop(*args: Any, out: Any, dout: Any, steps: FusedSteps) -> tuple:
     """Backward of a fused node = the steps' own bprops in reverse (R2: mindlite ops only).
 
     NOTE: fusion runs after autodiff, but `grad` of a `jit` function in PYNATIVE mode
-    (core/jit_grad.py) differentiates the optimised graph, so a fused node must be
+    differentiates a graph the passes may have fused, so a fused node must be
     differentiable. The intermediates are recomputed from the inputs (rematerialised)."""
     from ..core.ad import call_bprop
     from ..core.trace import bind
