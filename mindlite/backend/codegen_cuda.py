@@ -67,6 +67,8 @@ __device__ __forceinline__ double te_mod(double a, double b) { return a - floor(
 _UNARY = {"neg": "(-{0})", "not": "(!{0})", "invert": "(~{0})", "abs": "abs({0})", "sign": "te_sign({0})",
           "exp": "exp({0})", "expm1": "expm1({0})", "log": "log({0})", "log1p": "log1p({0})",
           "sqrt": "sqrt({0})", "rsqrt": "rsqrt({0})", "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})",
+          "tan": "tan({0})", "asin": "asin({0})", "acos": "acos({0})", "atan": "atan({0})", "sinh": "sinh({0})",
+          "cosh": "cosh({0})", "asinh": "asinh({0})", "acosh": "acosh({0})", "atanh": "atanh({0})",
           "floor": "floor({0})", "ceil": "ceil({0})", "rint": "rint({0})", "erf": "erf({0})",
           "isnan": "isnan({0})", "isinf": "isinf({0})", "isfinite": "isfinite({0})"}
 _BINARY = {"add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "div": "({0} / {1})",
