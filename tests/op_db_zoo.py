@@ -414,3 +414,143 @@ zspec("float_status", ops.float_status, lambda x: np.array([0.0 if np.isfinite(x
 
 REQUIRED.extend(ZOO_REQUIRED)
 NOT_DIFFERENTIABLE.extend(ZOO_NOT_DIFFERENTIABLE)
+
+
+# ---- 3-d convolution and pooling -------------------------------------------------------------------
+def _trip(v: Any) -> tuple:
+    return (v,) * 3 if isinstance(v, int) else tuple(v)
+
+
+def _pads_for(shape: tuple, k: tuple, s: tuple, d: tuple, mode: str, padding: Any) -> tuple:
+    if mode == "pad":
+        p = (padding,) * 6 if isinstance(padding, int) else tuple(padding)
+        return p if len(p) == 6 else (p[0], p[0], p[1], p[1], p[2], p[2])
+    if mode == "valid":
+        return (0,) * 6
+    out = []
+    for n, ki, si, di in zip(shape, k, s, d):   # 'same': output ceil(n / s), extra padding at the end
+        total = max((math.ceil(n / si) - 1) * si + di * (ki - 1) + 1 - n, 0)
+        out += [total // 2, total - total // 2]
+    return tuple(out)
+
+
+def _np_conv3d(x: np.ndarray, w: np.ndarray, b: Any, stride: Any, mode: str, padding: Any, dilation: Any,
+               groups: int) -> np.ndarray:
+    s, d, k = _trip(stride), _trip(dilation), w.shape[2:]
+    p = _pads_for(x.shape[2:], k, s, d, mode, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[1]), (p[2], p[3]), (p[4], p[5])))
+    out_sp = [(xp.shape[2 + a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(3)]
+    n, o, cg = x.shape[0], w.shape[0], w.shape[1]
+    og = o // groups
+    out = np.zeros((n, o) + tuple(out_sp))
+    for a in range(k[0]):
+        for bb in range(k[1]):
+            for c in range(k[2]):
+                win = xp[:, :, a * d[0]:a * d[0] + s[0] * (out_sp[0] - 1) + 1:s[0],
+                         bb * d[1]:bb * d[1] + s[1] * (out_sp[1] - 1) + 1:s[1],
+                         c * d[2]:c * d[2] + s[2] * (out_sp[2] - 1) + 1:s[2]]
+                for g in range(groups):
+                    out[:, g * og:(g + 1) * og] += np.einsum("ncxyz,oc->noxyz", win[:, g * cg:(g + 1) * cg],
+                                                             w[g * og:(g + 1) * og, :, a, bb, c])
+    return out if b is None else out + b.reshape(1, -1, 1, 1, 1)
+
+
+def _conv3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 4, 5, 6, 5))
+    return [(x, rnd(rng, (3, 4, 2, 3, 2)), rnd(rng, (3,)), 1, "valid", 0, 1, 1),
+            (x, rnd(rng, (4, 2, 3, 3, 3)), None, (2, 1, 2), "same", 0, 1, 2),
+            (x, rnd(rng, (2, 4, 2, 2, 3)), None, 1, "pad", (1, 0, 2, 1, 0, 2), (2, 1, 1), 1),
+            (x[:1], rnd(rng, (2, 4, 3, 1, 2)), rnd(rng, (2,)), (1, 2, 2), "pad", 1, 1, 1)]
+
+
+zspec("conv3d", lambda x, w, b, s, m, p, d, g: ops.conv3d(x, w, b, s, m, p, d, g), _np_conv3d, _conv3d_samples)
+
+
+def _np_conv3d_transpose(x: np.ndarray, w: np.ndarray, mode: str, padding: Any, stride: Any, dilation: Any,
+                         groups: int, out_pad: Any) -> np.ndarray:
+    """The scatter form: every input element adds w * x at (i*s + tap*d), then the padding is cut."""
+    s, d, k, op_ = _trip(stride), _trip(dilation), w.shape[2:], _trip(out_pad)
+    n, cin = x.shape[:2]
+    cg_out = w.shape[1]
+    cg_in = cin // groups
+    given = _pads_for((0, 0, 0), k, s, d, "pad", padding) if mode == "pad" else (0,) * 6
+    size = []
+    for a in range(3):
+        dk = d[a] * (k[a] - 1) + 1
+        m = x.shape[2 + a]
+        size.append(m * s[a] if mode == "same" else m * s[a] + max(dk - s[a], 0) if mode == "valid"
+                    else (m - 1) * s[a] + dk - given[2 * a] - given[2 * a + 1] + op_[a])
+    p = _pads_for(tuple(size), k, s, d, mode, padding)
+    full = [max((x.shape[2 + a] - 1) * s[a] + d[a] * (k[a] - 1) + 1, p[2 * a] + size[a]) for a in range(3)]
+    out = np.zeros((n, cg_out * groups) + tuple(full))
+    for i in range(x.shape[2]):
+        for j in range(x.shape[3]):
+            for l in range(x.shape[4]):
+                for a in range(k[0]):
+                    for bb in range(k[1]):
+                        for c in range(k[2]):
+                            for g in range(groups):
+                                v = np.einsum("nc,co->no", x[:, g * cg_in:(g + 1) * cg_in, i, j, l],
+                                              w[g * cg_in:(g + 1) * cg_in, :, a, bb, c])
+                                out[:, g * cg_out:(g + 1) * cg_out, i * s[0] + a * d[0], j * s[1] + bb * d[1],
+                                    l * s[2] + c * d[2]] += v
+    return out[:, :, p[0]:p[0] + size[0], p[2]:p[2] + size[1], p[4]:p[4] + size[2]]
+
+
+def _deconv3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 4, 3, 2, 3))
+    return [(x, rnd(rng, (4, 2, 2, 3, 2)), "valid", 0, 1, 1, 1, 0),
+            (x, rnd(rng, (4, 1, 3, 2, 2)), "same", 0, (2, 1, 2), 1, 2, 0),
+            (x, rnd(rng, (4, 3, 2, 2, 3)), "pad", (1, 0, 0, 1, 1, 1), (2, 2, 1), (1, 2, 1), 1, (1, 1, 0)),
+            (x[:1], rnd(rng, (4, 2, 1, 2, 2)), "valid", 0, (3, 1, 1), 1, 1, 0)]
+
+
+zspec("conv3d_transpose", lambda x, w, m, p, s, d, g, o: ops.conv3d_transpose(x, w, m, p, s, d, g, o),
+      _np_conv3d_transpose, _deconv3d_samples)
+
+
+def _np_pool3d(x: np.ndarray, k: Any, s: Any, p: Any, kind: str, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor: int = 0) -> np.ndarray:
+    k, s = _trip(k), _trip(s if s is not None else k)
+    p = (p,) * 6 if isinstance(p, int) else tuple(p)
+    sizes = []
+    for a in range(3):
+        n = x.shape[2 + a]
+        span = n + p[2 * a] + p[2 * a + 1] - k[a]
+        o = -(-span // s[a]) + 1 if ceil_mode else span // s[a] + 1
+        if ceil_mode and (o - 1) * s[a] >= n + p[2 * a]:
+            o -= 1
+        sizes.append(o)
+    out = np.zeros(x.shape[:2] + tuple(sizes))
+    for idx in np.ndindex(*sizes):
+        lo = [idx[a] * s[a] - p[2 * a] for a in range(3)]             # window start in input coordinates
+        hi = [lo[a] + k[a] for a in range(3)]
+        cl = [max(lo[a], 0) for a in range(3)]
+        ch = [min(hi[a], x.shape[2 + a]) for a in range(3)]
+        win = x[:, :, cl[0]:ch[0], cl[1]:ch[1], cl[2]:ch[2]]
+        if kind == "max":
+            out[(slice(None), slice(None)) + idx] = win.max((2, 3, 4))
+            continue
+        if divisor:
+            cnt = divisor
+        elif count_include_pad:   # padding counts, the part past the padding does not
+            cnt = np.prod([min(hi[a], x.shape[2 + a] + p[2 * a + 1]) - lo[a] for a in range(3)])
+        else:
+            cnt = np.prod([ch[a] - cl[a] for a in range(3)])
+        out[(slice(None), slice(None)) + idx] = win.sum((2, 3, 4)) / cnt
+    return out
+
+
+def _pool3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 2, 5, 6, 7))
+    return [(x, 2, None, 0, False), (x, (3, 2, 3), (2, 2, 1), (1, 1, 0, 1, 1, 1), False),
+            (x, 3, 2, 1, True), (x[:1], (2, 3, 2), (1, 2, 3), 0, True)]
+
+
+zspec("max_pool3d", lambda x, k, s, p, c: ops.max_pool3d(x, k, s, p, 1, c),
+      lambda x, k, s, p, c: _np_pool3d(x, k, s, p, "max", c), _pool3d_samples)
+zspec("avg_pool3d", lambda x, k, s, p, c, inc, div: ops.avg_pool3d(x, k, s, p, c, inc, div),
+      lambda x, k, s, p, c, inc, div: _np_pool3d(x, k, s if s is not None else k, p, "avg", c, inc, div),
+      lambda rng: [t + (True, 0) for t in _pool3d_samples(rng)[1:]] + [t + (False, 0) for t in
+                                                                        _pool3d_samples(rng)[1:]]
+      + [(rnd(rng, (1, 1, 4, 4, 4)), 2, 2, 1, False, True, 5)])

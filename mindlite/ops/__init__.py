@@ -17,6 +17,7 @@ from .detection import (IOU, BoundingBoxDecode, BoundingBoxEncode, CheckValid, N
 from .float_status import FloatStatus, NPUAllocFloatStatus, NPUClearFloatStatus, NPUGetFloatStatus  # noqa: F401
 from .image import CropAndResize, DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, SpaceToDepth  # noqa: F401
 from .multitype import HyperMap, Map, MultitypeFuncGraph  # noqa: F401
+from .conv3d import AvgPool3D, Conv3D, Conv3DTranspose, MaxPool3D  # noqa: F401
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401

@@ -3,6 +3,8 @@ from .activation import (FastGelu, GELU, HSwish, LeakyReLU, LogSoftmax, ReLU, Re
                          Softmax, Softplus, Tanh, get_activation)
 from .basic import ClipByNorm, Dense, Dropout, Flatten, Identity, OneHot, Pad  # noqa: F401
 from .conv import Conv1d, Conv2d, Conv2dTranspose  # noqa: F401
+from .conv3d import Conv1dTranspose, Conv3d, Conv3dTranspose  # noqa: F401
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell  # noqa: F401
 from .embedding import Embedding  # noqa: F401
 from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm  # noqa: F401
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d  # noqa: F401
