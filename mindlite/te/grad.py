@@ -35,7 +35,9 @@ RULES: dict[str, Rule] = {
     "add": lambda a, out, h: (h, h),
     "sub": lambda a, out, h: (h, -h),
     "mul": lambda a, out, h: (h * a[1], h * a[0]),
-    "div": lambda a, out, h: (h / a[1], -(h * out) / a[1]),
+    # c / b with a constant c (a reciprocal): -h*c/b^2 = -h*out*out/c, which needs no b
+    "div": lambda a, out, h: (h / a[1], -(h * out * out) / a[0] if isinstance(a[0], Const) else
+                              -(h * out) / a[1]),
     "neg": lambda a, out, h: (-h,),
     "exp": lambda a, out, h: (h * out,),
     "log": lambda a, out, h: (h / a[0],),

@@ -203,7 +203,10 @@ class StageGen:
             if isinstance(i, Const):
                 sl.append(str(i.value))
                 continue
-            lo, hi = (0, d) if isinstance(i, Axis) else (i.lo, i.hi)
+            lo, hi = (0, self.t.shape[i.k]) if isinstance(i, Axis) else (i.lo, i.hi)
+            if isinstance(hi, int) and isinstance(d, int) and hi > d:
+                raise IndexError(f"te.lower: {n.tensor.name} (size {d}) is read up to index {hi - 1} by "
+                                 f"variable {i.name} of stage {self.t.name}")
             full = lo == 0 and (hi is d or (isinstance(hi, int) and isinstance(d, int) and hi == d))
             sl.append(":" if full else f"{lo}:{self.prog.dim(hi)}")
             kept.append(i)
@@ -328,8 +331,15 @@ def lower_numpy(out: Tensor, inputs: Sequence[Tensor] | None = None, name: str =
     src = f"def {name}(xp, {''.join(f'a{k}, ' for k in range(len(leaves)))}out=None):\n" + \
         "\n".join("    " + line for line in body if line) + "\n"
     ns = dict(prog.ns)
+    _register_source(f"<te {name}>", src)
     exec(compile(src, f"<te {name}>", "exec"), ns)  # noqa: S102 - source generated above
     return Lowered(name, src, ns[name], leaves, out, "numpy")
+
+
+def _register_source(filename: str, src: str) -> None:
+    """Let tracebacks through generated code show its lines."""
+    import linecache
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
 
 
 def _is_ufunc_line(line: str) -> bool:

@@ -137,3 +137,15 @@ def test_lower_needs_every_placeholder_among_the_inputs():
         te.lower(cce.vadd(x, y), "numpy", [x])
     with pytest.raises(ValueError, match="target must be 'numpy' or 'cuda'"):
         te.lower(x, "opencl")
+
+
+def test_a_stage_reads_the_part_of_a_tensor_its_axes_cover(rng):
+    x = te.placeholder((3, 5), "float64", "x")
+    corner = te.compute((2, 3), lambda i, j: x[i, j] * 2.0, "corner")
+    a = rng.standard_normal((3, 5))
+    np.testing.assert_allclose(run(corner, [x], a), 2 * a[:2, :3])
+    [dx] = te.differentiate(corner, [x])
+    np.testing.assert_array_equal(run(dx, [x], a), np.pad(np.full((2, 3), 2.0), ((0, 1), (0, 2))))
+    big = te.compute((4, 5), lambda i, j: x[i, j], "big")
+    with pytest.raises(IndexError, match=r"x \(size 3\) is read up to index 3"):
+        te.lower(big, "numpy", [x])

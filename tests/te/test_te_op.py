@@ -168,7 +168,8 @@ def test_bad_arguments_of_build_and_custom():
         ops.Custom(lambda v: 1.0, func_type="te")(Tensor(np.zeros(3, np.float32)))
     with pytest.raises(ValueError, match="needs out_shape and out_dtype"):
         ops.Custom(lambda v: v, func_type="pyfunc")(Tensor(np.zeros(3, np.float32)))
-    assert te.build(x, [x], "te_sigmoid").name == "te_sigmoid_2"  # names never clash in the table
+    again = te.build(x, [x], "te_sigmoid").name  # names never clash in the table
+    assert again.startswith("te_sigmoid_") and again[len("te_sigmoid_"):].isdigit()
 
 
 # ---- on a GPU --------------------------------------------------------------------------------------
