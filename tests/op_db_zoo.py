@@ -554,3 +554,35 @@ zspec("avg_pool3d", lambda x, k, s, p, c, inc, div: ops.avg_pool3d(x, k, s, p, c
       lambda rng: [t + (True, 0) for t in _pool3d_samples(rng)[1:]] + [t + (False, 0) for t in
                                                                         _pool3d_samples(rng)[1:]]
       + [(rnd(rng, (1, 1, 4, 4, 4)), 2, 2, 1, False, True, 5)])
+
+
+# ---- scatter forms that return a new tensor --------------------------------------------------------------
+def _np_scatter_elements(x: np.ndarray, idx: np.ndarray, upd: np.ndarray, axis: int, reduction: str) -> np.ndarray:
+    out = x.copy()
+    for pos in np.ndindex(*idx.shape):
+        target = list(pos)
+        target[axis] = idx[pos] % x.shape[axis]
+        if reduction == "add":
+            out[tuple(target)] += upd[pos]
+        else:
+            out[tuple(target)] = upd[pos]
+    return out
+
+
+zspec("tensor_scatter_elements", lambda x, i, u, a, r: ops.tensor_scatter_elements(x, i, u, a, r),
+      _np_scatter_elements,
+      lambda rng: [(rnd(rng, (3, 4)), np.array([[1, 3], [0, 2], [3, 0]]), rnd(rng, (3, 2)), 1, "none"),
+                   (rnd(rng, (3, 4)), np.array([[2, 0, 1, -1]]), rnd(rng, (1, 4)), 0, "none"),
+                   (rnd(rng, (4, 3)), np.array([[1, 1, 0], [1, 3, 0]]), rnd(rng, (2, 3)), 0, "add")])
+
+
+def _np_inplace_add(x: np.ndarray, v: np.ndarray, rows: Any) -> np.ndarray:
+    out = x.copy()
+    rows = (rows,) if isinstance(rows, int) else rows
+    for k, r in enumerate(rows):
+        out[r] += v.reshape((len(rows),) + x.shape[1:])[k]
+    return out
+
+
+zspec("inplace_add", lambda x, v, r: ops.InplaceAdd(r)(x, v), _np_inplace_add,
+      lambda rng: [(rnd(rng, (4, 3)), rnd(rng, (2, 3)), (0, 2)), (rnd(rng, (3, 2)), rnd(rng, (1, 2)), 1)])

@@ -341,3 +341,52 @@ def test_detection_ops_have_no_gradient_as_in_mindspore():
                     grad_position=(0, 1))(a, g)
     assert all(not v.asnumpy().any() for v in grads)
 
+
+
+# ---- in-place scatter updates of Parameters ------------------------------------------------------------
+class ScatterStep(nn.Cell):
+    """Updates a Parameter with the zoo's scatter ops inside construct (as embedding caches do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = ms.Parameter(ms.Tensor(np.arange(12, dtype=np.float32).reshape(4, 3)), name="table")
+        self.nd_update, self.nd_add = ops.ScatterNdUpdate(), ops.ScatterNdAdd()
+        self.add, self.update = ops.ScatterAdd(), ops.ScatterUpdate()
+        self.index_add = ops.IndexAdd(axis=1)
+
+    def construct(self, idx_nd, upd_nd, rows, upd_rows, cols, upd_cols):
+        self.nd_update(self.table, idx_nd, upd_nd)
+        self.nd_add(self.table, idx_nd, upd_nd)
+        self.add(self.table, rows, upd_rows)
+        self.update(self.table, rows[:1], upd_rows[:1] * 10)
+        return self.index_add(self.table, cols, upd_cols) * 1.0
+
+
+def test_inplace_scatter_updates_both_modes(mode):
+    net = ScatterStep()
+    idx_nd = np.array([[0, 1], [3, 2]], np.int32)
+    upd_nd = np.array([-1.0, -2.0], np.float32)
+    rows = np.array([2, 1, 2], np.int32)
+    upd_rows = np.ones((3, 3), np.float32)
+    cols = np.array([0, 0], np.int32)
+    upd_cols = np.full((4, 2), 0.5, np.float32)
+    want = np.arange(12, dtype=np.float64).reshape(4, 3)
+    want[0, 1], want[3, 2] = -1.0, -2.0
+    want[0, 1] += -1.0
+    want[3, 2] += -2.0
+    np.add.at(want, rows, upd_rows)
+    want[rows[0]] = upd_rows[0] * 10
+    want[:, 0] += 1.0
+    out = net(*[ms.Tensor(a) for a in (idx_nd, upd_nd, rows, upd_rows, cols, upd_cols)])
+    np.testing.assert_allclose(out.asnumpy(), want)
+    np.testing.assert_allclose(net.table.asnumpy(), want)   # the Parameter itself was updated
+
+
+def test_scatter_update_errors():
+    p = ms.Parameter(ms.Tensor(np.zeros((3, 2), np.float32)), name="p")
+    with pytest.raises(ValueError, match=r"updates shape \[2\] should be \[2, 2\]"):
+        ops.ScatterUpdate()(p, ms.Tensor(np.array([0, 1])), ms.Tensor(np.zeros(2, np.float32)))
+    with pytest.raises(TypeError, match="indices must be int32 or int64"):
+        ops.ScatterNdUpdate()(p, ms.Tensor(np.zeros((1, 1), np.float32)), ms.Tensor(np.zeros((1, 2), np.float32)))
+    with pytest.raises(ValueError, match=r"indices must be in \[0, 2\)"):
+        ops.IndexAdd(1)(p, ms.Tensor(np.array([2], np.int32)), ms.Tensor(np.zeros((3, 1), np.float32)))

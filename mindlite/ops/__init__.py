@@ -18,6 +18,8 @@ from .float_status import FloatStatus, NPUAllocFloatStatus, NPUClearFloatStatus,
 from .image import CropAndResize, DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, SpaceToDepth  # noqa: F401
 from .multitype import HyperMap, Map, MultitypeFuncGraph  # noqa: F401
 from .conv3d import AvgPool3D, Conv3D, Conv3DTranspose, MaxPool3D  # noqa: F401
+from .scatter import (IndexAdd, InplaceAdd, ScatterAdd, ScatterNdAdd, ScatterNdSub, ScatterNdUpdate,  # noqa: F401
+                      ScatterSub, ScatterUpdate)
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401

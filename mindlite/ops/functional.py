@@ -36,13 +36,24 @@ from .conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_trans
                    max_pool2d)
 from .activation import (celu, elu, glu, hardshrink, hardsigmoid, hardtanh, logit, logsigmoid, mish, prelu, selu,
                          soft_shrink, softmin, softshrink, softsign, tanhshrink, threshold)
-from .elementwise import (approximate_equal, div_no_nan, erfc, exp2, fmod, inv, invert, isclose, log10, log2, rint,
-                          squared_difference, trunc, truncate_div, truncate_mod, xdivy, xlogy)
+from .elementwise import (addcdiv, addcmul, approximate_equal, deg2rad, div_no_nan, erfc, exp2, float_power, fmod,
+                          frac, heaviside, hypot, inv, invert, isclose, isneginf, isposinf, lerp, log10, log2,
+                          logaddexp, logaddexp2, nan_to_num, rad2deg, rint, sinc, squared_difference, trunc,
+                          truncate_div, truncate_mod, xdivy, xlogy)
+from .products import (addbmm, addmm, addmv, addr, baddbmm, cross, diag, diagonal, dot, ger, inner, mm, mv, outer,
+                       tensor_dot, trace)
+from .statistics import aminmax, cosine_similarity, diff, dist, median, msort, nanmean, nansum
+from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, huber_loss, margin_ranking_loss,
+                            soft_margin_loss)
+from .sampling import rand, rand_like, randint_like, randn, randn_like
 from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh,
                    sinh, tan)
 from .state import assign, assign_add, assign_sub, print_
-from .manipulation import (addn, count_nonzero, gather_d, l2_loss, masked_select, meshgrid, nonzero, reverse,
-                           scatter_nd, select, tril, triu, unbind, unique, unstack)
+from .manipulation import (addn, atleast_1d, atleast_2d, atleast_3d, column_stack, count_nonzero, dsplit, dstack,
+                           fliplr, flipud, gather_d, hsplit, hstack, index_select, l2_loss, masked_select, meshgrid,
+                           moveaxis, movedim, narrow, nonzero, ravel, repeat_interleave, reverse, roll, rot90,
+                           row_stack, scatter_nd, select, tensor_split, tril, triu, unbind, unique, unstack, vsplit,
+                           vstack)
 # op families for detection, image resampling, overflow status, constants and composites
 from .constants import make_range, scalar_cast, scalar_to_array, scalar_to_tensor, tuple_len, tuple_to_array
 from .detection import (bounding_box_decode, bounding_box_encode, check_valid, iou, nms_with_mask,
@@ -52,6 +63,8 @@ from .image import (crop_and_resize, depth_to_space, interpolate, resize_bilinea
                     space_to_depth)
 from .multitype import partial
 from .conv3d import avg_pool3d, conv1d_transpose, conv3d, conv3d_transpose, max_pool3d
+from .scatter import (index_add, inplace_add, scatter_nd_add, scatter_nd_sub, scatter_nd_update,
+                      scatter_update, tensor_scatter_elements)
 
 Number = (int, float, bool)
 
