@@ -134,8 +134,9 @@ def test_nvrtc_reports_the_compiler_log():
 
 
 def test_without_nvrtc_the_error_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(cg, "_NVRTC", None)
-    monkeypatch.setattr(cg, "_load_nvrtc", lambda: (_ for _ in ()).throw(ImportError(cg.NVRTC_HINT)))
+    from mindlite.backend import nvrtc
+    monkeypatch.setattr(nvrtc, "_NVRTC", None)
+    monkeypatch.setattr(nvrtc, "_load_nvrtc", lambda: (_ for _ in ()).throw(ImportError(nvrtc.NVRTC_HINT)))
     with pytest.raises(ImportError, match=r"mindlite\[codegen\]"):
         te.nvrtc_check("")
 
