@@ -20,7 +20,10 @@ _SAME_ORDER = {name: name for name in """
     bmm inv invert negative absolute tan asin acos atan sinh cosh asinh acosh atanh
     arcsin arccos arctan arcsinh arccosh arctanh log2 log10 erfc trunc xlogy xdivy isclose
     approximate_equal flip gather_elements gather_nd masked_select nonzero tril triu unbind numel
-    argsort hardshrink logit amax amin top_k squared_difference
+    argsort hardshrink logit amax amin top_k squared_difference lerp hypot logaddexp logaddexp2 deg2rad rad2deg
+    heaviside sinc float_power nan_to_num isneginf isposinf addcdiv addcmul addmm addmv addbmm baddbmm addr cross
+    diag diagonal trace ger inner msort median fliplr flipud narrow repeat_interleave roll rot90 tensor_split
+    hsplit vsplit dsplit frac index_select nansum nanmean
 """.split()}
 _SAME_ORDER.update({"nelement": "numel", "sgn": "sign", "soft_shrink": "softshrink", "expand": "broadcast_to",
                     "mm": "matmul"})

@@ -45,7 +45,7 @@ from .products import (addbmm, addmm, addmv, addr, baddbmm, cross, diag, diagona
 from .statistics import aminmax, cosine_similarity, diff, dist, median, msort, nanmean, nansum
 from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, huber_loss, margin_ranking_loss,
                             soft_margin_loss)
-from .sampling import rand, rand_like, randint_like, randn, randn_like
+from .rand import rand, rand_like, randint_like, randn, randn_like
 from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh,
                    sinh, tan)
 from .state import assign, assign_add, assign_sub, print_

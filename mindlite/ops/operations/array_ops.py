@@ -36,6 +36,17 @@ Eye = simple_op("Eye", F.eye)
 Slice = simple_op("Slice", F.slice)
 Identity = simple_op("Identity", F.identity)
 Tril = simple_op("Tril", F.tril)
+Diag = simple_op("Diag", F.diag)
+
+
+class Roll(PrimitiveOp):
+    """`ops.Roll(shift, axis)(input_x)`: cyclic shifts along `axis`."""
+
+    def __init__(self, shift: Any, axis: Any) -> None:
+        super().__init__(shift=shift, axis=axis)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.roll(x, self.shift, self.axis)
 Triu = simple_op("Triu", F.triu)
 
 

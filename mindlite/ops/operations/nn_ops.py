@@ -392,6 +392,13 @@ class NLLLoss(_LossWithReduction):
         return loss, F.sum(F.gather(weight, safe, 0) * kept)
 
 
+class SoftMarginLoss(_LossWithReduction):
+    """`ops.SoftMarginLoss(reduction='mean')(logits, labels)`: log(1 + exp(-labels * logits))."""
+
+    def __call__(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return F.soft_margin_loss(logits, labels, self.reduction)
+
+
 class SigmoidCrossEntropyWithLogits(PrimitiveOp):
     """`ops.SigmoidCrossEntropyWithLogits()(logits, label)`: elementwise binary cross entropy."""
 
