@@ -1,6 +1,7 @@
 """Loss Cells (MindSpore 2.x names and defaults)."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .. import _checkparam as validator
@@ -132,3 +133,9 @@ class KLDivLoss(LossBase):
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
         return ops.kl_div(logits, labels, self.reduction)
+
+
+# MindSpore's losses live in the package module `mindspore.nn.loss.loss`; scripts import
+# `from mindspore.nn.loss.loss import LossBase`, so that name reaches this module too.
+sys.modules[__name__ + ".loss"] = sys.modules[__name__]
+loss = sys.modules[__name__]
