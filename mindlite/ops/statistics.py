@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
 
@@ -32,7 +33,7 @@ def median(input: Tensor, axis: int = -1, keepdims: bool = False) -> tuple:  # n
     values, idx = F.sort(input, axis)
     k = (input.shape[axis] - 1) // 2
     pick = (slice(None),) * axis + (slice(k, k + 1),)
-    v, i = values[pick], idx[pick]
+    v, i = values[pick], F.cast(idx[pick], mstype.int64)  # ops.median's indices are int64
     return (v, i) if keepdims else (F.squeeze(v, axis), F.squeeze(i, axis))
 
 
