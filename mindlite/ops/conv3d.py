@@ -346,3 +346,28 @@ class AvgPool3D(PrimitiveOp):
         pads = _pool_pads_for(x, self.kernel_size, self.strides, self.pad_mode, self.pad, "AvgPool3D")
         return avg_pool3d(x, self.kernel_size, self.strides, pads, self.ceil_mode, self.count_include_pad,
                           self.divisor_override)
+
+
+class MaxPoolWithArgmax(PrimitiveOp):
+    """`ops.MaxPoolWithArgmax(kernel_size=1, strides=1, pad_mode='valid', data_format='NCHW')(x)`:
+    (max-pooled x, int32 index of each maximum in its input plane, h * W + w)."""
+
+    def __init__(self, kernel_size: Any = 1, strides: Any = 1, pad_mode: str = "valid",
+                 data_format: str = "NCHW") -> None:
+        if data_format != "NCHW":
+            raise ValueError(f"MaxPoolWithArgmax: data_format must be 'NCHW', got {data_format!r}")
+        if str(pad_mode).lower() not in ("same", "valid"):
+            raise ValueError(f"MaxPoolWithArgmax: pad_mode must be 'same' or 'valid', got {pad_mode!r}")
+        super().__init__(kernel_size=C._pair(kernel_size, "kernel_size", "MaxPoolWithArgmax"),
+                         strides=C._pair(strides, "strides", "MaxPoolWithArgmax"), pad_mode=pad_mode,
+                         data_format=data_format)
+
+    def __call__(self, x: Tensor) -> tuple:
+        from . import functional as F
+        from ..core import dtype as mstype
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError(f"MaxPoolWithArgmax: expects a 4-D (N, C, H, W) input, got "
+                             f"{list(x.shape) if isinstance(x, Tensor) else x!r}")
+        pads = C.pool_pads(x.shape[2:], self.kernel_size, self.strides, 1, self.pad_mode, 0, "MaxPoolWithArgmax")
+        params = dict(kernel=self.kernel_size, stride=self.strides, pads=pads, dilation=(1, 1), ceil_mode=False)
+        return C.max_pool2d_p(x, **params), F.cast(C.max_pool2d_argmax_p(x, **params), mstype.int32)

@@ -65,6 +65,10 @@ from .multitype import partial
 from .conv3d import avg_pool3d, conv1d_transpose, conv3d, conv3d_transpose, max_pool3d
 from .scatter import (index_add, inplace_add, scatter_nd_add, scatter_nd_sub, scatter_nd_update,
                       scatter_update, tensor_scatter_elements)
+from .norms import l2_normalize, lp_norm, lrn
+from .tensor_algebra import batch_dot, cumprod, diag_part, einsum, matrix_inverse
+from .sequence import reverse_sequence, sequence_mask
+from .categorical import multinomial
 
 Number = (int, float, bool)
 
