@@ -185,6 +185,13 @@ TWINS = [
      lambda a, b: a + 0.5 * b * a, (X, Y)),
     ("Trace", lambda x: P.Trace()(x), ops.trace, np.trace, (r(3, 4),)),
     ("Diag", lambda x: P.Diag()(x), ops.diag, np.diag, (r(3),)),
+    ("GLU", lambda x: P.GLU(axis=1)(x), lambda x: ops.glu(x, 1),
+     lambda x: x[:, :2] / (1 + np.exp(-x[:, 2:])), (r(2, 4),)),
+    ("Logit", lambda x: P.Logit(eps=0.1)(x), lambda x: ops.logit(x, 0.1),
+     lambda x: np.log(np.clip(x, 0.1, 0.9) / (1 - np.clip(x, 0.1, 0.9))), (r(2, 3, lo=0.01, hi=0.99),)),
+    ("Dense", lambda x, w, b: P.Dense()(x, w, b), ops.dense, lambda x, w, b: x @ w.T + b, (r(2, 3), r(4, 3), r(4))),
+    ("EmbeddingLookup", lambda p, i: P.EmbeddingLookup()(p, i, 2), lambda p, i: ops.gather(p, i - 2, 0),
+     lambda p, i: p[i - 2], (r(4, 3), np.array([[2, 5], [3, 4]]))),
     ("Range", lambda a, b, c: P.Range()(a, b, c), lambda a, b, c: ops.arange(a, b, c),
      lambda a, b, c: np.arange(a, b, c), (1, 11, 3)),
     ("LinSpace", lambda a, b: P.LinSpace()(a, b, 5), lambda a, b: ops.linspace(a, b, 5),
@@ -290,6 +297,7 @@ def test_topk_sorted_false_keeps_input_order(mode):
     x = np.array([[1.0, 9.0, 3.0, 7.0, 5.0], [8.0, 2.0, 6.0, 4.0, 0.0]], np.float32)
     values, idx = run(lambda t: P.TopK(sorted=False)(t, 3), x)
     np.testing.assert_array_equal(idx.asnumpy(), [[1, 3, 4], [0, 2, 3]])  # ascending positions
+    assert idx.dtype == ms.int32  # MindSpore's TopK indices
     np.testing.assert_array_equal(values.asnumpy(), [[9.0, 7.0, 5.0], [8.0, 6.0, 4.0]])
     values, idx = run(lambda t: P.TopK()(t, 3), x)
     np.testing.assert_array_equal(values.asnumpy(), [[9.0, 7.0, 5.0], [8.0, 6.0, 4.0]])
@@ -322,6 +330,21 @@ def test_strided_slice_masks(mode, masks, index):
     op = P.StridedSlice(*masks)
     check(run(lambda t: op(t, begin, end, strides), x), index(x))
     check(run(lambda t: ops.strided_slice(t, begin, end, strides, *masks), x), index(x))
+
+
+def test_bernoulli_class_with_a_probability_tensor():
+    x = ms.Tensor(np.zeros((2, 4), np.float32))
+    p = ms.Tensor(np.array([0.0, 1.0, 0.0, 1.0], np.float32))
+    out = P.Bernoulli()(x, p).asnumpy()
+    assert out.dtype == np.float32 and out.shape == (2, 4)
+    np.testing.assert_array_equal(out, np.tile([0.0, 1.0, 0.0, 1.0], (2, 1)))  # p of 0 and 1 are certain
+    np.testing.assert_array_equal(ops.bernoulli(x, 1.0).asnumpy(), np.ones((2, 4)))
+
+
+def test_embedding_lookup_class_zeroes_rows_out_of_range():
+    params = np.arange(12.0, dtype=np.float32).reshape(4, 3)
+    out = P.EmbeddingLookup()(ms.Tensor(params), ms.Tensor(np.array([[5, 6], [9, 3]])), 5).asnumpy()
+    np.testing.assert_array_equal(out, [[params[0], params[1]], [np.zeros(3), np.zeros(3)]])
 
 
 def test_random_classes_respect_ranges_and_seeds():
@@ -386,7 +409,7 @@ PAIRS = {
     "Conv2DTranspose": "conv2d_transpose", "ApproximateEqual": "approximate_equal", "Lerp": "lerp", "Hypot": "hypot",
     "Heaviside": "heaviside", "Sinc": "sinc", "Addcdiv": "addcdiv", "Addcmul": "addcmul", "Ger": "ger",
     "Trace": "trace", "NanToNum": "nan_to_num", "Cross": "cross", "Median": "median", "Diag": "diag", "Roll": "roll",
-    "SoftMarginLoss": "soft_margin_loss",
+    "SoftMarginLoss": "soft_margin_loss", "Bernoulli": "bernoulli", "Dense": "dense", "GLU": "glu", "Logit": "logit",
 }
 
 
@@ -406,7 +429,7 @@ def test_every_primitive_class_has_a_listed_twin_or_none_in_mindspore():
     no_twin = {"Primitive", "PrimitiveOp", "PrimitiveWithInfer", "PrimitiveWithCheck", "RealDiv", "Mod",
                "LeakyReLU", "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits", "TensorShape",
                "GatherV2", "Pack", "Unpack", "FastGelu", "Conv2DBackpropInput", "SigmoidCrossEntropyWithLogits",
-               "ReduceAll", "ReduceAny", "ReduceStd", "Identity"}
+               "ReduceAll", "ReduceAny", "ReduceStd", "Identity", "EmbeddingLookup", "Gelu", "TensorAdd"}
     classes = {n for n in dir(P) if isinstance(getattr(P, n), type) and issubclass(getattr(P, n), ops.Primitive)}
     unlisted = sorted(classes - set(PAIRS) - no_twin)
     assert not unlisted, f"Primitive classes without a twin entry: {unlisted}"

@@ -492,7 +492,7 @@ def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: b
     idx = tensor_getitem(idx, (Ellipsis,) + (_slice_k(k),) + (_slice_all(),) * (input.ndim - 1 - axis))
     if not sorted:  # MindSpore's sorted=False keeps the k elements in their input order
         idx = take_along_axis(idx, _a.argsort_p(idx, axis=axis, descending=False), axis)
-    return take_along_axis(input, idx, axis), idx
+    return take_along_axis(input, idx, axis), cast(idx, mstype.int32)  # MindSpore's indices are int32
 
 
 def top_k(input_x: Tensor, k: int, sorted: bool = True) -> tuple:  # noqa: A002
@@ -509,10 +509,10 @@ def _slice_all() -> Any:
 
 
 def sort(input_x: Tensor, axis: int = -1, descending: bool = False) -> tuple:
-    """(sorted values, int64 indices) along `axis` (stable)."""
+    """(sorted values, int32 indices, as MindSpore's) along `axis` (stable)."""
     axis %= input_x.ndim
     idx = _a.argsort_p(stop_gradient(input_x), axis=axis, descending=descending)
-    return take_along_axis(input_x, idx, axis), idx
+    return take_along_axis(input_x, idx, axis), cast(idx, mstype.int32)
 
 
 def argsort(input: Tensor, axis: int = -1, descending: bool = False) -> Tensor:  # noqa: A002

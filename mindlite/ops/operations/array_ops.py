@@ -50,6 +50,18 @@ class Roll(PrimitiveOp):
 Triu = simple_op("Triu", F.triu)
 
 
+class EmbeddingLookup(PrimitiveOp):
+    """`ops.EmbeddingLookup()(input_params, input_indices, offset)`: rows `input_indices - offset`
+    of input_params; indices outside [0, rows) give zero rows."""
+
+    def __call__(self, params: Tensor, indices: Tensor, offset: int) -> Tensor:
+        idx = indices - int(offset)
+        valid = F.logical_and(F.greater_equal(idx, 0), F.less(idx, params.shape[0]))
+        rows = F.gather(params, F.where(valid, idx, F.zeros_like(idx)), 0)
+        keep = F.reshape(F.cast(valid, params.dtype), tuple(valid.shape) + (1,) * (params.ndim - 1))
+        return rows * keep
+
+
 class StridedSlice(PrimitiveOp):
     """`ops.StridedSlice(begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
     shrink_axis_mask=0)(x, begin, end, strides)` with TensorFlow's bit-mask semantics."""

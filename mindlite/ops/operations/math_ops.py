@@ -11,6 +11,7 @@ from ...core.tensor import Tensor
 
 # ---- elementwise binary -----------------------------------------------------------------------
 Add = simple_op("Add", F.add)
+TensorAdd = Add  # MindSpore 0.x's name
 Sub = simple_op("Sub", F.sub)
 Mul = simple_op("Mul", F.mul)
 Div = simple_op("Div", F.div)
