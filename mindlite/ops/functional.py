@@ -585,6 +585,15 @@ reduce_min = _legacy_reduce(amin, "reduce_min")
 reduce_prod = _legacy_reduce(prod, "reduce_prod")
 
 # MindSpore's alternative spellings of the same ops
+inverse, choice_with_mask = matrix_inverse, random_choice_with_mask
+
+
+def random_categorical(logits: Tensor, num_sample: int, seed: int = 0, dtype: Any = mstype.int64) -> Tensor:
+    """Samples of the categorical distributions softmax(logits) per row (ops.RandomCategorical)."""
+    from .categorical import RandomCategorical
+    return RandomCategorical(dtype)(logits, num_sample, seed)
+
+
 multiply, subtract, divide, true_divide, floor_divide = mul, sub, div, div, floor_div
 arctan2, eq, swapdims = atan2, equal, swapaxes
 
