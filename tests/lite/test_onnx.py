@@ -50,6 +50,7 @@ CASES = {
     "pools": (lambda x: ops.max_pool2d(x, 2, 2) + ops.avg_pool2d(x, 2, 2) + ops.adaptive_avg_pool2d(x, (4, 4)),
               (IMG,)),
     "global_pool": (lambda x: ops.adaptive_avg_pool2d(x, (1, 1)), (IMG,)),
+    "pad": (lambda x: ops.pad(x, (1, 2, 0, 3), value=0.5) + ops.pad(x, (1, 2, 0, 3), mode="reflect"), (IMG,)),
     "conv_no_bias": (nn.Conv2d(3, 4, 3, pad_mode="pad", padding=1, stride=2), (IMG,)),
     "conv_bias_relu": (nn.SequentialCell(nn.Conv2d(3, 4, 3, has_bias=True, pad_mode="same"), nn.ReLU()), (IMG,)),
     "batch_norm": (nn.SequentialCell(nn.Conv2d(3, 4, 1), randomize_bn(nn.BatchNorm2d(4))), (IMG,)),
