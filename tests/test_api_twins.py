@@ -482,3 +482,21 @@ def test_tensor_methods_mirror_functional_ops(mode, method):
     ref = getattr(np, np_name)(a) if unary else getattr(np, np_name)(a, b)
     check(got, ref, rtol=1e-5, atol=1e-5)
     check(expect, ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call, ref", [
+    (lambda t: t.ptp(1), lambda a: np.ptp(a, 1)),
+    (lambda t: t.mT, lambda a: np.swapaxes(a, -1, -2)),
+    (lambda t: t.short(), lambda a: a.astype(np.int16)),
+    (lambda t: t.roll(1, 1), lambda a: np.roll(a, 1, 1)),
+    (lambda t: t.diagonal(), lambda a: np.diagonal(a)),
+    (lambda t: t.trace(), lambda a: np.trace(a)),
+    (lambda t: t.t(), lambda a: a.T),
+    (lambda t: t.nelement(), lambda a: a.size),
+    (lambda t: t.lerp(t * 2, 0.5), lambda a: 1.5 * a),
+    (lambda t: t.reverse((0,)), lambda a: a[::-1]),
+    (lambda t: t.argmax_with_value(1), lambda a: (a.argmax(1).astype(np.int32), a.max(1))),
+], ids=["ptp", "mT", "short", "roll", "diagonal", "trace", "t", "nelement", "lerp", "reverse", "argmax_with_value"])
+def test_more_tensor_methods(mode, call, ref):
+    a = r(3, 4)
+    check(run(call, a), ref(a), rtol=1e-5, atol=1e-5)
