@@ -338,4 +338,4 @@ def _transpose(acc: Access, g: Expr, prefix: tuple, t: Tensor, rvars: tuple) -> 
     return make_stage(tuple(prefix) + A.shape, body, f"d_{A.name}", "grad")
 
 
-__all__ = ["differentiate", "DifferentiationResult", "RULES", "Op"]
+__all__ = ["differentiate", "DifferentiationResult", "RULES", "stage_contributions"]

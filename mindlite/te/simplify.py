@@ -19,7 +19,7 @@ import numpy as np
 
 from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, Tensor, op, stage
 from .intrin import OPS
-from .visit import children, postorder, substitute, tensors
+from .visit import postorder, substitute, tensors
 
 
 def _zero_like(n: Expr) -> Const:
@@ -249,4 +249,4 @@ def _accessed(e: Expr) -> list[Tensor]:
     return [n.tensor for n in postorder([e]) if isinstance(n, Access)]
 
 
-__all__ = ["simplify", "inline", "count_nodes", "fold", "Simplifier", "children"]
+__all__ = ["simplify", "inline", "count_nodes", "fold", "Simplifier"]
