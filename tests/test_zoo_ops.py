@@ -390,3 +390,77 @@ def test_scatter_update_errors():
         ops.ScatterNdUpdate()(p, ms.Tensor(np.zeros((1, 1), np.float32)), ms.Tensor(np.zeros((1, 2), np.float32)))
     with pytest.raises(ValueError, match=r"indices must be in \[0, 2\)"):
         ops.IndexAdd(1)(p, ms.Tensor(np.array([2], np.int32)), ms.Tensor(np.zeros((3, 1), np.float32)))
+
+
+# ---- fused recurrent primitives ------------------------------------------------------------------------
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_dynamic_rnn_matches_numpy(mode):
+    rng = np.random.default_rng(0)
+    t, b, i, h = 4, 2, 3, 5
+    x = rng.uniform(-1, 1, (t, b, i)).astype(np.float32)
+    w = rng.uniform(-0.5, 0.5, (i + h, 4 * h)).astype(np.float32)
+    bias = rng.uniform(-0.5, 0.5, (4 * h,)).astype(np.float32)
+    h0, c0 = rng.uniform(-1, 1, (1, b, h)).astype(np.float32), rng.uniform(-1, 1, (1, b, h)).astype(np.float32)
+    out = ops.DynamicRNN(forget_bias=1.0, cell_clip=2.0)(*[ms.Tensor(a) for a in (x, w, bias)], None,
+                                                        ms.Tensor(h0), ms.Tensor(c0))
+    hh, cc = h0[0].astype(np.float64), c0[0].astype(np.float64)
+    ys, cs, ts = [], [], []
+    for s in range(t):
+        g = np.concatenate([x[s], hh], 1) @ w + bias
+        gi, gj, gf, go = np.split(g, 4, 1)
+        cc = np.clip(_sig(gf + 1.0) * cc + _sig(gi) * np.tanh(gj), -2.0, 2.0)
+        hh = _sig(go) * np.tanh(cc)
+        ys.append(hh)
+        cs.append(cc)
+        ts.append(np.tanh(cc))
+    assert len(out) == 8
+    np.testing.assert_allclose(out[0].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[1].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[2].asnumpy(), np.array(cs), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[7].asnumpy(), np.array(ts), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("gate_order,reset_after", [("rzh", True), ("zrh", False)])
+def test_dynamic_gru_v2_matches_numpy(mode, gate_order, reset_after):
+    rng = np.random.default_rng(1)
+    t, b, i, h = 3, 2, 4, 3
+    x = rng.uniform(-1, 1, (t, b, i)).astype(np.float32)
+    wi, wh = rng.uniform(-0.5, 0.5, (i, 3 * h)).astype(np.float32), rng.uniform(-0.5, 0.5, (h, 3 * h)).astype(np.float32)
+    bi, bh = rng.uniform(-0.5, 0.5, (3 * h,)).astype(np.float32), rng.uniform(-0.5, 0.5, (3 * h,)).astype(np.float32)
+    h0 = rng.uniform(-1, 1, (b, h)).astype(np.float32)
+    out = ops.DynamicGRUV2(gate_order=gate_order, reset_after=reset_after)(
+        *[ms.Tensor(a) for a in (x, wi, wh, bi, bh)], None, ms.Tensor(h0))
+
+    def split(v):
+        a, c, n = np.split(v, 3, -1)
+        return (a, c, n) if gate_order == "rzh" else (c, a, n)
+    hh = h0.astype(np.float64)
+    ys = []
+    for s in range(t):
+        xr, xz, xn = split(x[s] @ wi + bi)
+        hr, hz, hn = split(hh @ wh + bh)
+        r, z = _sig(xr + hr), _sig(xz + hz)
+        if reset_after:
+            n = np.tanh(xn + r * hn)
+        else:
+            n = np.tanh(xn + (r * hh) @ split(wh)[2] + split(bh)[2])
+        hh = z * hh + (1 - z) * n
+        ys.append(hh)
+    assert len(out) == 6
+    np.testing.assert_allclose(out[0].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+
+
+def test_legacy_functional_spellings_and_add_flags():
+    a, b = ms.Tensor(np.array([2.0, 3.0])), ms.Tensor(np.array([4.0, 0.5]))
+    assert F.tensor_mul(a, b).asnumpy().tolist() == [8.0, 1.5] and F.tensor_add(a, b).asnumpy().tolist() == [6.0, 3.5]
+    assert ops.pows(a, 2).asnumpy().tolist() == [4.0, 9.0] and F.tensor_floordiv(b, a).asnumpy().tolist() == [2.0, 0.0]
+
+    @ops.add_flags(has_effect=True)
+    def f(x):
+        return x
+    assert f._func_graph_flags == {"has_effect": True}
+    g = ops.add_flags(lambda x: x, loop_can_unroll=True)
+    assert g._func_graph_flags == {"loop_can_unroll": True}

@@ -26,6 +26,7 @@ from .sequence import ReverseSequence  # noqa: F401
 from .categorical import DropoutDoMask, DropoutGenMask, RandomCategorical  # noqa: F401
 from .ctc import CTCLoss  # noqa: F401
 from .conv3d import MaxPoolWithArgmax  # noqa: F401
+from .rnn_ops import DynamicGRUV2, DynamicRNN  # noqa: F401
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401

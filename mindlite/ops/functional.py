@@ -604,3 +604,6 @@ def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks ge
 
 # primitives whose bprops are referenced as F.<name>_p
 gelu_p = gelu_p
+
+from .legacy import (add_flags, pows, tensor_add, tensor_div, tensor_floordiv, tensor_ge,  # noqa: E402
+                     tensor_gt, tensor_le, tensor_lt, tensor_mod, tensor_mul, tensor_pow, tensor_sub)
