@@ -464,3 +464,45 @@ def test_legacy_functional_spellings_and_add_flags():
     assert f._func_graph_flags == {"has_effect": True}
     g = ops.add_flags(lambda x: x, loop_can_unroll=True)
     assert g._func_graph_flags == {"loop_can_unroll": True}
+
+
+# ---- fused optimizer steps --------------------------------------------------------------------------------
+class OptimizerSteps(nn.Cell):
+    def __init__(self, nesterov):
+        super().__init__()
+        init = np.array([0.5, -1.0, 2.0], np.float32)
+        self.var = ms.Parameter(ms.Tensor(init), name="var")
+        self.m = ms.Parameter(ms.Tensor(np.array([0.1, 0.0, -0.2], np.float32)), name="m")
+        self.v = ms.Parameter(ms.Tensor(np.array([0.01, 0.02, 0.0], np.float32)), name="v")
+        self.var2 = ms.Parameter(ms.Tensor(init), name="var2")
+        self.m2 = ms.Parameter(ms.Tensor(np.zeros(3, np.float32)), name="m2")
+        self.v2 = ms.Parameter(ms.Tensor(np.zeros(3, np.float32)), name="v2")
+        self.var3 = ms.Parameter(ms.Tensor(init), name="var3")
+        self.acc = ms.Parameter(ms.Tensor(np.array([0.3, 0.3, 0.3], np.float32)), name="acc")
+        self.adam = ops.Adam(use_nesterov=nesterov)
+        self.adamw = ops.AdamWeightDecay()
+        self.mom = ops.FusedWeightScaleApplyMomentum()
+
+    def construct(self, g):
+        self.adam(self.var, self.m, self.v, 0.81, 0.998, 0.01, 0.9, 0.999, 1e-8, g)
+        self.adamw(self.var2, self.m2, self.v2, 0.01, 0.9, 0.999, 1e-6, 0.1, g)
+        return self.mom(0.01, 0.5, self.var3, self.acc, 0.1, g, 0.9)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_fused_optimizer_steps(mode, nesterov):
+    net = OptimizerSteps(nesterov)
+    g = np.array([0.2, -0.4, 0.6])
+    var = np.array([0.5, -1.0, 2.0])
+    net(ms.Tensor(g.astype(np.float32)))
+    m = 0.9 * np.array([0.1, 0.0, -0.2]) + 0.1 * g
+    v = 0.999 * np.array([0.01, 0.02, 0.0]) + 0.001 * g * g
+    d = 0.9 * m + 0.1 * g if nesterov else m
+    want = var - 0.01 * np.sqrt(1 - 0.998) / (1 - 0.81) * d / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(net.var.asnumpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(net.m.asnumpy(), m, rtol=1e-6)
+    m2, v2 = 0.1 * g, 0.001 * g * g
+    np.testing.assert_allclose(net.var2.asnumpy(), var - 0.01 * (m2 / (np.sqrt(v2) + 1e-6) + 0.1 * var), rtol=1e-5)
+    acc = 0.9 * 0.3 + (0.01 * var + g * 0.5)
+    np.testing.assert_allclose(net.acc.asnumpy(), acc, rtol=1e-6)
+    np.testing.assert_allclose(net.var3.asnumpy(), var - 0.1 * acc, rtol=1e-6)

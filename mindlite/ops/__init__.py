@@ -27,6 +27,7 @@ from .categorical import DropoutDoMask, DropoutGenMask, RandomCategorical  # noq
 from .ctc import CTCLoss  # noqa: F401
 from .conv3d import MaxPoolWithArgmax  # noqa: F401
 from .rnn_ops import DynamicGRUV2, DynamicRNN  # noqa: F401
+from .optimizer_updates import Adam, AdamWeightDecay, FusedWeightScaleApplyMomentum  # noqa: F401
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401
