@@ -238,3 +238,26 @@ class Validator:
     check_float_range = staticmethod(check_float_range)
     check_number_range = staticmethod(check_number_range)
     check_positive_int_sequence = staticmethod(check_positive_int_sequence)
+
+
+def check_padding(arg_value: Any, lengths: tuple = (1, 2, 4), arg_name: str = "padding",
+                  prim_name: str | None = None) -> Any:
+    """A non-negative int, or a tuple/list of non-negative ints of one of `lengths`."""
+    if _is_int(arg_value):
+        return check_non_negative_int(arg_value, arg_name, prim_name)
+    if not isinstance(arg_value, (tuple, list)) or len(arg_value) not in lengths:
+        raise TypeError(f"{_where(prim_name, arg_name)} must be an int or a tuple of {' or '.join(map(str, lengths))} "
+                        f"ints, but got {_given(arg_value)}")
+    for i, v in enumerate(arg_value):
+        check_non_negative_int(v, f"{arg_name}[{i}]", prim_name)
+    return tuple(int(v) for v in arg_value)
+
+
+def check_axis(arg_value: Any, arg_name: str = "axis", prim_name: str | None = None, allow_none: bool = False,
+               allow_tuple: bool = False) -> Any:
+    """An int axis (or None / a tuple of ints where allowed): TypeError otherwise."""
+    if arg_value is None and allow_none:
+        return None
+    if allow_tuple and isinstance(arg_value, (tuple, list)):
+        return tuple(check_is_int(v, f"{arg_name}[{i}]", prim_name) for i, v in enumerate(arg_value))
+    return check_is_int(arg_value, arg_name, prim_name)

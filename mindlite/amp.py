@@ -120,8 +120,11 @@ class DynamicLossScaleManager(LossScaleManager):
 
 
 def build_train_network(network: Cell, optimizer: Cell, loss_fn: Cell | None = None, level: str = "O0",
-                        boost_level: str = "O0", **kwargs: Any) -> Cell:
+                        boost_level: str = "O0", custom_list: Any = None, **kwargs: Any) -> Cell:
     """amp network + WithLossCell + TrainOneStepCell (or the loss-scale variant)."""
+    if custom_list is not None:
+        raise ValueError("build_train_network: custom_list is not supported by mindlite; the O1 list of "
+                         "float16 cells is fixed (see amp.auto_mixed_precision)")
     from .nn.wrap import TrainOneStepCell, TrainOneStepWithLossScaleCell, WithLossCell
     net = auto_mixed_precision(network, level)
     if loss_fn is not None:

@@ -1519,6 +1519,148 @@ spec("strided_slice_masks", lambda x, b, e, s, bm, em, elm, nam, sam: ops.stride
                   (rnd(rng, (4, 5)), (0, 1), (0, 3), (1, 1), 0, 0, 1, 0, 0)])
 
 
+# ---- products, statistics, array rearrangement and margin losses (MindSpore 2.x functional names) ----
+def _np_diagonal(x: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    return np.diagonal(x, offset, d1, d2)
+
+
+def _np_median(x: np.ndarray, axis: int) -> tuple:
+    idx = np.argsort(x, axis, kind="stable")
+    k = (x.shape[axis] - 1) // 2
+    i = np.take(idx, k, axis)
+    return np.take_along_axis(x, np.expand_dims(i, axis), axis).squeeze(axis), i
+
+
+def _np_tensor_split(x: np.ndarray, sections: Any, axis: int) -> tuple:
+    return tuple(np.array_split(x, sections, axis))
+
+
+spec("lerp", lambda a, b, w: ops.lerp(a, b, w), lambda a, b, w: a + w * (b - a),
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)), 0.3), (rnd(rng, (2, 3)), rnd(rng, (3,)), rnd(rng, (2, 3), 0, 1))])
+spec("hypot", ops.hypot, np.hypot, binary(away))
+spec("logaddexp", ops.logaddexp, np.logaddexp, lambda rng: binary(rnd)(rng) + [(_a([100.0, -100.0]), _a([99.0, 3.0]))],
+     gradgrad=True)
+spec("logaddexp2", ops.logaddexp2, np.logaddexp2, binary(rnd))
+spec("deg2rad", ops.deg2rad, np.deg2rad, unary(lambda r, s: rnd(r, s, -360, 360)))
+spec("rad2deg", ops.rad2deg, np.rad2deg, unary(rnd))
+spec("heaviside", ops.heaviside, np.heaviside, lambda rng: [(_a([-1.5, 0.0, 2.0, 0.0]), _a([0.5, 0.25, 0.7, 1.0]))],
+     grad=False)
+spec("sinc", ops.sinc, np.sinc, lambda rng: [(avoid(rnd(rng, (2, 3)), [0.0]),), (_a([0.0, 0.5, -1.5]),)],
+     diff_args=(), grad=False)
+spec("sinc_grad", ops.sinc, np.sinc, lambda rng: [(avoid(rnd(rng, (2, 3)), [0.0]),)])
+spec("float_power", ops.float_power, np.float_power, lambda rng: [(pos(rng, (2, 3)), rnd(rng, (2, 3))),
+                                                                   (pos(rng, (3,)), 2.5)], exact_dtype=True)
+spec("nan_to_num", lambda x: ops.nan_to_num(x, 1.5, 9.0, -9.0), lambda x: np.nan_to_num(x, nan=1.5, posinf=9.0,
+                                                                                         neginf=-9.0),
+     lambda rng: [(_a([np.nan, np.inf, -np.inf, 0.5]),)], grad=False)
+spec("nan_to_num_default", ops.nan_to_num, np.nan_to_num, lambda rng: [(_a([np.nan, np.inf, -np.inf, 0.5]),)],
+     grad=False, skips={"forward[float32]": "the default posinf/neginf are the input dtype's limits, the float64 "
+                                            "reference's are float64's"})
+spec("isneginf", ops.isneginf, np.isneginf, lambda rng: [(_a([np.inf, -np.inf, 1.0, np.nan]),)], grad=False)
+spec("isposinf", ops.isposinf, np.isposinf, lambda rng: [(_a([np.inf, -np.inf, 1.0, np.nan]),)], grad=False)
+spec("frac", ops.frac, lambda x: x - np.trunc(x), unary(lambda r, s: avoid(rnd(r, s, -3, 3), [-2, -1, 0, 1, 2])))
+spec("addcdiv", lambda x, a, b: ops.addcdiv(x, a, b, 0.5), lambda x, a, b: x + 0.5 * a / b,
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)), away(rng, (2, 3)))])
+spec("addcmul", lambda x, a, b: ops.addcmul(x, a, b, 2.0), lambda x, a, b: x + 2.0 * a * b,
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)), rnd(rng, (3,)))])
+spec("outer", ops.outer, np.outer, lambda rng: [(rnd(rng, (3,)), rnd(rng, (4,)))])
+spec("inner", ops.inner, np.inner, lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (4, 3))), (rnd(rng, (3,)), rnd(rng, (3,)))])
+spec("mm", ops.mm, np.matmul, lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (3, 4)))])
+spec("mv", ops.mv, np.matmul, lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (3,)))])
+spec("dot", ops.dot, np.dot, lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (3, 4))), (rnd(rng, (2, 2, 3)), rnd(rng, (2, 3, 4)))])
+spec("tensor_dot", lambda a, b, axes: ops.tensor_dot(a, b, axes), np.tensordot,
+     lambda rng: [(rnd(rng, (2, 3, 4)), rnd(rng, (4, 3, 5)), ((1, 2), (1, 0))), (rnd(rng, (2, 3)), rnd(rng, (3, 4)), 1)])
+spec("addmm", lambda x, a, b: ops.addmm(x, a, b, beta=0.5, alpha=2.0), lambda x, a, b: 0.5 * x + 2.0 * a @ b,
+     lambda rng: [(rnd(rng, (2, 4)), rnd(rng, (2, 3)), rnd(rng, (3, 4)))])
+spec("baddbmm", lambda x, a, b: ops.baddbmm(x, a, b, 0.5, 2.0), lambda x, a, b: 0.5 * x + 2.0 * a @ b,
+     lambda rng: [(rnd(rng, (2, 2, 4)), rnd(rng, (2, 2, 3)), rnd(rng, (2, 3, 4)))])
+spec("addbmm", lambda x, a, b: ops.addbmm(x, a, b), lambda x, a, b: x + (a @ b).sum(0),
+     lambda rng: [(rnd(rng, (2, 4)), rnd(rng, (3, 2, 3)), rnd(rng, (3, 3, 4)))])
+spec("addr", lambda x, a, b: ops.addr(x, a, b, alpha=3.0), lambda x, a, b: x + 3.0 * np.outer(a, b),
+     lambda rng: [(rnd(rng, (3, 4)), rnd(rng, (3,)), rnd(rng, (4,)))])
+spec("cross", lambda a, b, dim: ops.cross(a, b, dim), lambda a, b, dim: np.cross(a, b, axis=-1 if dim is None
+                                                                                  else dim),
+     lambda rng: [(rnd(rng, (4, 3)), rnd(rng, (4, 3)), None), (rnd(rng, (3, 2)), rnd(rng, (3, 2)), 0)])
+spec("diagonal", lambda x, o, a, b: ops.diagonal(x, o, a, b), _np_diagonal,
+     lambda rng: [(rnd(rng, (3, 4)), 0, 0, 1), (rnd(rng, (3, 4)), 1, 0, 1), (rnd(rng, (2, 3, 4)), -1, 2, 1)])
+spec("trace", ops.trace, np.trace, lambda rng: [(rnd(rng, (3, 4)),)])
+spec("diag", ops.diag, lambda x: np.diag(x) if x.ndim == 1 else np.diagflat(x).reshape(x.shape * 2),
+     lambda rng: [(rnd(rng, (3,)),), (rnd(rng, (2, 2)),)])
+spec("aminmax", lambda x: ops.aminmax(x, axis=1), lambda x: (x.min(1), x.max(1)), lambda rng: [(rnd(rng, (3, 4)),)])
+spec("median", lambda x, axis: ops.median(x, axis), _np_median,
+     lambda rng: [(_a(rng.permutation(12).reshape(3, 4)), 1), (_a(rng.permutation(10).reshape(5, 2)), 0)])
+spec("msort", ops.msort, lambda x: np.sort(x, 0), lambda rng: [(_a(rng.permutation(12).reshape(4, 3)),)])
+spec("nansum", ops.nansum, np.nansum, lambda rng: [(_a([[1.0, np.nan], [2.5, -1.0]]),), (rnd(rng, (2, 3)),)],
+     grad=False)
+spec("nanmean", lambda x: ops.nanmean(x, 1), lambda x: np.nanmean(x, 1), lambda rng: [(_a([[1.0, np.nan], [2.5, -1.0]]),)],
+     grad=False)
+spec("diff", lambda x, n, axis: ops.diff(x, n, axis), lambda x, n, axis: np.diff(x, n, axis),
+     lambda rng: [(rnd(rng, (3, 5)), 1, -1), (rnd(rng, (4, 3)), 2, 0)])
+spec("dist", lambda a, b, p: ops.dist(a, b, p), lambda a, b, p: np.linalg.norm((a - b).ravel(), p),
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)), 2), (rnd(rng, (3,)), rnd(rng, (3,)), 1)])
+spec("cosine_similarity", ops.cosine_similarity,
+     lambda a, b: (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)),
+     lambda rng: [(rnd(rng, (3, 4)), rnd(rng, (3, 4)))])
+spec("fliplr", ops.fliplr, np.fliplr, lambda rng: [(rnd(rng, (2, 3)),)])
+spec("flipud", ops.flipud, np.flipud, lambda rng: [(rnd(rng, (2, 3)),)])
+spec("moveaxis", lambda x, s, d: ops.moveaxis(x, s, d), np.moveaxis,
+     lambda rng: [(rnd(rng, (2, 3, 4)), 0, -1), (rnd(rng, (2, 3, 4)), (0, 1), (2, 0))])
+spec("narrow", lambda x, a, s, n: ops.narrow(x, a, s, n), lambda x, a, s, n: np.take(x, range(s, s + n), a),
+     lambda rng: [(rnd(rng, (3, 5)), 1, 1, 3), (rnd(rng, (4, 2)), 0, 2, 2)])
+spec("ravel", ops.ravel, np.ravel, lambda rng: [(rnd(rng, (2, 3)),)])
+spec("repeat_interleave", lambda x, r, a: ops.repeat_interleave(x, r, a), lambda x, r, a: np.repeat(x, r, a),
+     lambda rng: [(rnd(rng, (2, 3)), 2, 1), (rnd(rng, (3,)), [1, 0, 2], 0), (rnd(rng, (2, 2)), 2, None)])
+spec("roll", lambda x, s, d: ops.roll(x, s, d), lambda x, s, d: np.roll(x, s, d),
+     lambda rng: [(rnd(rng, (3, 4)), 1, 1), (rnd(rng, (3, 4)), (2, -1), (0, 1)), (rnd(rng, (3, 4)), 5, None)])
+spec("rot90", lambda x, k: ops.rot90(x, k), lambda x, k: np.rot90(x, k),
+     lambda rng: [(rnd(rng, (3, 4)), 1), (rnd(rng, (3, 4)), 2), (rnd(rng, (3, 4)), 3), (rnd(rng, (2, 3, 2)), -1)])
+spec("tensor_split", lambda x, s, a: ops.tensor_split(x, s, a), _np_tensor_split,
+     lambda rng: [(rnd(rng, (7, 2)), 3, 0), (rnd(rng, (2, 6)), [1, 4], 1)])
+spec("hstack", lambda a, b: ops.hstack([a, b]), lambda a, b: np.hstack([a, b]),
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 1))), (rnd(rng, (3,)), rnd(rng, (2,)))])
+spec("vstack", lambda a, b: ops.vstack([a, b]), lambda a, b: np.vstack([a, b]),
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (1, 3))), (rnd(rng, (3,)), rnd(rng, (3,)))])
+spec("dstack", lambda a, b: ops.dstack([a, b]), lambda a, b: np.dstack([a, b]), lambda rng: [(rnd(rng, (2, 3)),
+                                                                                            rnd(rng, (2, 3)))])
+spec("column_stack", lambda a, b: ops.column_stack([a, b]), lambda a, b: np.column_stack([a, b]),
+     lambda rng: [(rnd(rng, (3,)), rnd(rng, (3, 2)))])
+spec("atleast_3d", ops.atleast_3d, np.atleast_3d, lambda rng: [(rnd(rng, ()),), (rnd(rng, (3,)),), (rnd(rng, (2, 3)),)])
+spec("index_select", lambda x, a, i: ops.index_select(x, a, i), lambda x, a, i: np.take(x, i, a),
+     lambda rng: [(rnd(rng, (3, 4)), 1, np.array([3, 0, 3])), (rnd(rng, (3, 4)), 0, np.array([2]))])
+spec("huber_loss", lambda a, b: ops.huber_loss(a, b, "none", 0.5),
+     lambda a, b: np.where(np.abs(a - b) < 0.5, 0.5 * (a - b) ** 2, 0.5 * (np.abs(a - b) - 0.25)),
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (2, 3)))])
+spec("soft_margin_loss", ops.soft_margin_loss, lambda x, y: np.mean(np.log1p(np.exp(-y * x))),
+     lambda rng: [(rnd(rng, (2, 3)), np.where(bools(rng, (2, 3)), 1.0, -1.0))], diff_args=(0,))
+spec("margin_ranking_loss", lambda a, b, y: ops.margin_ranking_loss(a, b, y, 0.1, "sum"),
+     lambda a, b, y: np.sum(np.maximum(0, -y * (a - b) + 0.1)),
+     lambda rng: [(_a([0.5, -1.0, 2.0]), _a([1.2, 0.3, 0.4]), _a([1.0, -1.0, 1.0]))], diff_args=(0, 1))
+spec("hinge_embedding_loss", lambda x, y: ops.hinge_embedding_loss(x, y, 1.0, "none"),
+     lambda x, y: np.where(y == 1, x, np.maximum(0, 1.0 - x)),
+     lambda rng: [(_a([0.3, 2.0, -0.5, 0.4]), _a([1.0, -1.0, -1.0, 1.0]))], diff_args=(0,))
+spec("cosine_embedding_loss", lambda a, b, y: ops.cosine_embedding_loss(a, b, y, 0.1, "none"),
+     lambda a, b, y: np.where(y == 1, 1 - (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1),
+                              np.maximum(0, (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+                                         - 0.1)),
+     lambda rng: [(_a([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), _a([[0.5, 1.0], [1.0, 0.1], [0.9, 1.1]]),
+                   _a([1.0, -1.0, -1.0]))], diff_args=(0, 1))
+
+
+def _rand_check(rng: np.random.Generator) -> None:
+    ms.set_seed(11)
+    a = ops.rand(3, 4)
+    b, c = ops.randn(200), ops.rand_like(a)
+    d = ops.randint_like(a, 2, 5)
+    assert a.shape == (3, 4) and a.dtype == ms.float32 and ((a.asnumpy() >= 0) & (a.asnumpy() < 1)).all()
+    assert abs(float(b.asnumpy().mean())) < 0.3 and 0.7 < float(b.asnumpy().std()) < 1.3
+    assert c.shape == a.shape and d.dtype == ms.int64 and set(np.unique(d.asnumpy())) <= {2, 3, 4}
+    ms.set_seed(11)
+    np.testing.assert_array_equal(ops.rand(3, 4).asnumpy(), a.asnumpy())  # seeded
+
+
+spec("rand", lambda: ops.rand(2, 3), None, lambda rng: [()], grad=False, check=_rand_check)
+
+
 # ---------------------------------------------------------------------------------------------
 # What the table must cover (tests/test_ops.py checks it), and the ops that have no gradient.
 REQUIRED = """add sub mul div floor_div mod pow neg abs sign exp log log1p sqrt rsqrt square reciprocal sin cos tanh
@@ -1535,14 +1677,19 @@ max_pool2d_indices avg_pool2d MaxPool2d AvgPool2d adaptive_avg_pool2d group_norm
 acosh atanh parameter_value unique nonzero masked_select elu celu selu softsign mish hardsigmoid hardshrink
 softshrink hardtanh logsigmoid tanhshrink threshold prelu softmin glu logit rint trunc inv invert squared_difference
 div_no_nan xdivy xlogy truncate_div truncate_mod erfc log2 log10 exp2 approximate_equal isclose gather_d scatter_nd
-unstack unbind meshgrid tril triu reverse addn select l2_loss count_nonzero bias_add reduce_sum reduce_mean""".split()
+unstack unbind meshgrid tril triu reverse addn select l2_loss count_nonzero bias_add reduce_sum reduce_mean lerp
+hypot logaddexp logaddexp2 deg2rad rad2deg heaviside sinc float_power nan_to_num isneginf isposinf frac addcdiv addcmul
+outer inner mm mv dot tensor_dot addmm baddbmm addbmm addr cross diagonal trace diag aminmax median msort nansum
+nanmean diff dist cosine_similarity fliplr flipud moveaxis narrow ravel repeat_interleave roll rot90 tensor_split
+hstack vstack dstack column_stack atleast_3d index_select huber_loss soft_margin_loss margin_ranking_loss
+hinge_embedding_loss cosine_embedding_loss rand""".split()
 
 NOT_DIFFERENTIABLE = """equal not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 logical_xor isnan isinf isfinite argmax argmin one_hot argsort zeros ones fill full arange linspace eye zeros_like
 ones_like full_like uniform normal standard_normal bernoulli randint randperm batch_norm_running_stats
 bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient unique nonzero invert truncate_div
 truncate_mod div_floor div_trunc approximate_equal isclose count_nonzero rint div_no_nan_at_zero xdivy_at_zero
-xlogy_at_zero""".split()
+xlogy_at_zero heaviside sinc nan_to_num nan_to_num_default isneginf isposinf nansum nanmean rand""".split()
 
 
 # ---------------------------------------------------------------------------------------------

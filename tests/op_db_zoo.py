@@ -15,7 +15,7 @@ import mindlite as ms
 from mindlite import ops
 from mindlite.ops import image as image_ops
 
-from op_db import NOT_DIFFERENTIABLE, REQUIRED, _a, rnd, spec
+from op_db import NOT_DIFFERENTIABLE, REQUIRED, _a, away, rnd, spec
 
 ZOO_REQUIRED: list = []
 ZOO_NOT_DIFFERENTIABLE: list = []
@@ -412,5 +412,362 @@ zspec("float_status", ops.float_status, lambda x: np.array([0.0 if np.isfinite(x
       grad=False, dtype_follows=False)
 
 
+
+# ---- 3-d convolution and pooling -------------------------------------------------------------------
+def _trip(v: Any) -> tuple:
+    return (v,) * 3 if isinstance(v, int) else tuple(v)
+
+
+def _pads_for(shape: tuple, k: tuple, s: tuple, d: tuple, mode: str, padding: Any) -> tuple:
+    if mode == "pad":
+        p = (padding,) * 6 if isinstance(padding, int) else tuple(padding)
+        return p if len(p) == 6 else (p[0], p[0], p[1], p[1], p[2], p[2])
+    if mode == "valid":
+        return (0,) * 6
+    out = []
+    for n, ki, si, di in zip(shape, k, s, d):   # 'same': output ceil(n / s), extra padding at the end
+        total = max((math.ceil(n / si) - 1) * si + di * (ki - 1) + 1 - n, 0)
+        out += [total // 2, total - total // 2]
+    return tuple(out)
+
+
+def _np_conv3d(x: np.ndarray, w: np.ndarray, b: Any, stride: Any, mode: str, padding: Any, dilation: Any,
+               groups: int) -> np.ndarray:
+    s, d, k = _trip(stride), _trip(dilation), w.shape[2:]
+    p = _pads_for(x.shape[2:], k, s, d, mode, padding)
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[1]), (p[2], p[3]), (p[4], p[5])))
+    out_sp = [(xp.shape[2 + a] - d[a] * (k[a] - 1) - 1) // s[a] + 1 for a in range(3)]
+    n, o, cg = x.shape[0], w.shape[0], w.shape[1]
+    og = o // groups
+    out = np.zeros((n, o) + tuple(out_sp))
+    for a in range(k[0]):
+        for bb in range(k[1]):
+            for c in range(k[2]):
+                win = xp[:, :, a * d[0]:a * d[0] + s[0] * (out_sp[0] - 1) + 1:s[0],
+                         bb * d[1]:bb * d[1] + s[1] * (out_sp[1] - 1) + 1:s[1],
+                         c * d[2]:c * d[2] + s[2] * (out_sp[2] - 1) + 1:s[2]]
+                for g in range(groups):
+                    out[:, g * og:(g + 1) * og] += np.einsum("ncxyz,oc->noxyz", win[:, g * cg:(g + 1) * cg],
+                                                             w[g * og:(g + 1) * og, :, a, bb, c])
+    return out if b is None else out + b.reshape(1, -1, 1, 1, 1)
+
+
+def _conv3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 4, 5, 6, 5))
+    return [(x, rnd(rng, (3, 4, 2, 3, 2)), rnd(rng, (3,)), 1, "valid", 0, 1, 1),
+            (x, rnd(rng, (4, 2, 3, 3, 3)), None, (2, 1, 2), "same", 0, 1, 2),
+            (x, rnd(rng, (2, 4, 2, 2, 3)), None, 1, "pad", (1, 0, 2, 1, 0, 2), (2, 1, 1), 1),
+            (x[:1], rnd(rng, (2, 4, 3, 1, 2)), rnd(rng, (2,)), (1, 2, 2), "pad", 1, 1, 1)]
+
+
+zspec("conv3d", lambda x, w, b, s, m, p, d, g: ops.conv3d(x, w, b, s, m, p, d, g), _np_conv3d, _conv3d_samples)
+
+
+def _np_conv3d_transpose(x: np.ndarray, w: np.ndarray, mode: str, padding: Any, stride: Any, dilation: Any,
+                         groups: int, out_pad: Any) -> np.ndarray:
+    """The scatter form: every input element adds w * x at (i*s + tap*d), then the padding is cut."""
+    s, d, k, op_ = _trip(stride), _trip(dilation), w.shape[2:], _trip(out_pad)
+    n, cin = x.shape[:2]
+    cg_out = w.shape[1]
+    cg_in = cin // groups
+    given = _pads_for((0, 0, 0), k, s, d, "pad", padding) if mode == "pad" else (0,) * 6
+    size = []
+    for a in range(3):
+        dk = d[a] * (k[a] - 1) + 1
+        m = x.shape[2 + a]
+        size.append(m * s[a] if mode == "same" else m * s[a] + max(dk - s[a], 0) if mode == "valid"
+                    else (m - 1) * s[a] + dk - given[2 * a] - given[2 * a + 1] + op_[a])
+    p = _pads_for(tuple(size), k, s, d, mode, padding)
+    full = [max((x.shape[2 + a] - 1) * s[a] + d[a] * (k[a] - 1) + 1, p[2 * a] + size[a]) for a in range(3)]
+    out = np.zeros((n, cg_out * groups) + tuple(full))
+    for i in range(x.shape[2]):
+        for j in range(x.shape[3]):
+            for l in range(x.shape[4]):
+                for a in range(k[0]):
+                    for bb in range(k[1]):
+                        for c in range(k[2]):
+                            for g in range(groups):
+                                v = np.einsum("nc,co->no", x[:, g * cg_in:(g + 1) * cg_in, i, j, l],
+                                              w[g * cg_in:(g + 1) * cg_in, :, a, bb, c])
+                                out[:, g * cg_out:(g + 1) * cg_out, i * s[0] + a * d[0], j * s[1] + bb * d[1],
+                                    l * s[2] + c * d[2]] += v
+    return out[:, :, p[0]:p[0] + size[0], p[2]:p[2] + size[1], p[4]:p[4] + size[2]]
+
+
+def _deconv3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 4, 3, 2, 3))
+    return [(x, rnd(rng, (4, 2, 2, 3, 2)), "valid", 0, 1, 1, 1, 0),
+            (x, rnd(rng, (4, 1, 3, 2, 2)), "same", 0, (2, 1, 2), 1, 2, 0),
+            (x, rnd(rng, (4, 3, 2, 2, 3)), "pad", (1, 0, 0, 1, 1, 1), (2, 2, 1), (1, 2, 1), 1, (1, 1, 0)),
+            (x[:1], rnd(rng, (4, 2, 1, 2, 2)), "valid", 0, (3, 1, 1), 1, 1, 0)]
+
+
+zspec("conv3d_transpose", lambda x, w, m, p, s, d, g, o: ops.conv3d_transpose(x, w, m, p, s, d, g, o),
+      _np_conv3d_transpose, _deconv3d_samples)
+
+
+def _np_pool3d(x: np.ndarray, k: Any, s: Any, p: Any, kind: str, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor: int = 0) -> np.ndarray:
+    k, s = _trip(k), _trip(s if s is not None else k)
+    p = (p,) * 6 if isinstance(p, int) else tuple(p)
+    sizes = []
+    for a in range(3):
+        n = x.shape[2 + a]
+        span = n + p[2 * a] + p[2 * a + 1] - k[a]
+        o = -(-span // s[a]) + 1 if ceil_mode else span // s[a] + 1
+        if ceil_mode and (o - 1) * s[a] >= n + p[2 * a]:
+            o -= 1
+        sizes.append(o)
+    out = np.zeros(x.shape[:2] + tuple(sizes))
+    for idx in np.ndindex(*sizes):
+        lo = [idx[a] * s[a] - p[2 * a] for a in range(3)]             # window start in input coordinates
+        hi = [lo[a] + k[a] for a in range(3)]
+        cl = [max(lo[a], 0) for a in range(3)]
+        ch = [min(hi[a], x.shape[2 + a]) for a in range(3)]
+        win = x[:, :, cl[0]:ch[0], cl[1]:ch[1], cl[2]:ch[2]]
+        if kind == "max":
+            out[(slice(None), slice(None)) + idx] = win.max((2, 3, 4))
+            continue
+        if divisor:
+            cnt = divisor
+        elif count_include_pad:   # padding counts, the part past the padding does not
+            cnt = np.prod([min(hi[a], x.shape[2 + a] + p[2 * a + 1]) - lo[a] for a in range(3)])
+        else:
+            cnt = np.prod([ch[a] - cl[a] for a in range(3)])
+        out[(slice(None), slice(None)) + idx] = win.sum((2, 3, 4)) / cnt
+    return out
+
+
+def _pool3d_samples(rng: np.random.Generator) -> list:
+    x = rnd(rng, (2, 2, 5, 6, 7))
+    return [(x, 2, None, 0, False), (x, (3, 2, 3), (2, 2, 1), (1, 1, 0, 1, 1, 1), False),
+            (x, 3, 2, 1, True), (x[:1], (2, 3, 2), (1, 2, 3), 0, True)]
+
+
+zspec("max_pool3d", lambda x, k, s, p, c: ops.max_pool3d(x, k, s, p, 1, c),
+      lambda x, k, s, p, c: _np_pool3d(x, k, s, p, "max", c), _pool3d_samples)
+zspec("avg_pool3d", lambda x, k, s, p, c, inc, div: ops.avg_pool3d(x, k, s, p, c, inc, div),
+      lambda x, k, s, p, c, inc, div: _np_pool3d(x, k, s if s is not None else k, p, "avg", c, inc, div),
+      lambda rng: [t + (True, 0) for t in _pool3d_samples(rng)[1:]] + [t + (False, 0) for t in
+                                                                        _pool3d_samples(rng)[1:]]
+      + [(rnd(rng, (1, 1, 4, 4, 4)), 2, 2, 1, False, True, 5)])
+
+
+# ---- scatter forms that return a new tensor --------------------------------------------------------------
+def _np_scatter_elements(x: np.ndarray, idx: np.ndarray, upd: np.ndarray, axis: int, reduction: str) -> np.ndarray:
+    out = x.copy()
+    for pos in np.ndindex(*idx.shape):
+        target = list(pos)
+        target[axis] = idx[pos] % x.shape[axis]
+        if reduction == "add":
+            out[tuple(target)] += upd[pos]
+        else:
+            out[tuple(target)] = upd[pos]
+    return out
+
+
+zspec("tensor_scatter_elements", lambda x, i, u, a, r: ops.tensor_scatter_elements(x, i, u, a, r),
+      _np_scatter_elements,
+      lambda rng: [(rnd(rng, (3, 4)), np.array([[1, 3], [0, 2], [3, 0]]), rnd(rng, (3, 2)), 1, "none"),
+                   (rnd(rng, (3, 4)), np.array([[2, 0, 1, -1]]), rnd(rng, (1, 4)), 0, "none"),
+                   (rnd(rng, (4, 3)), np.array([[1, 1, 0], [1, 3, 0]]), rnd(rng, (2, 3)), 0, "add")])
+
+
+def _np_inplace_add(x: np.ndarray, v: np.ndarray, rows: Any) -> np.ndarray:
+    out = x.copy()
+    rows = (rows,) if isinstance(rows, int) else rows
+    for k, r in enumerate(rows):
+        out[r] += v.reshape((len(rows),) + x.shape[1:])[k]
+    return out
+
+
+zspec("inplace_add", lambda x, v, r: ops.InplaceAdd(r)(x, v), _np_inplace_add,
+      lambda rng: [(rnd(rng, (4, 3)), rnd(rng, (2, 3)), (0, 2)), (rnd(rng, (3, 2)), rnd(rng, (1, 2)), 1)])
+
+
+# ---- normalisation, tensor algebra, sequences --------------------------------------------------------------
+zspec("l2_normalize", lambda x, a, e: ops.L2Normalize(a, e)(x),
+      lambda x, a, e: x / np.sqrt(np.maximum((x * x).sum(a, keepdims=True), e)),
+      lambda rng: [(rnd(rng, (3, 4)), 0, 1e-4), (rnd(rng, (2, 3, 4)), (1, 2), 1e-4), (rnd(rng, (5,)) * 1e-3, 0, 1e-4)])
+
+
+def _np_lrn(x: np.ndarray, r: int, bias: float, alpha: float, beta: float) -> np.ndarray:
+    out = np.zeros_like(x)
+    c = x.shape[1]
+    for k in range(c):
+        lo, hi = max(0, k - r), min(c, k + r + 1)
+        out[:, k] = x[:, k] / (bias + alpha * (x[:, lo:hi] ** 2).sum(1)) ** beta
+    return out
+
+
+zspec("lrn", lambda x, r, b, a, be: ops.LRN(r, b, a, be)(x), _np_lrn,
+      lambda rng: [(rnd(rng, (2, 5, 3, 2)), 2, 1.0, 0.5, 0.75), (rnd(rng, (1, 3, 2, 2)), 5, 2.0, 1e-2, 0.5)])
+zspec("lp_norm", lambda x, a, p, k: ops.LpNorm(a, p, k)(x),
+      lambda x, a, p, k: np.maximum(np.sum(np.abs(x) ** p, axis=a, keepdims=k) ** (1.0 / p), 1e-12),
+      lambda rng: [(away(rng, (3, 4)), 1, 2, False), (away(rng, (2, 3, 4)), (0, 2), 3, True),
+                   (away(rng, (4, 2)), 0, 1, False)])
+zspec("einsum", lambda eq, *xs: ops.einsum(eq, *xs), lambda eq, *xs: np.einsum(eq, *xs),
+      lambda rng: [("ij,jk->ik", rnd(rng, (2, 3)), rnd(rng, (3, 4))), ("bij,bkj->bik", rnd(rng, (2, 3, 4)),
+                                                                       rnd(rng, (2, 5, 4))),
+                   ("ij->j", rnd(rng, (3, 4))), ("i,j->ij", rnd(rng, (3,)), rnd(rng, (2,))),
+                   ("...ij,...j->...i", rnd(rng, (2, 3, 4)), rnd(rng, (2, 4))), ("ijk", rnd(rng, (2, 3, 2))),
+                   ("ij,ij,j->i", rnd(rng, (3, 2)), rnd(rng, (3, 2)), rnd(rng, (2,)))], gradgrad=True)
+
+
+def _well_conditioned(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rnd(rng, shape, -0.5, 0.5) + 2 * np.eye(shape[-1])
+
+
+zspec("matrix_inverse", lambda x, adj: ops.MatrixInverse(adj)(x),
+      lambda x, adj: np.linalg.inv(np.swapaxes(x, -1, -2) if adj else x),
+      lambda rng: [(_well_conditioned(rng, (3, 3)), False), (_well_conditioned(rng, (2, 4, 4)), True)], gradgrad=True)
+zspec("diag_part", ops.diag_part, lambda x: np.diagonal(x.reshape(int(np.prod(x.shape[:x.ndim // 2])), -1)).reshape(
+          x.shape[:x.ndim // 2]),
+      lambda rng: [(rnd(rng, (3, 3)),), (rnd(rng, (2, 3, 2, 3)),)])
+
+
+def _np_batch_dot(x1: np.ndarray, x2: np.ndarray, axes: Any) -> np.ndarray:
+    if axes is None:
+        axes = (x1.ndim - 1, x2.ndim - 2 if x2.ndim > 2 else x2.ndim - 1)
+    out = np.stack([np.tensordot(a, b, (axes[0] - 1, axes[1] - 1)) for a, b in zip(x1, x2)])
+    return out.reshape(-1, 1) if out.ndim == 1 else out
+
+
+zspec("batch_dot", lambda a, b, ax: ops.batch_dot(a, b, ax), _np_batch_dot,
+      lambda rng: [(rnd(rng, (2, 3, 4)), rnd(rng, (2, 4, 5)), None), (rnd(rng, (3, 4)), rnd(rng, (3, 4)), None),
+                   (rnd(rng, (2, 3, 4)), rnd(rng, (2, 3, 5)), (1, 1))])
+
+
+def _np_cumprod(x: np.ndarray, axis: int, exclusive: bool, reverse: bool) -> np.ndarray:
+    y = np.flip(x, axis) if reverse else x
+    out = np.cumprod(y, axis)
+    if exclusive:
+        out = np.concatenate([np.ones_like(np.take(out, [0], axis)), np.delete(out, -1, axis)], axis)
+    return np.flip(out, axis) if reverse else out
+
+
+zspec("cumprod", lambda x, a, e, r: ops.CumProd(e, r)(x, a), _np_cumprod,
+      lambda rng: [(rnd(rng, (3, 4)), 1, False, False), (rnd(rng, (3, 4)), 0, True, False),
+                   (rnd(rng, (2, 3, 2)), -2, True, True), (_a([1.5, 0.0, -2.0, 3.0]), 0, False, True)])
+
+
+def _np_reverse_sequence(x: np.ndarray, lengths: np.ndarray, seq_dim: int, batch_dim: int) -> np.ndarray:
+    out = x.copy()
+    for b, n in enumerate(lengths):
+        src = [slice(None)] * x.ndim
+        src[batch_dim] = b
+        src[seq_dim] = slice(0, n)
+        dst = list(src)
+        dst[seq_dim] = slice(n - 1, None, -1) if n else slice(0, 0)
+        out[tuple(src)] = x[tuple(dst)]
+    return out
+
+
+zspec("reverse_sequence", lambda x, l, s, b: ops.ReverseSequence(s, b)(x, l), _np_reverse_sequence,
+      lambda rng: [(rnd(rng, (3, 5, 2)), np.array([5, 2, 0], np.int32), 1, 0),
+                   (rnd(rng, (4, 3)), np.array([1, 4, 3]), 0, 1)])
+zspec("sequence_mask", lambda l, m: ops.sequence_mask(l, m), lambda l, m: np.arange(m) < l[..., None],
+      lambda rng: [(np.array([1, 3, 0]), 4), (np.array([[2, 5], [0, 1]]), 5)], grad=False)
+
+
+# ---- pooling with argmax, CTC loss -----------------------------------------------------------------------------
+def _np_max_pool_argmax(x: np.ndarray, k: int, s: int) -> tuple:
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out, idx = np.zeros((n, c, oh, ow)), np.zeros((n, c, oh, ow), np.int32)
+    for i in range(oh):
+        for j in range(ow):
+            win = x[:, :, i * s:i * s + k, j * s:j * s + k].reshape(n, c, -1)
+            a = win.argmax(-1)
+            out[:, :, i, j] = win.max(-1)
+            idx[:, :, i, j] = (i * s + a // k) * w + (j * s + a % k)
+    return out, idx
+
+
+zspec("max_pool_with_argmax", lambda x, k, s: ops.MaxPoolWithArgmax(k, s)(x), _np_max_pool_argmax,
+      lambda rng: [(rnd(rng, (2, 2, 6, 5)), 2, 2), (rnd(rng, (1, 1, 5, 5)), 3, 1)])
+
+
+def _np_ctc(x: np.ndarray, idx: np.ndarray, vals: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """-log p by enumerating every alignment path (tiny sizes only)."""
+    import itertools
+    t_max, batch, n_cls = x.shape
+    blank = n_cls - 1
+    loss = np.zeros(batch)
+    for b in range(batch):
+        lab = [int(v) for (bb, _), v in zip(idx, vals) if bb == b]
+        t = int(lengths[b])
+        lp = x[:t, b] - np.log(np.exp(x[:t, b]).sum(-1, keepdims=True))
+        total = 0.0
+        for path in itertools.product(range(n_cls), repeat=t):
+            out, prev = [], None
+            for c in path:
+                if c != prev and c != blank:
+                    out.append(c)
+                prev = c
+            if out == lab:
+                total += np.exp(sum(lp[i, c] for i, c in enumerate(path)))
+        loss[b] = -np.log(total)
+    return loss
+
+
+zspec("ctc_loss", lambda x, i, v, l: ops.CTCLoss()(x, i, v, l)[0], _np_ctc,
+      lambda rng: [(rnd(rng, (4, 2, 3)), np.array([[0, 0], [0, 1], [1, 0]], np.int64), np.array([1, 1, 0], np.int32),
+                    np.array([4, 3], np.int32)),
+                   (rnd(rng, (5, 1, 4)), np.array([[0, 0], [0, 1]], np.int64), np.array([2, 0], np.int32),
+                    np.array([5], np.int32))])
+
+
+# ---- sampling (property checks) --------------------------------------------------------------------------------
+def _multinomial_check(rng: np.random.Generator) -> None:
+    w = np.array([[0.0, 1.0, 3.0], [2.0, 2.0, 0.0]])
+    ms.set_seed(3)
+    draws = ops.multinomial(ms.Tensor(w), 4000).asnumpy()
+    assert draws.shape == (2, 4000) and draws.dtype == np.int64
+    for row, p in zip(draws, w / w.sum(1, keepdims=True)):
+        np.testing.assert_allclose(np.bincount(row, minlength=3) / 4000, p, atol=0.03)
+    ms.set_seed(3)
+    np.testing.assert_array_equal(ops.multinomial(ms.Tensor(w), 4000).asnumpy(), draws)
+    once = ops.multinomial(ms.Tensor(np.array([1.0, 1.0, 1.0, 0.0])), 3, replacement=False).asnumpy()
+    assert sorted(once.tolist()) == [0, 1, 2]
+    logits = ms.Tensor(np.log(np.array([[0.7, 0.2, 0.1]], np.float32)))
+    cat = ops.RandomCategorical(ms.int32)(logits, 3000).asnumpy()
+    assert cat.dtype == np.int32 and cat.shape == (1, 3000)
+    np.testing.assert_allclose(np.bincount(cat[0], minlength=3) / 3000, [0.7, 0.2, 0.1], atol=0.03)
+
+
+zspec("multinomial", lambda w: ops.multinomial(w, 2), None, lambda rng: [(_a([[1.0, 2.0], [3.0, 1.0]]),)],
+      grad=False, check=_multinomial_check)
+
+
+def _dropout_mask_check(rng: np.random.Generator) -> None:
+    x = np.ones((7, 40), np.float32)
+    ms.set_seed(9)
+    mask = ops.DropoutGenMask()((7, 40), ms.Tensor(np.float32(0.75)))
+    assert mask.dtype == ms.uint8 and mask.shape == (48,)        # 280 bits padded to 3 x 128
+    keep = np.unpackbits(mask.asnumpy(), bitorder="little")[:280].reshape(7, 40)
+    assert abs(keep.mean() - 0.75) < 0.08 and not np.unpackbits(mask.asnumpy(), bitorder="little")[280:].any()
+    out = ops.DropoutDoMask()(ms.Tensor(x), mask, ms.Tensor(np.float32(0.75))).asnumpy()
+    np.testing.assert_allclose(out, keep / 0.75, rtol=1e-6)
+
+
+def _do_mask(x: Any) -> Any:
+    ms.set_seed(2)
+    mask = ops.DropoutGenMask()(x.shape, ms.Tensor(np.float32(0.6)))
+    return ops.DropoutDoMask()(x, mask, ms.Tensor(np.float32(0.6)))
+
+
+def _np_do_mask(x: np.ndarray) -> np.ndarray:
+    ms.set_seed(2)
+    mask = ops.DropoutGenMask()(x.shape, ms.Tensor(np.float32(0.6))).asnumpy()
+    keep = np.unpackbits(mask, bitorder="little")[:x.size].reshape(x.shape)
+    return x * keep / np.float32(0.6)
+
+
+zspec("dropout_do_mask", _do_mask, _np_do_mask, lambda rng: [(rnd(rng, (3, 4)),), (rnd(rng, (5,)),)],
+      check=_dropout_mask_check)
+
+
+# every entry above is required, and the ones without gradients are listed as such
 REQUIRED.extend(ZOO_REQUIRED)
 NOT_DIFFERENTIABLE.extend(ZOO_NOT_DIFFERENTIABLE)

@@ -23,6 +23,13 @@ IGNORED_ON_PURPOSE = {
     ("Tensor.__init__", "internal"): "marks framework-made tensors in MindSpore; no effect on values",
     ("Tensor.__init__", "const_arg"): "MindSpore compiles such a value into the graph; mindlite passes it as a "
                                       "graph input, which computes the same numbers",
+    # MindSpore's lock around one variable's read-modify-write for concurrent kernels; a mindlite
+    # update is one call computing the new buffer and rebinding the parameter to it, so a single
+    # thread's results never depend on it (updates of one parameter from several Python threads at
+    # once are not serialised by it either)
+    ("ops.index_add", "use_lock"): "lock for concurrent in-place kernels (see above)",
+    ("ops.scatter_nd_add", "use_locking"): "lock for concurrent in-place kernels (see above)",
+    ("ops.scatter_nd_sub", "use_locking"): "lock for concurrent in-place kernels (see above)",
 }
 
 

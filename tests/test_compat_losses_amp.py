@@ -57,7 +57,7 @@ def test_bce_errors():
         ops.binary_cross_entropy(ms.Tensor(PROBS), ms.Tensor(TARGETS[:2]))
     with pytest.raises(ValueError, match="reduction"):
         nn.BCELoss(reduction="avg")
-    with pytest.raises(TypeError, match="weight must be a Tensor"):
+    with pytest.raises(TypeError, match="'weight' must be a Tensor"):
         nn.BCELoss(weight=[1.0, 2.0])
 
 

@@ -254,7 +254,19 @@ def exception_in_branch_inside_try(x):
     return d                   # 5 when x == 1: the branch's first assignment must survive
 
 
+def conditional_expressions(x, log):
+    a = x * 2 if x > 0 else -x if x < 0 else log.append("zero")
+    b = [v if v % 2 else -v for v in range(x if x > 0 else 0)]
+    c = (lambda v: v + 1 if v else 0)(x)
+    if 0 < x < 5 and not x == 3:               # chained comparison in a test
+        log.append("small")
+    while -3 < x <= 0:
+        x += 1
+    return a, b, c, x
+
+
 TABLE = [
+    (conditional_expressions, [(4, []), (0, []), (-5, []), (3, [])]),
     (if_chain, [(-3,), (0,), (4,), (99,)]),
     (nested_if, [(1, 1), (1, -1), (-1, 1), (-1, -1)]),
     (one_branch_only, [(-1,), (3,), (8,)]),
@@ -410,8 +422,10 @@ def no_control_flow(x, xs):
 
 def test_fast_paths_return_the_function_unchanged():
     assert convert(no_control_flow) is no_control_flow
-    lam = lambda x: x if x > 0 else -x
-    assert convert(lam) is lam
+    lam = lambda x: x + 1
+    assert convert(lam) is lam                       # nothing to convert in a lambda without calls
+    absval = lambda x: x if x > 0 else -x
+    assert convert(absval) is not absval and [convert(absval)(v) for v in (3, -2)] == [3, 2]
     ns: dict = {}
     exec("def nosrc(x):\n    if x:\n        return 1\n    return 2\n", ns)  # noqa: S102 - a function without source
     assert convert(ns["nosrc"]) is ns["nosrc"]
@@ -432,7 +446,8 @@ def range_shadowed(n):
 def test_shadowed_range_keeps_a_python_loop(monkeypatch):
     monkeypatch.setitem(globals(), "range", lambda n: [n, n])
     src = show(range_shadowed)
-    assert "range_args" not in src and "for i in range(n)" in src
+    assert "range_args" not in src and "for i in __ml_ctrl__.converted(range)(n):" in src  # a global: called converted
+    assert "for i in range(n):" in show(range_shadowed, recursive=False)
     assert convert(range_shadowed)(3) == [3, 3]
 
 
@@ -464,6 +479,22 @@ def snap_abs(x):
         y = -x
         return (y,)
     y, = __ml_ctrl__.cond(x > 0, __ml_then_1, __ml_else_1, (__ml_undefined__,))
+    return y'''
+
+
+def snap_calls(x, k):
+    y = helper_of(x) if x > k else len(x)
+    return y
+
+
+def helper_of(x):
+    return x
+
+
+def test_show_golden_calls_and_conditional_expression():
+    assert show(snap_calls) == '''\
+def snap_calls(x, k):
+    y = __ml_ctrl__.ifexp(x > k, lambda: __ml_ctrl__.converted(helper_of)(x), lambda: len(x))
     return y'''
 
 
@@ -537,6 +568,8 @@ class StubTrace:
     def graph_cond(self, pred, true_fn, false_fn, operands):
         outs = (true_fn(*operands), false_fn(*operands))
         self.calls.append(("cond", pred.name, operands, outs))
+        if not isinstance(outs[0], tuple):  # a conditional expression: one value
+            return Sym("merge")
         return tuple(Sym(f"merge{i}") for i in range(len(outs[0])))
 
     def graph_while(self, cond_fn, body_fn, init):
@@ -582,6 +615,20 @@ def sym_loops(x, n):
     for k in range(n):
         x = x * 2
     return x
+
+
+def sym_ifexp(x):
+    y = x * 2 if x.sum() > 0 else x - 1
+    if 0 < x.sum() < 3:
+        y = y + 1
+    return y
+
+
+def test_symbolic_conditional_expression_and_chained_comparison_emit_conds(stub):
+    convert(sym_ifexp)(Sym("x"))
+    (k1, pred1, ops1, (t1, f1)), (k2, pred2, _, _) = stub.calls
+    assert (k1, pred1, ops1) == ("cond", "(sum(x) > 0)", ()) and (t1.name, f1.name) == ("(x * 2)", "(x - 1)")
+    assert (k2, pred2) == ("cond", "logical_and")      # 0 < s < 3: (0 < s) and (s < 3), s evaluated once
 
 
 def test_symbolic_while_and_range_emit_loops_with_tuple_state(stub):
@@ -691,7 +738,8 @@ class _ProgramGen:
     def expr(self):
         v = self.r.choice("abcn")
         return self.r.choice([f"{v} + {self.r.randint(-3, 3)}", f"{v} * 2 - n", f"({v} % 3)",
-                              str(self.r.randint(-4, 4)), f"10 // ({v} - 1)"])
+                              str(self.r.randint(-4, 4)), f"10 // ({v} - 1)", f"helper({v})",
+                              f"({v} if {self.cond()} else 10 // ({v} - 2))"])
 
     def cond(self):
         c = f"{self.r.choice('abcn')} {self.r.choice(['<', '>', '==', '!='])} {self.r.randint(-2, 4)}"
@@ -728,13 +776,27 @@ class _ProgramGen:
         return "\n".join([f"def {name}(n, lst, log):"] + body + ["    return a, b, [f() for f in fs]"])
 
 
-def test_random_programs_behave_like_python(tmp_path):
+_HELPER = """\
+def helper(v):
+    if v > 2:
+        return v - 1
+    while v < -2:
+        v += 3
+    return v
+"""
+
+
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "callees-converted"])
+def test_random_programs_behave_like_python(tmp_path, monkeypatch, traced):
     n = 60
     path = tmp_path / "random_programs.py"
-    path.write_text("\n\n".join(_ProgramGen(s).function(f"f{s}") for s in range(n)) + "\n")
+    path.write_text(_HELPER + "\n\n".join(_ProgramGen(s).function(f"f{s}") for s in range(n)) + "\n")
+    if traced:  # a trace is installed: `helper` and the lambdas run converted (on Python values)
+        monkeypatch.setattr(control.STATE, "trace", StubTrace())
     spec = importlib.util.spec_from_file_location("random_programs", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    assert (parser.converted(mod.helper) is not mod.helper) == traced
     for s in range(n):
         f = getattr(mod, f"f{s}")
         g = convert(f)
@@ -747,4 +809,4 @@ def test_random_programs_behave_like_python(tmp_path):
 def test_public_api():
     assert parser.UNDEFINED is parser.runtime.UNDEFINED and repr(parser.UNDEFINED) == "<undefined>"
     assert issubclass(GraphSyntaxError, SyntaxError)
-    assert {"convert", "show", "GraphSyntaxError"} <= set(parser.__all__)
+    assert {"convert", "converted", "show", "GraphSyntaxError"} <= set(parser.__all__)

@@ -341,3 +341,168 @@ def test_detection_ops_have_no_gradient_as_in_mindspore():
                     grad_position=(0, 1))(a, g)
     assert all(not v.asnumpy().any() for v in grads)
 
+
+
+# ---- in-place scatter updates of Parameters ------------------------------------------------------------
+class ScatterStep(nn.Cell):
+    """Updates a Parameter with the zoo's scatter ops inside construct (as embedding caches do)."""
+
+    def __init__(self):
+        super().__init__()
+        self.table = ms.Parameter(ms.Tensor(np.arange(12, dtype=np.float32).reshape(4, 3)), name="table")
+        self.nd_update, self.nd_add = ops.ScatterNdUpdate(), ops.ScatterNdAdd()
+        self.add, self.update = ops.ScatterAdd(), ops.ScatterUpdate()
+        self.index_add = ops.IndexAdd(axis=1)
+
+    def construct(self, idx_nd, upd_nd, rows, upd_rows, cols, upd_cols):
+        self.nd_update(self.table, idx_nd, upd_nd)
+        self.nd_add(self.table, idx_nd, upd_nd)
+        self.add(self.table, rows, upd_rows)
+        self.update(self.table, rows[:1], upd_rows[:1] * 10)
+        return self.index_add(self.table, cols, upd_cols) * 1.0
+
+
+def test_inplace_scatter_updates_both_modes(mode):
+    net = ScatterStep()
+    idx_nd = np.array([[0, 1], [3, 2]], np.int32)
+    upd_nd = np.array([-1.0, -2.0], np.float32)
+    rows = np.array([2, 1, 2], np.int32)
+    upd_rows = np.ones((3, 3), np.float32)
+    cols = np.array([0, 0], np.int32)
+    upd_cols = np.full((4, 2), 0.5, np.float32)
+    want = np.arange(12, dtype=np.float64).reshape(4, 3)
+    want[0, 1], want[3, 2] = -1.0, -2.0
+    want[0, 1] += -1.0
+    want[3, 2] += -2.0
+    np.add.at(want, rows, upd_rows)
+    want[rows[0]] = upd_rows[0] * 10
+    want[:, 0] += 1.0
+    out = net(*[ms.Tensor(a) for a in (idx_nd, upd_nd, rows, upd_rows, cols, upd_cols)])
+    np.testing.assert_allclose(out.asnumpy(), want)
+    np.testing.assert_allclose(net.table.asnumpy(), want)   # the Parameter itself was updated
+
+
+def test_scatter_update_errors():
+    p = ms.Parameter(ms.Tensor(np.zeros((3, 2), np.float32)), name="p")
+    with pytest.raises(ValueError, match=r"updates shape \[2\] should be \[2, 2\]"):
+        ops.ScatterUpdate()(p, ms.Tensor(np.array([0, 1])), ms.Tensor(np.zeros(2, np.float32)))
+    with pytest.raises(TypeError, match="indices must be int32 or int64"):
+        ops.ScatterNdUpdate()(p, ms.Tensor(np.zeros((1, 1), np.float32)), ms.Tensor(np.zeros((1, 2), np.float32)))
+    with pytest.raises(ValueError, match=r"indices must be in \[0, 2\)"):
+        ops.IndexAdd(1)(p, ms.Tensor(np.array([2], np.int32)), ms.Tensor(np.zeros((3, 1), np.float32)))
+
+
+# ---- fused recurrent primitives ------------------------------------------------------------------------
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_dynamic_rnn_matches_numpy(mode):
+    rng = np.random.default_rng(0)
+    t, b, i, h = 4, 2, 3, 5
+    x = rng.uniform(-1, 1, (t, b, i)).astype(np.float32)
+    w = rng.uniform(-0.5, 0.5, (i + h, 4 * h)).astype(np.float32)
+    bias = rng.uniform(-0.5, 0.5, (4 * h,)).astype(np.float32)
+    h0, c0 = rng.uniform(-1, 1, (1, b, h)).astype(np.float32), rng.uniform(-1, 1, (1, b, h)).astype(np.float32)
+    out = ops.DynamicRNN(forget_bias=1.0, cell_clip=2.0)(*[ms.Tensor(a) for a in (x, w, bias)], None,
+                                                        ms.Tensor(h0), ms.Tensor(c0))
+    hh, cc = h0[0].astype(np.float64), c0[0].astype(np.float64)
+    ys, cs, ts = [], [], []
+    for s in range(t):
+        g = np.concatenate([x[s], hh], 1) @ w + bias
+        gi, gj, gf, go = np.split(g, 4, 1)
+        cc = np.clip(_sig(gf + 1.0) * cc + _sig(gi) * np.tanh(gj), -2.0, 2.0)
+        hh = _sig(go) * np.tanh(cc)
+        ys.append(hh)
+        cs.append(cc)
+        ts.append(np.tanh(cc))
+    assert len(out) == 8
+    np.testing.assert_allclose(out[0].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[1].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[2].asnumpy(), np.array(cs), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[7].asnumpy(), np.array(ts), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("gate_order,reset_after", [("rzh", True), ("zrh", False)])
+def test_dynamic_gru_v2_matches_numpy(mode, gate_order, reset_after):
+    rng = np.random.default_rng(1)
+    t, b, i, h = 3, 2, 4, 3
+    x = rng.uniform(-1, 1, (t, b, i)).astype(np.float32)
+    wi, wh = rng.uniform(-0.5, 0.5, (i, 3 * h)).astype(np.float32), rng.uniform(-0.5, 0.5, (h, 3 * h)).astype(np.float32)
+    bi, bh = rng.uniform(-0.5, 0.5, (3 * h,)).astype(np.float32), rng.uniform(-0.5, 0.5, (3 * h,)).astype(np.float32)
+    h0 = rng.uniform(-1, 1, (b, h)).astype(np.float32)
+    out = ops.DynamicGRUV2(gate_order=gate_order, reset_after=reset_after)(
+        *[ms.Tensor(a) for a in (x, wi, wh, bi, bh)], None, ms.Tensor(h0))
+
+    def split(v):
+        a, c, n = np.split(v, 3, -1)
+        return (a, c, n) if gate_order == "rzh" else (c, a, n)
+    hh = h0.astype(np.float64)
+    ys = []
+    for s in range(t):
+        xr, xz, xn = split(x[s] @ wi + bi)
+        hr, hz, hn = split(hh @ wh + bh)
+        r, z = _sig(xr + hr), _sig(xz + hz)
+        if reset_after:
+            n = np.tanh(xn + r * hn)
+        else:
+            n = np.tanh(xn + (r * hh) @ split(wh)[2] + split(bh)[2])
+        hh = z * hh + (1 - z) * n
+        ys.append(hh)
+    assert len(out) == 6
+    np.testing.assert_allclose(out[0].asnumpy(), np.array(ys), rtol=1e-5, atol=1e-6)
+
+
+def test_legacy_functional_spellings_and_add_flags():
+    a, b = ms.Tensor(np.array([2.0, 3.0])), ms.Tensor(np.array([4.0, 0.5]))
+    assert F.tensor_mul(a, b).asnumpy().tolist() == [8.0, 1.5] and F.tensor_add(a, b).asnumpy().tolist() == [6.0, 3.5]
+    assert ops.pows(a, 2).asnumpy().tolist() == [4.0, 9.0] and F.tensor_floordiv(b, a).asnumpy().tolist() == [2.0, 0.0]
+
+    @ops.add_flags(has_effect=True)
+    def f(x):
+        return x
+    assert f._func_graph_flags == {"has_effect": True}
+    g = ops.add_flags(lambda x: x, loop_can_unroll=True)
+    assert g._func_graph_flags == {"loop_can_unroll": True}
+
+
+# ---- fused optimizer steps --------------------------------------------------------------------------------
+class OptimizerSteps(nn.Cell):
+    def __init__(self, nesterov):
+        super().__init__()
+        init = np.array([0.5, -1.0, 2.0], np.float32)
+        self.var = ms.Parameter(ms.Tensor(init), name="var")
+        self.m = ms.Parameter(ms.Tensor(np.array([0.1, 0.0, -0.2], np.float32)), name="m")
+        self.v = ms.Parameter(ms.Tensor(np.array([0.01, 0.02, 0.0], np.float32)), name="v")
+        self.var2 = ms.Parameter(ms.Tensor(init), name="var2")
+        self.m2 = ms.Parameter(ms.Tensor(np.zeros(3, np.float32)), name="m2")
+        self.v2 = ms.Parameter(ms.Tensor(np.zeros(3, np.float32)), name="v2")
+        self.var3 = ms.Parameter(ms.Tensor(init), name="var3")
+        self.acc = ms.Parameter(ms.Tensor(np.array([0.3, 0.3, 0.3], np.float32)), name="acc")
+        self.adam = ops.Adam(use_nesterov=nesterov)
+        self.adamw = ops.AdamWeightDecay()
+        self.mom = ops.FusedWeightScaleApplyMomentum()
+
+    def construct(self, g):
+        self.adam(self.var, self.m, self.v, 0.81, 0.998, 0.01, 0.9, 0.999, 1e-8, g)
+        self.adamw(self.var2, self.m2, self.v2, 0.01, 0.9, 0.999, 1e-6, 0.1, g)
+        return self.mom(0.01, 0.5, self.var3, self.acc, 0.1, g, 0.9)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_fused_optimizer_steps(mode, nesterov):
+    net = OptimizerSteps(nesterov)
+    g = np.array([0.2, -0.4, 0.6])
+    var = np.array([0.5, -1.0, 2.0])
+    net(ms.Tensor(g.astype(np.float32)))
+    m = 0.9 * np.array([0.1, 0.0, -0.2]) + 0.1 * g
+    v = 0.999 * np.array([0.01, 0.02, 0.0]) + 0.001 * g * g
+    d = 0.9 * m + 0.1 * g if nesterov else m
+    want = var - 0.01 * np.sqrt(1 - 0.998) / (1 - 0.81) * d / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(net.var.asnumpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(net.m.asnumpy(), m, rtol=1e-6)
+    m2, v2 = 0.1 * g, 0.001 * g * g
+    np.testing.assert_allclose(net.var2.asnumpy(), var - 0.01 * (m2 / (np.sqrt(v2) + 1e-6) + 0.1 * var), rtol=1e-5)
+    acc = 0.9 * 0.3 + (0.01 * var + g * 0.5)
+    np.testing.assert_allclose(net.acc.asnumpy(), acc, rtol=1e-6)
+    np.testing.assert_allclose(net.var3.asnumpy(), var - 0.1 * acc, rtol=1e-6)

@@ -10,20 +10,19 @@ one temporary each, so a DAG is never expanded into a tree. From it this module 
     contiguous arrays (what NVRTC compile checks and a RawModule take);
   * `dag_from_steps(steps, ...)` -> one DAG from a fused IR region, by parsing each step's
     `Primitive.expr` (the scalar-expression dialect of ops/math.py);
-  * `nvrtc_check(src)` -> the compiled cubin (or PTX), or the compiler log as an error. It
-    needs only the NVRTC library (the `codegen` extra), no GPU and no driver.
+  * `nvrtc_check(src)` -> the compiled cubin (or PTX), or the compiler log as an error
+    (backend/nvrtc.py; it needs only the NVRTC library, the `codegen` extra: no GPU, no driver).
 """
 from __future__ import annotations
 
-import ctypes
-import glob
 import math
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+
+from .nvrtc import NVRTC_HINT, nvrtc_available, nvrtc_check  # noqa: F401  (part of this module's API)
 
 # numpy dtype -> (cupy parameter type, C type)
 _TYPES = {
@@ -67,6 +66,8 @@ __device__ __forceinline__ double te_mod(double a, double b) { return a - floor(
 _UNARY = {"neg": "(-{0})", "not": "(!{0})", "invert": "(~{0})", "abs": "abs({0})", "sign": "te_sign({0})",
           "exp": "exp({0})", "expm1": "expm1({0})", "log": "log({0})", "log1p": "log1p({0})",
           "sqrt": "sqrt({0})", "rsqrt": "rsqrt({0})", "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})",
+          "tan": "tan({0})", "asin": "asin({0})", "acos": "acos({0})", "atan": "atan({0})", "sinh": "sinh({0})",
+          "cosh": "cosh({0})", "asinh": "asinh({0})", "acosh": "acosh({0})", "atanh": "atanh({0})",
           "floor": "floor({0})", "ceil": "ceil({0})", "rint": "rint({0})", "erf": "erf({0})",
           "isnan": "isnan({0})", "isinf": "isinf({0})", "isfinite": "isfinite({0})"}
 _BINARY = {"add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "div": "({0} / {1})",
@@ -499,86 +500,6 @@ def dag_from_steps(steps: Sequence[Any], inputs: Sequence[CNode]) -> CNode:
         tree = parse_expr(st.prim.expr)
         vals.append(dag_from_expr(tree, dict(zip(operand_names(tree, len(ops)), ops)), st.dtype))
     return vals[-1]
-
-
-# ---- NVRTC (compile checks without a GPU) ---------------------------------------------------------
-_NVRTC: Any = None
-NVRTC_HINT = "pip install 'mindlite[codegen]'  (the NVRTC wheel: cuda-toolkit[nvrtc]==13.*)"
-
-
-def _load_nvrtc() -> Any:
-    global _NVRTC
-    if _NVRTC is not None:
-        return _NVRTC
-    import importlib.util
-    candidates: list[str] = []
-    spec = importlib.util.find_spec("nvidia")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        candidates += sorted(glob.glob(os.path.join(root, "*", "lib", "libnvrtc.so*")), reverse=True)
-    import ctypes.util
-    found = ctypes.util.find_library("nvrtc")
-    candidates += [found] if found else []
-    for path in candidates:
-        if "builtins" in os.path.basename(path):
-            continue
-        try:
-            _NVRTC = ctypes.CDLL(path)
-            return _NVRTC
-        except OSError:
-            continue
-    raise ImportError(f"NVRTC (libnvrtc) is not installed: {NVRTC_HINT}")
-
-
-def nvrtc_available() -> bool:
-    try:
-        _load_nvrtc()
-        return True
-    except ImportError:
-        return False
-
-
-def nvrtc_check(src: str, arch: str = "sm_90", name: str = "kernel.cu", ptx: bool = False) -> bytes:
-    """Compile CUDA C++ source with NVRTC and return the cubin (or PTX with `ptx=True`).
-
-    Needs no GPU and no driver. Raises ImportError (with the install hint) without NVRTC,
-    and RuntimeError carrying the compiler log when the source does not compile."""
-    lib = _load_nvrtc()
-    prog = ctypes.c_void_p()
-    _nvrtc_call(lib, "nvrtcCreateProgram", ctypes.byref(prog), src.encode(), name.encode(), 0, None, None)
-    try:
-        target = f"--gpu-architecture={arch.replace('sm_', 'compute_') if ptx else arch}"
-        opts = [target.encode(), b"--std=c++17"]
-        arr = (ctypes.c_char_p * len(opts))(*opts)
-        rc = lib.nvrtcCompileProgram(prog, len(opts), arr)
-        if rc != 0:
-            raise RuntimeError(f"NVRTC could not compile {name} ({_nvrtc_error(lib, rc)}):\n{_nvrtc_log(lib, prog)}")
-        size = ctypes.c_size_t()
-        kind = "PTX" if ptx else "CUBIN"
-        _nvrtc_call(lib, f"nvrtcGet{kind}Size", prog, ctypes.byref(size))
-        buf = ctypes.create_string_buffer(size.value)
-        _nvrtc_call(lib, f"nvrtcGet{kind}", prog, buf)
-        return buf.raw
-    finally:
-        lib.nvrtcDestroyProgram(ctypes.byref(prog))
-
-
-def _nvrtc_call(lib: Any, fn: str, *args: Any) -> None:
-    rc = getattr(lib, fn)(*args)
-    if rc != 0:
-        raise RuntimeError(f"NVRTC {fn} failed: {_nvrtc_error(lib, rc)}")
-
-
-def _nvrtc_error(lib: Any, rc: int) -> str:
-    lib.nvrtcGetErrorString.restype = ctypes.c_char_p
-    return lib.nvrtcGetErrorString(rc).decode()
-
-
-def _nvrtc_log(lib: Any, prog: Any) -> str:
-    size = ctypes.c_size_t()
-    lib.nvrtcGetProgramLogSize(prog, ctypes.byref(size))
-    buf = ctypes.create_string_buffer(size.value)
-    lib.nvrtcGetProgramLog(prog, buf)
-    return buf.value.decode(errors="replace")
 
 
 def spec_sources(spec: Any) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _checkparam as validator
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
@@ -69,6 +70,9 @@ class One(Initializer):
 class Constant(Initializer):
     def __init__(self, value: Any) -> None:
         super().__init__(value=value)
+        if isinstance(value, (str, bytes)) or not (isinstance(value, numbers.Number) or
+                                                   (hasattr(value, "shape") and hasattr(value, "dtype"))):
+            raise TypeError(f"For 'Constant', 'value' must be a number or an array, but got {type(value).__name__}")
         self.value = value
 
     def init(self, shape: tuple) -> np.ndarray:
@@ -80,7 +84,8 @@ class Normal(Initializer):
 
     def __init__(self, sigma: float = 0.01, mean: float = 0.0) -> None:
         super().__init__(sigma=sigma, mean=mean)
-        self.sigma, self.mean = sigma, mean
+        self.sigma = validator.check_non_negative_float(sigma, "sigma", "Normal")
+        self.mean = validator.check_is_float(mean, "mean", "Normal")
 
     def init(self, shape: tuple) -> np.ndarray:
         return np.random.normal(self.mean, self.sigma, shape)
@@ -91,6 +96,9 @@ class TruncatedNormal(Initializer):
 
     def __init__(self, sigma: float = 0.01, mean: float = 0.0, a: float = -2.0, b: float = 2.0) -> None:
         super().__init__(sigma=sigma, mean=mean, a=a, b=b)
+        for name, v in (("sigma", sigma), ("mean", mean), ("a", a), ("b", b)):
+            validator.check_is_float(v, name, "TruncatedNormal")
+        validator.check_non_negative_float(sigma, "sigma", "TruncatedNormal")
         if a >= b:
             raise ValueError(f"TruncatedNormal: a ({a}) must be less than b ({b})")
         self.sigma, self.mean, self.a, self.b = sigma, mean, a, b
@@ -109,7 +117,7 @@ class Uniform(Initializer):
 
     def __init__(self, scale: float = 0.07) -> None:
         super().__init__(scale=scale)
-        self.scale = scale
+        self.scale = validator.check_non_negative_float(scale, "scale", "Uniform")
 
     def init(self, shape: tuple) -> np.ndarray:
         return np.random.uniform(-self.scale, self.scale, shape)
@@ -120,8 +128,11 @@ class HeUniform(Initializer):
 
     def __init__(self, negative_slope: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> None:
         super().__init__(negative_slope=negative_slope, mode=mode, nonlinearity=nonlinearity)
-        if mode not in ("fan_in", "fan_out"):
-            raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        where = type(self).__name__
+        validator.check_is_float(negative_slope, "negative_slope", where)
+        validator.check_string(mode, ["fan_in", "fan_out"], "mode", where)
+        validator.check_string(nonlinearity, [], "nonlinearity", where)
+        _gain(nonlinearity, negative_slope)  # an unknown nonlinearity fails here, not at init time
         self.negative_slope, self.mode, self.nonlinearity = negative_slope, mode, nonlinearity
 
     def _std(self, shape: tuple) -> float:
@@ -146,7 +157,7 @@ class XavierUniform(Initializer):
 
     def __init__(self, gain: float = 1) -> None:
         super().__init__(gain=gain)
-        self.gain = gain
+        self.gain = validator.check_is_float(gain, "gain", type(self).__name__)
 
     def init(self, shape: tuple) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
@@ -165,7 +176,7 @@ class XavierNormal(XavierUniform):
 class Orthogonal(Initializer):
     def __init__(self, gain: float = 1.0) -> None:
         super().__init__(gain=gain)
-        self.gain = gain
+        self.gain = validator.check_is_float(gain, "gain", "Orthogonal")
 
     def init(self, shape: tuple) -> np.ndarray:
         if len(shape) < 2:
@@ -219,6 +230,10 @@ def initializer(init: Any, shape: Any = None, dtype: Any = mstype.float32) -> Te
 
 
 def _shape(shape: Any) -> tuple:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+    """An int or a sequence of non-negative ints (TypeError for other types, ValueError below 0)."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        return (validator.check_non_negative_int(shape, "shape", "initializer"),)
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"For 'initializer', 'shape' must be an int or a tuple/list of ints, but got "
+                        f"{type(shape).__name__}")
+    return tuple(validator.check_non_negative_int(s, f"shape[{i}]", "initializer") for i, s in enumerate(shape))

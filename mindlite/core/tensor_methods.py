@@ -20,7 +20,11 @@ _SAME_ORDER = {name: name for name in """
     bmm inv invert negative absolute tan asin acos atan sinh cosh asinh acosh atanh
     arcsin arccos arctan arcsinh arccosh arctanh log2 log10 erfc trunc xlogy xdivy isclose
     approximate_equal flip gather_elements gather_nd masked_select nonzero tril triu unbind numel
-    argsort hardshrink logit amax amin top_k squared_difference
+    argsort hardshrink logit amax amin top_k squared_difference lerp hypot logaddexp logaddexp2 deg2rad rad2deg
+    heaviside sinc float_power nan_to_num isneginf isposinf addcdiv addcmul addmm addmv addbmm baddbmm addr cross
+    diag diagonal trace ger inner msort median fliplr flipud narrow repeat_interleave roll rot90 tensor_split
+    hsplit vsplit dsplit frac index_select nansum nanmean cumprod reverse_sequence count_nonzero bernoulli
+    random_categorical inverse reverse
 """.split()}
 _SAME_ORDER.update({"nelement": "numel", "sgn": "sign", "soft_shrink": "softshrink", "expand": "broadcast_to",
                     "mm": "matmul"})
@@ -93,6 +97,16 @@ def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
     return F.sum_to(self, _shape_args(size))
 
 
+def _short(self: Tensor) -> Tensor:
+    """The tensor cast to int16."""
+    return F.cast(self, mstype.int16)
+
+
+def _ptp(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """max - min along `axis` (peak to peak)."""
+    return F.amax(self, axis, keepdims) - F.amin(self, axis, keepdims)
+
+
 def _select(self: Tensor, condition: Tensor, y: Any) -> Tensor:
     """Elements of this tensor where `condition`, else of `y` (ops.select(condition, self, y))."""
     return F.select(condition, self, y)
@@ -106,9 +120,11 @@ def bind_methods() -> None:
                        ("reshape_as", _reshape_as), ("t", _t), ("argmax_with_value", _argmax_with_value),
                        ("argmin_with_value", _argmin_with_value), ("is_floating_point", _is_floating_point),
                        ("is_signed", _is_signed), ("is_complex", _is_complex), ("positive", _positive),
-                       ("sum_to_size", _sum_to_size), ("select", _select)):
+                       ("sum_to_size", _sum_to_size), ("select", _select), ("short", _short), ("ptp", _ptp)):
         fn.__name__ = method
         _bind(method, fn)
+    if "mT" not in Tensor.__dict__:  # the last two axes swapped
+        Tensor.mT = property(lambda self: F.swapaxes(self, -1, -2), doc="The last two axes swapped.")
 
 
 from ..ops import functional as F  # noqa: E402  (the ops import tensor.py first)

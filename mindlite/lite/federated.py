@@ -120,10 +120,13 @@ class FedAvgSim:
         self.rounds, self.local_epochs, self.client_fraction = rounds, local_epochs, float(client_fraction)
         self.seed, self.batch_size, self.eval_data = int(seed), batch_size, eval_data
         self.global_net, self.client_net = net_fn(), net_fn()
-        g_names, c_names = [n for n, _ in self.global_net.parameters_and_names()], \
-            [n for n, _ in self.client_net.parameters_and_names()]
-        if g_names != c_names:
+        g_names = [(n, tuple(p.shape)) for n, p in self.global_net.parameters_and_names()]
+        c_names = [(n, tuple(p.shape)) for n, p in self.client_net.parameters_and_names()]
+        if [n for n, _ in g_names] != [n for n, _ in c_names]:
             raise ValueError(f"FedAvgSim: net_fn built networks with different parameter names: {g_names} vs {c_names}")
+        if g_names != c_names:
+            raise ValueError(f"FedAvgSim: net_fn built networks whose parameters have different shapes: "
+                             f"{sorted(set(g_names) ^ set(c_names))}")
         _load(self.client_net, _params(self.global_net))
         loss_fn = loss_fn or nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
         self.optimizer = nn.SGD(self.client_net.trainable_params(), learning_rate=lr, momentum=momentum)

@@ -52,6 +52,8 @@ class MindIRGraph:
     is the constant table. `specialize(batch)` gives the IR graph for a batch size.
     """
 
+    CACHE_SIZE = 16
+
     def __init__(self, doc: dict, weights: dict, consts: list) -> None:
         self.doc, self.weights, self.consts = doc, dict(weights), list(consts)
         self._cache: dict = {}
@@ -103,6 +105,8 @@ class MindIRGraph:
                     sources.append(("param", s["name"]))
                 else:
                     sources.append(("input", int(s["index"])))
+            if len(self._cache) >= self.CACHE_SIZE:  # bounded: one entry per batch size seen
+                self._cache.pop(next(iter(self._cache)))
             hit = self._cache[batch] = Specialized(g, sources, dec.scopes)
         return hit
 

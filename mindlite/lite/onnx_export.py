@@ -239,6 +239,20 @@ def _reshape(e: _Emitter, n: Any) -> None:
     e.op("Reshape", [e.operand(n.inputs[0]), e.const(np.array(target, np.int64), "shape")], e.out(n))
 
 
+def _pad(e: _Emitter, n: Any) -> None:
+    paddings, mode = n.params["paddings"], n.params["mode"]
+    onnx_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}.get(mode)
+    if onnx_mode is None or any(a < 0 or b < 0 for a, b in paddings):
+        raise NotImplementedError(f"ONNX export: pad with mode {mode!r} and paddings {list(paddings)} (negative "
+                                  "paddings crop; ONNX Pad takes constant/reflect/edge)")
+    pads = [int(a) for a, _ in paddings] + [int(b) for _, b in paddings]
+    ins = [e.operand(n.inputs[0]), e.const(np.array(pads, np.int64), "pads")]
+    if onnx_mode == "constant":
+        value = n.params.get("value")
+        ins.append(e.const(np.array(0 if value is None else value, n.outs[0].dtype), "pad_value"))
+    e.op("Pad", ins, e.out(n), mode=onnx_mode)
+
+
 def _transpose(e: _Emitter, n: Any) -> None:
     e.op("Transpose", [e.operand(n.inputs[0])], e.out(n), perm=[int(i) for i in n.params["perm"]])
 
@@ -366,6 +380,7 @@ _MAPPERS: dict[str, Callable] = {
     "conv2d": _conv, "lite_conv2d": _conv, "lite_dense": _dense, "matmul": _matmul, "batch_norm": _batch_norm,
     "layer_norm": _layer_norm, "max_pool2d": _max_pool, "avg_pool2d": _avg_pool,
     "adaptive_avg_pool2d": _adaptive_pool, "reshape": _reshape, "transpose": _transpose, "concat": _concat,
+    "pad": _pad,
     "reduce_sum": _reduce_sum, "reduce_max": _reduce("ReduceMax"), "reduce_min": _reduce("ReduceMin"),
     "where": _where, "qconv2d": _qconv, "qdense": _qdense,
 }

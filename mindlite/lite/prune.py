@@ -133,6 +133,7 @@ class _Edit:
         self.bns: list = []
         self.next_convs: list = []
         self.dense: list = []  # (dense cell, spatial size per channel)
+        self.refusal: ValueError | None = None
 
 
 def _owners(net: Any) -> dict[int, tuple[str, Any, str]]:
@@ -184,7 +185,10 @@ def _analyse(net: Any, inputs: tuple) -> list[_Edit]:
         if not isinstance(cell, Conv2d) or cell.group != 1:
             continue
         edit = _Edit(cell, path)
-        _follow(n.outs[0], edit, users, outputs, owner, g)
+        try:
+            _follow(n.outs[0], edit, users, outputs, owner, g)
+        except ValueError as e:
+            edit.refusal = e  # raised only if this convolution is to be pruned
         edits.append(edit)
     return edits
 
@@ -254,6 +258,9 @@ def channels(net: Any, amount: float, norm: str = "l1", *, inputs: Any, layers: 
             raise ValueError(f"prune.channels: {sorted(unknown)} are not prunable convolutions; candidates: "
                              f"{[e.name for e in edits]}")
         edits = [e for e in edits if e.name in wanted]
+    for e in edits:
+        if e.refusal is not None:
+            raise e.refusal
     plan = []
     for e in edits:
         w = e.conv.weight.asnumpy().astype(np.float64)

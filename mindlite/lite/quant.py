@@ -9,7 +9,8 @@ Every convolution and dense layer with constant weights (conv2d, lite_conv2d, ma
     on `calib_data`: scale = (hi - lo) / 255, zero_point = round(-128 - lo / scale);
   * the range comes from `method`:
       MAX_MIN     the observed minimum and maximum;
-      PERCENTILE  the `percentile` / (100 - percentile) percentiles (from a histogram, to one bin);
+      PERCENTILE  the `percentile` / (100 - percentile) percentiles, to the edges of the histogram bin
+                  that holds them;
       KL          the threshold T minimising KL(P || Q) between the |x| histogram P clipped at T and
                   its quantised version Q (TensorRT's entropy calibration), range [-T, T], or
                   [0, T] with 255 levels for a non-negative tensor; exact zeros are left out of P
@@ -108,7 +109,8 @@ def _kl(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def percentile_range(hist: np.ndarray, lo: float, hi: float, pct: float) -> tuple[float, float]:
-    """[(100-pct), pct] percentiles from a histogram of x over [lo, hi] (bin upper edges)."""
+    """[(100-pct), pct] percentiles from a histogram of x over [lo, hi]: the outer edges of the
+    bins where the cumulative count crosses them."""
     edges = np.linspace(lo, hi, len(hist) + 1)
     cdf = np.cumsum(hist) / max(hist.sum(), 1)
     upper = edges[1:][min(int(np.searchsorted(cdf, pct / 100.0)), len(hist) - 1)]
@@ -124,6 +126,7 @@ class _Stats:
         self.lo, self.hi = math.inf, -math.inf
         self.abs_hist: np.ndarray | None = None
         self.hist: np.ndarray | None = None
+        self._memo: dict = {}  # computed ranges (KL is costly; every batch size asks again)
 
     def observe_range(self, x: np.ndarray) -> None:
         self.lo, self.hi = min(self.lo, float(x.min())), max(self.hi, float(x.max()))
@@ -139,6 +142,12 @@ class _Stats:
         self.hist = h2 if self.hist is None else self.hist + h2
 
     def range(self, method: str, bins: int, percentile: float) -> tuple[float, float]:
+        key = (method, bins, percentile)
+        if key not in self._memo:
+            self._memo[key] = self._range(method, bins, percentile)
+        return self._memo[key]
+
+    def _range(self, method: str, bins: int, percentile: float) -> tuple[float, float]:
         if method == "MAX_MIN" or self.hi <= self.lo:
             return self.lo, self.hi
         if method == "PERCENTILE":

@@ -164,6 +164,8 @@ class Model:
             g = self._require()
             spec = g.specialize(batch)
             graph = plan_memory(spec.graph) if g.doc.get("optimize") == "O2" else spec.graph
+            if len(self._compiled) >= mindir.MindIRGraph.CACHE_SIZE:
+                self._compiled.pop(next(iter(self._compiled)))
             hit = self._compiled[key] = (compile_graph(graph, np), spec.sources)
         return hit
 

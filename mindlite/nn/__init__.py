@@ -14,6 +14,9 @@ from .learning_rate_schedule import (CosineDecayLR, ExponentialDecayLR, InverseD
 from .dynamic_lr import (cosine_decay_lr, exponential_decay_lr, inverse_decay_lr, natural_exp_decay_lr,  # noqa: F401
                          piecewise_constant_lr, polynomial_decay_lr, warmup_lr)
 from . import optim, learning_rate_schedule, dynamic_lr  # noqa: F401
+from .extra_losses import CosineEmbeddingLoss, DiceLoss, RMSELoss, SoftMarginLoss  # noqa: F401
+from .roc import ROC, auc, rearrange_inputs  # noqa: F401
+from .wrap.forward_grad import ForwardValueAndGrad, ParameterUpdate  # noqa: F401
 from ..core.tensor import ParameterTuple  # noqa: F401
 
 

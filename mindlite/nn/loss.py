@@ -1,8 +1,10 @@
 """Loss Cells (MindSpore 2.x names and defaults)."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from .. import _checkparam as validator
 from .. import ops
 from ..core.tensor import Tensor
 from .cell import Cell
@@ -10,14 +12,17 @@ from .cell import Cell
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def _check_optional_tensor(value: Any, name: str, where: str) -> None:
+    if value is not None and not isinstance(value, Tensor):
+        raise TypeError(f"For '{where}', '{name}' must be a Tensor or None, but got {type(value).__name__}")
+
+
 class LossBase(Cell):
     """Base class: `get_loss(x, weights=1.0)` applies the weights and the reduction."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = validator.check_string(reduction, _REDUCTIONS, "reduction", type(self).__name__)
 
     def get_loss(self, x: Tensor, weights: Any = 1.0) -> Tensor:
         x = x * weights if not (isinstance(weights, (int, float)) and weights == 1.0) else x
@@ -36,7 +41,7 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
 
     def __init__(self, sparse: bool = False, reduction: str = "none", is_grad: Any = None) -> None:
         super().__init__(reduction)
-        self.sparse = sparse
+        self.sparse = validator.check_bool(sparse, "sparse", "SoftmaxCrossEntropyWithLogits")
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
         return self.get_loss(ops.softmax_cross_entropy_with_logits(logits, labels, self.sparse))
@@ -46,6 +51,10 @@ class CrossEntropyLoss(LossBase):
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean",
                  label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
+        _check_optional_tensor(weight, "weight", "CrossEntropyLoss")
+        validator.check_is_int(ignore_index, "ignore_index", "CrossEntropyLoss")
+        label_smoothing = validator.check_float_range(label_smoothing, 0.0, 1.0, validator.INC_BOTH,
+                                                      "label_smoothing", "CrossEntropyLoss")
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
@@ -55,6 +64,8 @@ class CrossEntropyLoss(LossBase):
 class NLLLoss(LossBase):
     def __init__(self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(reduction)
+        _check_optional_tensor(weight, "weight", "NLLLoss")
+        validator.check_is_int(ignore_index, "ignore_index", "NLLLoss")
         self.weight, self.ignore_index = weight, ignore_index
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
@@ -84,8 +95,7 @@ class BCELoss(LossBase):
 
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        if weight is not None and not isinstance(weight, Tensor):
-            raise TypeError(f"BCELoss: weight must be a Tensor or None, got {type(weight).__name__}")
+        _check_optional_tensor(weight, "weight", "BCELoss")
         self.weight = weight
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
@@ -97,9 +107,7 @@ class SmoothL1Loss(LossBase):
 
     def __init__(self, beta: float = 1.0, reduction: str = "none") -> None:
         super().__init__(reduction)
-        if beta <= 0:
-            raise ValueError(f"SmoothL1Loss: beta must be positive, got {beta}")
-        self.beta = beta
+        self.beta = validator.check_positive_float(beta, "beta", "SmoothL1Loss")
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
         return ops.smooth_l1_loss(logits, labels, self.beta, self.reduction)
@@ -108,6 +116,8 @@ class SmoothL1Loss(LossBase):
 class BCEWithLogitsLoss(LossBase):
     def __init__(self, reduction: str = "mean", weight: Tensor | None = None, pos_weight: Tensor | None = None) -> None:
         super().__init__(reduction)
+        _check_optional_tensor(weight, "weight", "BCEWithLogitsLoss")
+        _check_optional_tensor(pos_weight, "pos_weight", "BCEWithLogitsLoss")
         self.weight, self.pos_weight = weight, pos_weight
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
@@ -119,9 +129,13 @@ class KLDivLoss(LossBase):
 
     def __init__(self, reduction: str = "mean") -> None:
         Cell.__init__(self)
-        if reduction not in _REDUCTIONS + ("batchmean",):
-            raise ValueError(f"KLDivLoss: reduction must be mean, sum, none or batchmean, got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = validator.check_string(reduction, _REDUCTIONS + ("batchmean",), "reduction", "KLDivLoss")
 
     def construct(self, logits: Tensor, labels: Tensor) -> Tensor:
         return ops.kl_div(logits, labels, self.reduction)
+
+
+# MindSpore's losses live in the package module `mindspore.nn.loss.loss`; scripts import
+# `from mindspore.nn.loss.loss import LossBase`, so that name reaches this module too.
+sys.modules[__name__ + ".loss"] = sys.modules[__name__]
+loss = sys.modules[__name__]

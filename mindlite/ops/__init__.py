@@ -17,6 +17,17 @@ from .detection import (IOU, BoundingBoxDecode, BoundingBoxEncode, CheckValid, N
 from .float_status import FloatStatus, NPUAllocFloatStatus, NPUClearFloatStatus, NPUGetFloatStatus  # noqa: F401
 from .image import CropAndResize, DepthToSpace, ResizeBilinear, ResizeNearestNeighbor, SpaceToDepth  # noqa: F401
 from .multitype import HyperMap, Map, MultitypeFuncGraph  # noqa: F401
+from .conv3d import AvgPool3D, Conv3D, Conv3DTranspose, MaxPool3D  # noqa: F401
+from .scatter import (IndexAdd, InplaceAdd, ScatterAdd, ScatterNdAdd, ScatterNdSub, ScatterNdUpdate,  # noqa: F401
+                      ScatterSub, ScatterUpdate)
+from .norms import L2Normalize, LpNorm, LRN  # noqa: F401
+from .tensor_algebra import CumProd, DiagPart, Einsum, MatrixInverse  # noqa: F401
+from .sequence import ReverseSequence  # noqa: F401
+from .categorical import DropoutDoMask, DropoutGenMask, RandomCategorical  # noqa: F401
+from .ctc import CTCLoss  # noqa: F401
+from .conv3d import MaxPoolWithArgmax  # noqa: F401
+from .rnn_ops import DynamicGRUV2, DynamicRNN  # noqa: F401
+from .optimizer_updates import Adam, AdamWeightDecay, FusedWeightScaleApplyMomentum  # noqa: F401
 from .primitive import (Primitive, PrimitiveOp, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,  # noqa: F401
                         prim_attr_register)
 from . import composite, function, functional, operations, primitive  # noqa: F401

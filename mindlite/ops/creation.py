@@ -5,6 +5,7 @@ of embedding large constants.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,10 @@ from ..core import dtype as mstype
 
 
 def _shape_tuple(shape: Any) -> tuple:
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         return (int(shape),)
-    try:
-        shape = tuple(int(s) for s in shape)
+    try:  # operator.index: a float dimension is a TypeError, never truncated
+        shape = tuple(operator.index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None
     if any(s < 0 for s in shape):
@@ -68,8 +69,8 @@ def zeros(size: Any, dtype: Any = None) -> Any:
     return fill(dtype or mstype.float32, size, 0)
 
 
-def ones(size: Any, dtype: Any = None) -> Any:
-    return fill(dtype or mstype.float32, size, 1)
+def ones(shape: Any, dtype: Any = None) -> Any:
+    return fill(dtype or mstype.float32, shape, 1)
 
 
 def zeros_like(input: Any, *, dtype: Any = None) -> Any:  # noqa: A002

@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
 
@@ -105,6 +108,96 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if equal_nan:
         close = F.logical_or(close, F.logical_and(F.isnan(input), F.isnan(other)))
     return close
+
+
+def _float(op: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
+        raise TypeError(f"{op}: input must be a floating-point Tensor, got "
+                        f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
+    return x
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """input + weight * (end - input)."""
+    return input + weight * (end - input)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """sqrt(input ** 2 + other ** 2)."""
+    return F.sqrt(F.square(input) + F.square(other))
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """log(exp(input) + exp(other)), computed without overflow."""
+    m = F.maximum(input, other)
+    return m + F.log1p(F.exp(-F.abs(input - other)))
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """log2(2 ** input + 2 ** other), computed without overflow."""
+    m = F.maximum(input, other)
+    return m + F.log1p(F.exp(-F.abs(input - other) * math.log(2))) * (1 / math.log(2))
+
+
+def deg2rad(x: Tensor) -> Tensor:
+    return _float("deg2rad", x) * (math.pi / 180)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    return _float("rad2deg", x) * (180 / math.pi)
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:  # noqa: A002
+    """0 below zero, 1 above, `values` at zero."""
+    one = F.ones_like(input)
+    return F.where(F.greater(input, 0), one, F.where(F.less(input, 0), F.zeros_like(input), values))
+
+
+def sinc(input: Tensor) -> Tensor:  # noqa: A002
+    """sin(pi x) / (pi x), and 1 at 0."""
+    x = input if input.dtype.is_floating_point else F.cast(input, mstype.float32)
+    zero = F.equal(x, 0)
+    safe = F.where(zero, F.ones_like(x), x) * math.pi
+    return F.where(zero, F.ones_like(x), F.sin(safe) / safe)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """input ** exponent computed in float64, as MindSpore."""
+    cast = lambda v: F.cast(v, mstype.float64) if isinstance(v, Tensor) else float(v)  # noqa: E731
+    return F.pow(cast(input), cast(exponent))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:  # noqa: A002
+    """NaN -> nan, +inf -> posinf, -inf -> neginf (default: the dtype's largest / lowest finite)."""
+    info = np.finfo(_float("nan_to_num", input).dtype.np)
+    big = float(info.max) if posinf is None else posinf
+    small = float(info.min) if neginf is None else neginf
+    out = F.where(F.isnan(input), nan, input)
+    return F.where(F.logical_and(F.isinf(out), F.greater(out, 0)), big,
+                   F.where(F.logical_and(F.isinf(out), F.less(out, 0)), small, out))
+
+
+def isneginf(input: Tensor) -> Tensor:  # noqa: A002
+    return F.logical_and(F.isinf(input), F.less(input, 0))
+
+
+def isposinf(input: Tensor) -> Tensor:  # noqa: A002
+    return F.logical_and(F.isinf(input), F.greater(input, 0))
+
+
+def frac(x: Tensor) -> Tensor:
+    """x - trunc(x): the fractional part, with the sign of x."""
+    return x - trunc(x)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 / tensor2."""
+    return input + value * F.div(tensor1, tensor2)
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 * tensor2."""
+    return input + value * tensor1 * tensor2
 
 
 from . import functional as F  # noqa: E402  (composites resolve ops at call time)

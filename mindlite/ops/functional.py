@@ -8,6 +8,7 @@ below are this module's public re-exports.
 from __future__ import annotations
 
 import builtins
+from operator import index as _index
 from typing import Any, Sequence
 
 from ..core import dtype as mstype
@@ -26,23 +27,33 @@ from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, logsumexp, ma
 from .linalg import batch_matmul, bmm, matmul
 from .creation import arange, eye, fill, full, full_like, linspace, ones, ones_like, zeros, zeros_like
 from .random import (bernoulli, normal, randint, randperm, shuffle, standard_normal, uniform)
-from .nn import (batch_norm, batch_norm_with_stats,
-                 binary_cross_entropy, binary_cross_entropy_with_logits, clip, clip_by_global_norm, cross_entropy, dense,
-                 dropout, fast_gelu, gelu, group_norm, hardswish, kl_div, l1_loss, layer_norm, leaky_relu, log_softmax,
-                 masked_fill, mse_loss, nll_loss, relu6, silu, smooth_l1_loss, softmax,
-                 softmax_cross_entropy_with_logits, softplus)
+from .nn import (batch_norm, batch_norm_with_stats, binary_cross_entropy, binary_cross_entropy_with_logits, clip,
+                 clip_by_global_norm, cross_entropy, dense, dropout, fast_gelu, gelu, group_norm, hardswish, kl_div,
+                 l1_loss, layer_norm, leaky_relu, log_softmax, masked_fill, mse_loss, nll_loss, relu6, silu,
+                 smooth_l1_loss, softmax, softmax_cross_entropy_with_logits, softplus)
 from .array import tensor_getitem, tensor_setitem
 from .conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_transpose, conv_transpose2d,  # noqa: F401
                    max_pool2d)
 from .activation import (celu, elu, glu, hardshrink, hardsigmoid, hardtanh, logit, logsigmoid, mish, prelu, selu,
                          soft_shrink, softmin, softshrink, softsign, tanhshrink, threshold)
-from .elementwise import (approximate_equal, div_no_nan, erfc, exp2, fmod, inv, invert, isclose, log10, log2, rint,
-                          squared_difference, trunc, truncate_div, truncate_mod, xdivy, xlogy)
+from .elementwise import (addcdiv, addcmul, approximate_equal, deg2rad, div_no_nan, erfc, exp2, float_power, fmod,
+                          frac, heaviside, hypot, inv, invert, isclose, isneginf, isposinf, lerp, log10, log2,
+                          logaddexp, logaddexp2, nan_to_num, rad2deg, rint, sinc, squared_difference, trunc,
+                          truncate_div, truncate_mod, xdivy, xlogy)
+from .products import (addbmm, addmm, addmv, addr, baddbmm, cross, diag, diagonal, dot, ger, inner, mm, mv, outer,
+                       tensor_dot, trace)
+from .statistics import aminmax, cosine_similarity, diff, dist, median, msort, nanmean, nansum
+from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, huber_loss, margin_ranking_loss,
+                            soft_margin_loss)
+from .rand import rand, rand_like, randint_like, randn, randn_like
 from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, cosh,
                    sinh, tan)
 from .state import assign, assign_add, assign_sub, print_
-from .manipulation import (addn, count_nonzero, gather_d, l2_loss, masked_select, meshgrid, nonzero, reverse,
-                           scatter_nd, select, tril, triu, unbind, unique, unstack)
+from .manipulation import (addn, atleast_1d, atleast_2d, atleast_3d, column_stack, count_nonzero, dsplit, dstack,
+                           fliplr, flipud, gather_d, hsplit, hstack, index_select, l2_loss, masked_select, meshgrid,
+                           moveaxis, movedim, narrow, nonzero, ravel, repeat_interleave, reverse, roll, rot90,
+                           row_stack, scatter_nd, select, tensor_split, tril, triu, unbind, unique, unstack, vsplit,
+                           vstack)
 # op families for detection, image resampling, overflow status, constants and composites
 from .constants import make_range, scalar_cast, scalar_to_array, scalar_to_tensor, tuple_len, tuple_to_array
 from .detection import (bounding_box_decode, bounding_box_encode, check_valid, iou, nms_with_mask,
@@ -51,6 +62,13 @@ from .float_status import float_status
 from .image import (crop_and_resize, depth_to_space, interpolate, resize_bilinear, resize_nearest_neighbor,
                     space_to_depth)
 from .multitype import partial
+from .conv3d import avg_pool3d, conv1d_transpose, conv3d, conv3d_transpose, max_pool3d
+from .scatter import (index_add, inplace_add, scatter_nd_add, scatter_nd_sub, scatter_nd_update,
+                      scatter_update, tensor_scatter_elements)
+from .norms import l2_normalize, lp_norm, lrn
+from .tensor_algebra import batch_dot, cumprod, diag_part, einsum, matrix_inverse
+from .sequence import reverse_sequence, sequence_mask
+from .categorical import multinomial
 
 Number = (int, float, bool)
 
@@ -146,7 +164,13 @@ isinf = _unary(isinf_p)
 isfinite = _unary(isfinite_p)
 logical_not = _unary(logical_not_p)
 bitwise_not = _unary(bitwise_not_p)
-stop_gradient = _unary(stop_gradient_p)
+
+
+def stop_gradient(value: Any) -> Any:
+    """`value` with no gradient flowing back through it."""
+    return bind(stop_gradient_p, value)
+
+
 identity_copy = _unary(copy_p)
 
 
@@ -171,11 +195,11 @@ bitwise_or = _pred(bitwise_or_p)
 bitwise_xor = _pred(bitwise_xor_p)
 
 
-def cast(input_x: Tensor, dtype: Any) -> Tensor:
+def cast(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002 - MindSpore's name
     t = mstype.to_type(dtype, "dtype")
-    if isinstance(input_x, Tensor) and input_x._data.dtype == t.np:
-        return input_x
-    return cast_p(input_x, dtype=t)
+    if isinstance(input, Tensor) and input._data.dtype == t.np:
+        return input
+    return cast_p(input, dtype=t)
 
 
 def mixed_precision_cast(dst_type: Any, input_x: Any) -> Any:
@@ -199,8 +223,25 @@ clip_by_value = clamp
 
 
 # ---- shape -------------------------------------------------------------------------------------
+def _index_tuple(values: Any, op: str, what: str) -> tuple:
+    """Integer arguments (shapes, permutations, repeats): a float is a TypeError, never truncated."""
+    try:
+        return tuple(_index(v) for v in ((values,) if isinstance(values, int) else values))
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int or a sequence of ints, got {values!r}") from None
+
+
+def _int_arg(value: Any, op: str, what: str) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {what} must be an int, got bool {value!r}")
+    try:
+        return _index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int, got {type(value).__name__} {value!r}") from None
+
+
 def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
-    shape = tuple(int(s) for s in ((shape,) if isinstance(shape, int) else shape))
+    shape = _index_tuple(shape, "reshape", "shape")
     if shape == input.shape:
         return input
     return _a.reshape_p(input, shape=_a._resolve_shape(shape, input.size))
@@ -208,7 +249,7 @@ def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
 
 def transpose(input: Tensor, input_perm: Sequence[int]) -> Tensor:  # noqa: A002
     n = input.ndim
-    perm = tuple(int(p) % n if n else 0 for p in input_perm)
+    perm = tuple(p % n if n else 0 for p in _index_tuple(input_perm, "transpose", "input_perm"))
     if len(perm) != n or sorted(perm) != list(range(n)):
         raise ValueError(f"transpose: input_perm {list(input_perm)} is not a permutation of {n} axes "
                          f"(input {list(input.shape)})")
@@ -252,6 +293,7 @@ def flatten(input: Tensor, order: str = "C", *, start_dim: int = 1, end_dim: int
     """Merge dimensions start_dim..end_dim (MindSpore 2.x `ops.flatten`, default start_dim=1)."""
     if order not in ("C", "F"):
         raise ValueError(f"flatten: order must be 'C' or 'F', got {order!r}")
+    start_dim, end_dim = _int_arg(start_dim, "flatten", "start_dim"), _int_arg(end_dim, "flatten", "end_dim")
     if input.ndim == 0:
         return reshape(input, (1,))
     s, e = start_dim % input.ndim, end_dim % input.ndim
@@ -270,7 +312,7 @@ def broadcast_to(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
-    return _a.tile_p(input, reps=tuple(int(d) for d in dims))
+    return _a.tile_p(input, reps=_index_tuple(dims, "tile", "dims"))
 
 
 def repeat_elements(x: Tensor, rep: int, axis: Any = 0) -> Tensor:
@@ -408,6 +450,10 @@ def scatter_add(input_x: Tensor, indices: Tensor, updates: Tensor) -> Tensor:
 
 def one_hot(indices: Tensor, depth: int, on_value: Any = 1.0, off_value: Any = 0.0, axis: int = -1) -> Tensor:
     import numpy as np
+    depth = _int_arg(depth, "one_hot", "depth")
+    if depth < 0:
+        raise ValueError(f"one_hot: depth must be >= 0, got {depth}")
+    axis = _int_arg(axis, "one_hot", "axis")
     on = on_value.asnumpy() if isinstance(on_value, Tensor) else np.float32(on_value)
     off = off_value.asnumpy() if isinstance(off_value, Tensor) else np.float32(off_value)
     return _a.one_hot_p(indices, depth=int(depth), on_value=on.dtype.type(on), off_value=off.dtype.type(off),
@@ -437,15 +483,16 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
 
 def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: bool = True) -> tuple:  # noqa: A002
     """(values, indices) of the k largest (or smallest) entries along `dim` (default last)."""
-    axis = -1 if dim is None else dim
+    axis = -1 if dim is None else _int_arg(dim, "topk", "dim")
     axis %= input.ndim
+    k = _int_arg(k, "topk", "k")
     if not 0 < k <= input.shape[axis]:
         raise ValueError(f"topk: k={k} is out of range for dimension {axis} of {list(input.shape)}")
     idx = _a.argsort_p(stop_gradient(input), axis=axis, descending=largest)
     idx = tensor_getitem(idx, (Ellipsis,) + (_slice_k(k),) + (_slice_all(),) * (input.ndim - 1 - axis))
     if not sorted:  # MindSpore's sorted=False keeps the k elements in their input order
         idx = take_along_axis(idx, _a.argsort_p(idx, axis=axis, descending=False), axis)
-    return take_along_axis(input, idx, axis), idx
+    return take_along_axis(input, idx, axis), cast(idx, mstype.int32)  # MindSpore's indices are int32
 
 
 def top_k(input_x: Tensor, k: int, sorted: bool = True) -> tuple:  # noqa: A002
@@ -462,10 +509,10 @@ def _slice_all() -> Any:
 
 
 def sort(input_x: Tensor, axis: int = -1, descending: bool = False) -> tuple:
-    """(sorted values, int64 indices) along `axis` (stable)."""
+    """(sorted values, int32 indices, as MindSpore's) along `axis` (stable)."""
     axis %= input_x.ndim
     idx = _a.argsort_p(stop_gradient(input_x), axis=axis, descending=descending)
-    return take_along_axis(input_x, idx, axis), idx
+    return take_along_axis(input_x, idx, axis), cast(idx, mstype.int32)
 
 
 def argsort(input: Tensor, axis: int = -1, descending: bool = False) -> Tensor:  # noqa: A002
@@ -538,6 +585,15 @@ reduce_min = _legacy_reduce(amin, "reduce_min")
 reduce_prod = _legacy_reduce(prod, "reduce_prod")
 
 # MindSpore's alternative spellings of the same ops
+inverse, choice_with_mask = matrix_inverse, random_choice_with_mask
+
+
+def random_categorical(logits: Tensor, num_sample: int, seed: int = 0, dtype: Any = mstype.int64) -> Tensor:
+    """Samples of the categorical distributions softmax(logits) per row (ops.RandomCategorical)."""
+    from .categorical import RandomCategorical
+    return RandomCategorical(dtype)(logits, num_sample, seed)
+
+
 multiply, subtract, divide, true_divide, floor_divide = mul, sub, div, div, floor_div
 arctan2, eq, swapdims = atan2, equal, swapaxes
 
@@ -548,3 +604,6 @@ def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks ge
 
 # primitives whose bprops are referenced as F.<name>_p
 gelu_p = gelu_p
+
+from .legacy import (add_flags, pows, tensor_add, tensor_div, tensor_floordiv, tensor_ge,  # noqa: E402
+                     tensor_gt, tensor_le, tensor_lt, tensor_mod, tensor_mul, tensor_pow, tensor_sub)

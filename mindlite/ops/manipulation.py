@@ -133,6 +133,187 @@ def l2_loss(x: Tensor) -> Tensor:
     return F.sum(F.square(x)) / 2
 
 
+def fliplr(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse axis 1 (input at least 2-D)."""
+    if _tensor("fliplr", "input", input).ndim < 2:
+        raise ValueError(f"fliplr: input must be at least 2-D, got {list(input.shape)}")
+    return F.flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse axis 0 (input at least 1-D)."""
+    if _tensor("flipud", "input", input).ndim < 1:
+        raise ValueError("flipud: input must be at least 1-D")
+    return F.flip(input, (0,))
+
+
+def moveaxis(x: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move axes `source` to positions `destination`, the others keeping their order."""
+    src = [int(s) % x.ndim for s in ((source,) if isinstance(source, int) else source)]
+    dst = [int(d) % x.ndim for d in ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} must be distinct axes of "
+                         "the same count")
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return F.transpose(x, order)
+
+
+movedim = moveaxis
+
+
+def narrow(input: Tensor, axis: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """`length` elements of `axis` from `start`."""
+    axis = int(axis) % input.ndim
+    n = input.shape[axis]
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise ValueError(f"narrow: start {start} and length {length} do not fit dimension {axis} of size {n}")
+    index = (slice(None),) * axis + (slice(int(start), int(start) + int(length)),)
+    return input[index]
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    return F.reshape(input, (-1,))
+
+
+def repeat_interleave(input: Tensor, repeats: Any, axis: Any = None, output_size: Any = None) -> Tensor:  # noqa: A002
+    """Repeat each element `repeats` times (an int, or one count per element of `axis`)."""
+    x = F.reshape(input, (-1,)) if axis is None else input
+    axis = 0 if axis is None else int(axis) % x.ndim
+    counts = np.asarray(repeats.asnumpy() if isinstance(repeats, Tensor) else repeats, dtype=np.int64)
+    index = np.repeat(np.arange(x.shape[axis]), counts)
+    if output_size is not None and index.size != output_size:
+        raise ValueError(f"repeat_interleave: the result has {index.size} elements along axis {axis}, "
+                         f"output_size says {output_size}")
+    return F.gather(x, Tensor(index), axis)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
+    """Shift elements cyclically by `shifts` along `dims` (None: the flattened tensor)."""
+    if dims is None:
+        return F.reshape(roll(F.reshape(input, (-1,)), shifts, 0), input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: shifts {list(shifts)} and dims {list(dims)} must have the same length")
+    out = input
+    for s, d in zip(shifts, dims):
+        d = int(d) % input.ndim
+        out = F.gather(out, Tensor(np.roll(np.arange(input.shape[d]), int(s))), d)
+    return out
+
+
+def rot90(input: Tensor, k: int = 1, dims: Any = (0, 1)) -> Tensor:  # noqa: A002
+    """Rotate by 90 degrees k times in the plane `dims`, from the first toward the second axis."""
+    d0, d1 = (int(d) % input.ndim for d in dims)
+    if d0 == d1:
+        raise ValueError(f"rot90: dims must be two different axes, got {list(dims)}")
+    k %= 4
+    if k == 0:
+        return input
+    if k == 2:
+        return F.flip(input, (d0, d1))
+    perm = list(range(input.ndim))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return F.transpose(F.flip(input, (d1,)), perm) if k == 1 else F.flip(F.transpose(input, perm), (d1,))
+
+
+def index_select(input: Tensor, axis: int, index: Tensor) -> Tensor:  # noqa: A002
+    """The slices of `axis` at the 1-D integer `index`."""
+    if not isinstance(index, Tensor) or index.ndim != 1 or index.dtype.kind not in ("int", "uint"):
+        raise ValueError(f"index_select: index must be a 1-D integer Tensor, got {getattr(index, 'shape', index)!r}")
+    return F.gather(input, index, axis)
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, axis: int = 0) -> tuple:  # noqa: A002
+    """numpy's array_split: n nearly equal parts (an int) or cuts at the given indices."""
+    axis = int(axis) % input.ndim
+    n = input.shape[axis]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if k <= 0:
+            raise ValueError(f"tensor_split: sections must be positive, got {k}")
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    else:
+        cuts = [min(max(int(c), 0), n) for c in indices_or_sections]
+        bounds = [0] + cuts + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    out, start = [], 0
+    for size in sizes:
+        out.append(narrow(input, axis, start, size))
+        start += size
+    return tuple(out)
+
+
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+    return tensor_split(input, indices_or_sections, 1 if input.ndim > 1 else 0)
+
+
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+    if input.ndim < 2:
+        raise ValueError(f"vsplit: input must be at least 2-D, got {list(input.shape)}")
+    return tensor_split(input, indices_or_sections, 0)
+
+
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:  # noqa: A002
+    if input.ndim < 3:
+        raise ValueError(f"dsplit: input must be at least 3-D, got {list(input.shape)}")
+    return tensor_split(input, indices_or_sections, 2)
+
+
+def _at_least_shape(shape: tuple, n: int) -> tuple:
+    """numpy's atleast_nd rule: 1-D (N,) becomes (1, N) in 2-D and (1, N, 1) in 3-D; 2-D gets a last 1."""
+    if len(shape) >= n:
+        return shape
+    if n == 3 and len(shape) == 2:
+        return shape + (1,)
+    if n == 3 and len(shape) == 1:
+        return (1,) + shape + (1,)
+    return (1,) * (n - len(shape)) + shape
+
+
+def _at_least(op: str, n: int, inputs: Any) -> Any:
+    def one(x: Tensor) -> Tensor:
+        return F.reshape(_tensor(op, "input", x), _at_least_shape(tuple(x.shape), n))
+    if isinstance(inputs, (tuple, list)):
+        return tuple(one(x) for x in inputs)
+    return one(inputs)
+
+
+def atleast_1d(inputs: Any) -> Any:
+    return _at_least("atleast_1d", 1, inputs)
+
+
+def atleast_2d(inputs: Any) -> Any:
+    return _at_least("atleast_2d", 2, inputs)
+
+
+def atleast_3d(inputs: Any) -> Any:
+    return _at_least("atleast_3d", 3, inputs)
+
+
+def hstack(tensors: Any) -> Tensor:
+    ts = atleast_1d(tuple(tensors))
+    return F.concat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Any) -> Tensor:
+    return F.concat(atleast_2d(tuple(tensors)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Any) -> Tensor:
+    return F.concat(atleast_3d(tuple(tensors)), 2)
+
+
+def column_stack(tensors: Any) -> Tensor:
+    ts = [F.reshape(t, (-1, 1)) if t.ndim < 2 else t for t in tensors]
+    return F.concat(ts, 1)
+
+
 def range_op(start: Any, end: Any, step: Any) -> Tensor:
     """`ops.range(start, end, step)`: [start, end) by `step`, with the inputs' dtype (0-d Tensors
     or numbers; ints give int64, floats float32). Exported as `ops.range`."""

@@ -57,12 +57,20 @@ def _log_softmax_bprop(x, *, out, dout, axis):
     return (dout - F.exp(out) * F.sum(dout, axis, keepdims=True),)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return softmax_p(x, axis=int(axis) % max(x.ndim, 1))
+def _axis(axis: Any, op: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, got {type(axis).__name__} {axis!r}")
+    return int(axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return log_softmax_p(x, axis=int(axis) % max(x.ndim, 1))
+def softmax(input: Tensor, axis: int = -1, *, dtype: Any = None) -> Tensor:  # noqa: A002 - MindSpore's name
+    """exp(x) / sum(exp(x)) along `axis`; `dtype` casts the input first."""
+    x = input if dtype is None else F.cast(input, dtype)
+    return softmax_p(x, axis=_axis(axis, "softmax") % max(x.ndim, 1))
+
+
+def log_softmax(logits: Tensor, axis: int = -1) -> Tensor:
+    return log_softmax_p(logits, axis=_axis(axis, "log_softmax") % max(logits.ndim, 1))
 
 
 # ---- batch norm --------------------------------------------------------------------------------

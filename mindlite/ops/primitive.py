@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from typing import Any, Callable
 
 
@@ -129,7 +130,8 @@ def simple_op(name: str, fn: Callable[..., Any], doc: str = "") -> type:
     def __call__(self: Any, *args: Any) -> Any:
         return fn(*args)
     fn_name = getattr(fn, "__name__", "the functional op")
-    return type(name, (PrimitiveOp,), {"__call__": __call__, "__module__": "mindlite.ops.operations",
+    module = sys._getframe(1).f_globals.get("__name__", __name__)  # the family module defining the class
+    return type(name, (PrimitiveOp,), {"__call__": __call__, "__module__": module,
                                        "__doc__": doc or f"`ops.{name}()(...)`: calls `{fn_name}`."})
 
 

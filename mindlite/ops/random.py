@@ -93,7 +93,11 @@ def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, seed: Any = None, dty
 
 
 def bernoulli(input: Tensor, p: float = 0.5, seed: Any = None) -> Tensor:  # noqa: A002
-    """0/1 samples with probability `p` of 1, shaped and typed like `input`."""
+    """0/1 samples with probability `p` of 1 (a number, or a Tensor broadcast against `input`),
+    shaped and typed like `input`."""
+    if isinstance(p, Tensor) and p.size != 1:
+        u = uniform(tuple(input.shape), 0.0, 1.0, seed, p.dtype if p.dtype.is_floating_point else mstype.float32)
+        return F.cast(F.less(u, p), input.dtype)
     if not 0.0 <= _f(p) <= 1.0:
         raise ValueError(f"bernoulli: p must be in [0, 1], got {p}")
     return bernoulli_p(_key(seed), shape=tuple(input.shape), dtype=input.dtype, p=_f(p))
@@ -127,3 +131,5 @@ def shuffle(x: Tensor, seed: Any = None) -> Tensor:
     perm = randperm_p(_key(seed), n=int(x.shape[0]), dtype=mstype.int64)
     from .array import gather_p
     return gather_p(x, perm, axis=0)
+
+from . import functional as F  # noqa: E402  (resolved at call time)

@@ -120,8 +120,9 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001 
     return reduce_sum_p(x, axis=norm_axis(axis, x.ndim, "sum"), keepdims=keepdims)
 
 
-def mean(x: Any, axis: Any = None, keep_dims: bool = False) -> Any:
+def mean(input: Any, axis: Any = None, keep_dims: bool = False) -> Any:  # noqa: A002 - MindSpore's name
     """Mean over `axis`; integer inputs give float32."""
+    x = input
     axes = norm_axis(axis, x.ndim, "mean")
     if not x.dtype.is_floating_point:
         x = F.cast(x, np.float32)

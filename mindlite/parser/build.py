@@ -57,9 +57,27 @@ def const(value: str | int | bool | None) -> ast.Constant:
     return ast.Constant(value=value)
 
 
+def generated(call: ast.Call) -> ast.Call:
+    """Mark a call the parser made, so the converted-call rewrite leaves it alone."""
+    call._ml_gen = True  # type: ignore[attr-defined]  # deepcopy keeps it
+    return call
+
+
+def is_generated(call: ast.Call) -> bool:
+    return getattr(call, "_ml_gen", False)
+
+
 def ctrl(fn: str, *args: ast.expr) -> ast.Call:
     """`__ml_ctrl__.<fn>(*args)`: a call of a mindlite.parser.runtime helper."""
-    return ast.Call(func=ast.Attribute(value=load(CTRL), attr=fn, ctx=ast.Load()), args=list(args), keywords=[])
+    func = ast.Attribute(value=load(CTRL), attr=fn, ctx=ast.Load())
+    return generated(ast.Call(func=func, args=list(args), keywords=[]))
+
+
+def thunk(body: ast.expr) -> ast.Lambda:
+    """`lambda: body`: an expression evaluated only when (and if) the runtime calls it."""
+    args = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                         defaults=[])
+    return ast.Lambda(args=args, body=body)
 
 
 def tuple_of(elts: Sequence[ast.expr], ctx: ast.expr_context | None = None) -> ast.Tuple:
@@ -68,8 +86,9 @@ def tuple_of(elts: Sequence[ast.expr], ctx: ast.expr_context | None = None) -> a
 
 def maybe_load(name: str) -> ast.expr:
     """Read `name` without raising when it is unbound: `locals().get('name', __ml_undefined__)`."""
-    get = ast.Attribute(value=ast.Call(func=load("locals"), args=[], keywords=[]), attr="get", ctx=ast.Load())
-    return ast.Call(func=get, args=[const(name), load(UNDEF)], keywords=[])
+    scope = generated(ast.Call(func=load("locals"), args=[], keywords=[]))
+    get = ast.Attribute(value=scope, attr="get", ctx=ast.Load())
+    return generated(ast.Call(func=get, args=[const(name), load(UNDEF)], keywords=[]))
 
 
 def del_if_undefined(name: str) -> ast.If:

@@ -212,3 +212,39 @@ def not_(value: Any) -> Any:
         from ..ops import functional as F
         return F.logical_not(value)
     return not value
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "Eq": operator.eq, "NotEq": operator.ne, "Lt": operator.lt, "LtE": operator.le, "Gt": operator.gt,
+    "GtE": operator.ge, "Is": operator.is_, "IsNot": operator.is_not,
+    "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b,
+}
+
+
+def compare(first: Any, ops: tuple[str, ...], *rest: Callable[[], Any]) -> Any:
+    """A chained comparison `first op0 rest[0]() op1 rest[1]() ...`: each operand evaluated
+    once, in order, stopping at the first false link as Python does; once a link is symbolic
+    the links are combined with logical_and."""
+    left, value = first, None
+    for i, (op, operand) in enumerate(zip(ops, rest)):
+        right = operand()
+        link = _COMPARE[op](left, right)
+        if i and _symbolic(value):
+            from ..ops import functional as F
+            value = F.logical_and(value, link)
+        else:
+            value = link
+        if not _symbolic(value) and not value:
+            return value
+        left = right
+    return value
+
+
+# ---- conditional expressions ------------------------------------------------------------------
+
+def ifexp(pred: Any, true_fn: Callable[[], Any], false_fn: Callable[[], Any]) -> Any:
+    """`true_fn() if pred else false_fn()`: only the chosen branch runs; with a symbolic `pred`
+    both are traced into one cond node (each must give tensors, numbers or a tuple of them)."""
+    if not _symbolic(pred):
+        return true_fn() if pred else false_fn()
+    return control.cond(pred, true_fn, false_fn, ())

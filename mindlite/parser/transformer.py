@@ -44,6 +44,7 @@ from .build import (
     load,
     maybe_load,
     store,
+    thunk,
     tuple_of,
 )
 from .dataflow import Liveness, maybe_unbound, maybe_unbound_stmt
@@ -221,26 +222,26 @@ class Converter:
 
     @staticmethod
     def _test(e: ast.expr) -> ast.expr:
-        """`and` / `or` / `not` in a test become lazy runtime helpers, which combine symbolic
-        values with logical ops instead of calling bool() on them."""
+        """The test of an `if` / `while`, see `lazy_test`."""
         if contains([e], (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
             return e  # moving these into a lambda would change their scope
-        return _lazy(e)
+        return lazy_test(e)
 
 
-def _lazy(e: ast.expr) -> ast.expr:
+def lazy_test(e: ast.expr) -> ast.expr:
+    """A condition with its `and` / `or` / `not` and chained comparisons (`a < b < c`) made
+    runtime helpers: Python's short-circuit on Python values, logical ops on symbolic ones
+    (where Python would call bool() on a tensor the graph cannot read)."""
     if isinstance(e, ast.BoolOp):
-        rest = [ast.Lambda(args=_no_args(), body=_lazy(v)) for v in e.values[1:]]
+        rest = [thunk(lazy_test(v)) for v in e.values[1:]]
         fn = "and_" if isinstance(e.op, ast.And) else "or_"
-        return at(ctrl(fn, _lazy(e.values[0]), *rest), e)
+        return at(ctrl(fn, lazy_test(e.values[0]), *rest), e)
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
-        return at(ctrl("not_", _lazy(e.operand)), e)
+        return at(ctrl("not_", lazy_test(e.operand)), e)
+    if isinstance(e, ast.Compare) and len(e.ops) > 1:
+        names = tuple_of([const(type(op).__name__) for op in e.ops])
+        return at(ctrl("compare", e.left, names, *[thunk(c) for c in e.comparators]), e)
     return e
-
-
-def _no_args() -> ast.arguments:
-    return ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
-                         defaults=[])
 
 
 def _bind(state: list[str], call: ast.expr) -> ast.stmt:

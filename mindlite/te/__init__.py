@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..backend.codegen_cuda import nvrtc_available, nvrtc_check
+from ..backend.nvrtc import nvrtc_available, nvrtc_check
 from . import fuse as _fuse  # noqa: F401  (registers te's rule with the fusion pass)
 from . import lang
 from .expr import Expr, Tensor, compute, max, min, placeholder, reduce_axis, sum, var  # noqa: A004

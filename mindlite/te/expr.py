@@ -371,6 +371,11 @@ def stage(shape: tuple, body: Expr, name: str = "compute", origin: str = "user")
         dtype = {"f": np.dtype(np.float32), "i": np.dtype(np.int32), "u": np.dtype(np.int32)}.get(dtype.kind, dtype)
         body = Const.make(body.value, dtype, body.structural) if isinstance(body, Const) else op(
             "cast", body, attr=dtype)
+    if isinstance(body, Reduce):  # bound variables by position: equal reductions are one stage
+        from .visit import substitute
+        canon = {r: _canonical_rvar(k, r) for k, r in enumerate(body.rvars)}
+        if any(a is not b for a, b in canon.items()):
+            body = substitute(body, canon)
     key = ("compute", _shape_key(shape), dtype.str, id(body), origin)
 
     def make() -> Tensor:
@@ -378,6 +383,16 @@ def stage(shape: tuple, body: Expr, name: str = "compute", origin: str = "user")
         t.shape, t.dtype, t.body, t.name, t.origin = shape, dtype, body, name, origin
         return t
     return _intern(key, make)
+
+
+_CANON_RVARS: dict[tuple, ReduceVar] = {}
+
+
+def _canonical_rvar(k: int, r: ReduceVar) -> ReduceVar:
+    key = (k, r.lo, ("var", r.hi.name) if isinstance(r.hi, SizeVar) else r.hi)
+    if key not in _CANON_RVARS:
+        _CANON_RVARS[key] = ReduceVar(r.lo, r.hi, r.name)
+    return _CANON_RVARS[key]
 
 
 def compute(shape: Any, fcompute: Callable[..., Any], name: str = "compute") -> Tensor:

@@ -35,7 +35,9 @@ RULES: dict[str, Rule] = {
     "add": lambda a, out, h: (h, h),
     "sub": lambda a, out, h: (h, -h),
     "mul": lambda a, out, h: (h * a[1], h * a[0]),
-    "div": lambda a, out, h: (h / a[1], -(h * out) / a[1]),
+    # c / b with a constant c (a reciprocal): -h*c/b^2 = -h*out*out/c, which needs no b
+    "div": lambda a, out, h: (h / a[1], -(h * out * out) / a[0] if isinstance(a[0], Const) else
+                              -(h * out) / a[1]),
     "neg": lambda a, out, h: (-h,),
     "exp": lambda a, out, h: (h * out,),
     "log": lambda a, out, h: (h / a[0],),
@@ -336,4 +338,4 @@ def _transpose(acc: Access, g: Expr, prefix: tuple, t: Tensor, rvars: tuple) -> 
     return make_stage(tuple(prefix) + A.shape, body, f"d_{A.name}", "grad")
 
 
-__all__ = ["differentiate", "DifferentiationResult", "RULES", "Op"]
+__all__ = ["differentiate", "DifferentiationResult", "RULES", "stage_contributions"]

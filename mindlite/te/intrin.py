@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .expr import Expr, Op, as_dtype, op, wrap
+from .expr import Expr, Op, as_dtype, op
 
 
 @dataclass(frozen=True)
@@ -186,4 +186,4 @@ def is_op(e: Any, name: str) -> bool:
 
 
 __all__ = ["OPS", "OpSpec", "result_dtype", "exp", "log", "sqrt", "tanh", "sin", "cos", "floor", "abs", "sign",
-           "maximum", "minimum", "select", "cast", "const", "register_intrinsic", "wrap"]
+           "maximum", "minimum", "select", "cast", "const", "register_intrinsic"]

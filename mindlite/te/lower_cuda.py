@@ -14,7 +14,7 @@ import numpy as np
 from ..backend import codegen_cuda as cg
 from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, SizeVar, Tensor
 from .intrin import OPS, c_function
-from .lower_numpy import Program, StageGen, Val, _factors, check_inputs, emit_checks
+from .lower_numpy import Program, StageGen, Val, _factors, _register_source, check_inputs, emit_checks
 from .simplify import inline
 from .visit import free_vars, postorder, tensors, var_order
 
@@ -194,5 +194,6 @@ def lower_cuda(out: Tensor, inputs: Sequence[Tensor] | None = None, name: str = 
     host = f"def {name}(xp, {''.join(f'a{k}, ' for k in range(len(leaves)))}out=None):\n" + \
         "\n".join("    " + line for line in body if line) + "\n"
     ns = dict(prog.ns)
+    _register_source(f"<te cuda {name}>", host)
     exec(compile(host, f"<te cuda {name}>", "exec"), ns)  # noqa: S102 - source generated above
     return CudaLowered(name, host, ns[name], kernels, raw, leaves, out)

@@ -182,26 +182,36 @@ class StageGen:
 
     def access(self, n: Access) -> Val:
         """A[idx] as a view where each index is a variable or a constant, else a gather."""
-        base = self.arrays[id(n.tensor)].code
-        simple = all(isinstance(i, (Axis, ReduceVar)) or isinstance(i, Const) for i in n.indices)
-        if not simple:
-            return self.gather(n, base)
+        parts = self.sliced(n)
+        if parts is None:
+            return self.gather(n, self.arrays[id(n.tensor)].code)
+        code, kept = parts
+        distinct = sorted(set(kept), key=var_order)
+        if len(distinct) < len(kept) or kept != distinct:
+            letters = {id(v): _LETTERS[k] for k, v in enumerate(distinct)}
+            spec = "".join(letters[id(v)] for v in kept) + "->" + "".join(letters[id(v)] for v in distinct)
+            code = f"xp.einsum('{spec}', {code})"  # a transpose and/or a diagonal, as a view
+        return Val(code, tuple(distinct), False, n)
+
+    def sliced(self, n: Access) -> tuple[str, list] | None:
+        """(code of A with constant indices applied and reduction ranges sliced, the variable
+        of each remaining dim), or None if an index is not a variable or a constant."""
+        if not all(isinstance(i, (Axis, ReduceVar, Const)) for i in n.indices):
+            return None
         sl, kept = [], []
         for d, i in zip(n.tensor.shape, n.indices):
             if isinstance(i, Const):
                 sl.append(str(i.value))
                 continue
-            lo, hi = (0, d) if isinstance(i, Axis) else (i.lo, i.hi)
+            lo, hi = (0, self.t.shape[i.k]) if isinstance(i, Axis) else (i.lo, i.hi)
+            if isinstance(hi, int) and isinstance(d, int) and hi > d:
+                raise IndexError(f"te.lower: {n.tensor.name} (size {d}) is read up to index {hi - 1} by "
+                                 f"variable {i.name} of stage {self.t.name}")
             full = lo == 0 and (hi is d or (isinstance(hi, int) and isinstance(d, int) and hi == d))
             sl.append(":" if full else f"{lo}:{self.prog.dim(hi)}")
             kept.append(i)
-        code = base if all(s == ":" for s in sl) else f"{base}[{', '.join(sl)}]"
-        distinct = sorted(set(kept), key=var_order)
-        if len(distinct) < len(kept) or [v for v in kept] != distinct:
-            letters = {id(v): _LETTERS[k] for k, v in enumerate(distinct)}
-            spec = "".join(letters[id(v)] for v in kept) + "->" + "".join(letters[id(v)] for v in distinct)
-            code = f"xp.einsum('{spec}', {code})"  # a transpose and/or a diagonal, as a view
-        return Val(code, tuple(distinct), False, n)
+        base = self.arrays[id(n.tensor)].code
+        return (base if all(x == ":" for x in sl) else f"{base}[{', '.join(sl)}]"), kept
 
     def gather(self, n: Access, base: str) -> Val:
         idx = [self.value(i) for i in n.indices]
@@ -241,14 +251,20 @@ class StageGen:
             (arrays if free_vars(f) else scale).append(f)
         for f in arrays:  # einsum reads every factor: none may be overwritten before
             self.uses[id(f)] = self.uses.get(id(f), 0) + 2
-        vals = [self.value(f) for f in arrays]
-        allv = sorted({x for v in vals for x in v.vars}, key=var_order)
+        operands = []  # (code, variable per dim): plain accesses go in untransposed
+        for f in arrays:
+            parts = self.sliced(f) if isinstance(f, Access) else None
+            if parts is None:
+                v = self.value(f)
+                parts = (v.code, list(v.vars))
+            operands.append(parts)
+        allv = sorted({id(x): x for _, vs in operands for x in vs}.values(), key=var_order)
         letters = {id(x): _LETTERS[k] for k, x in enumerate(allv)}
-        out_vars = tuple(x for x in allv if x not in r.rvars)
-        spec = ",".join("".join(letters[id(x)] for x in v.vars) for v in vals) + "->" + \
+        out_vars = tuple(x for x in allv if not any(x is r_ for r_ in r.rvars))
+        spec = ",".join("".join(letters[id(x)] for x in vs) for _, vs in operands) + "->" + \
             "".join(letters[id(x)] for x in out_vars)
-        code = f"xp.einsum('{spec}', {', '.join(v.code for v in vals)}, optimize=True)"
-        absent = [x for x in r.rvars if x not in allv]
+        code = f"xp.einsum('{spec}', {', '.join(c for c, _ in operands)}, optimize=True)"
+        absent = [x for x in r.rvars if not any(x is y for y in allv)]
         mult = [self.value(s).code for s in scale] + [self.extent(x) for x in absent]
         if mult:
             code = f"{code} * ({' * '.join(mult)})"
@@ -315,8 +331,15 @@ def lower_numpy(out: Tensor, inputs: Sequence[Tensor] | None = None, name: str =
     src = f"def {name}(xp, {''.join(f'a{k}, ' for k in range(len(leaves)))}out=None):\n" + \
         "\n".join("    " + line for line in body if line) + "\n"
     ns = dict(prog.ns)
+    _register_source(f"<te {name}>", src)
     exec(compile(src, f"<te {name}>", "exec"), ns)  # noqa: S102 - source generated above
     return Lowered(name, src, ns[name], leaves, out, "numpy")
+
+
+def _register_source(filename: str, src: str) -> None:
+    """Let tracebacks through generated code show its lines."""
+    import linecache
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
 
 
 def _is_ufunc_line(line: str) -> bool:

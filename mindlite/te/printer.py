@@ -2,7 +2,7 @@
 `Primitive.expr` (the one ops/math.py uses) for elementwise te primitives."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -129,4 +129,4 @@ def tensor_text(t: Tensor) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["expr_text", "scalar_dialect", "tensor_text", "Any"]
+__all__ = ["expr_text", "scalar_dialect", "tensor_text"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, Tensor, op, stage
 from .intrin import OPS
-from .visit import children, postorder, substitute, tensors
+from .visit import postorder, substitute, tensors
 
 
 def _zero_like(n: Expr) -> Const:
@@ -67,7 +67,11 @@ class Simplifier:
         hit = self.tmemo.get(id(t))
         if hit is not None:
             return hit[1]
-        body = _retype(self.expr(t.body), t.dtype)
+        body = t.body
+        if self.rules:  # an axis of size 1 is the constant 0 (so `j == 0` folds, selects go)
+            ones = {Axis.make(k): Const.make(0) for k, d in enumerate(t.shape) if isinstance(d, int) and d == 1}
+            body = substitute(body, ones) if ones else body
+        body = _retype(self.expr(body), t.dtype)
         new = stage(t.shape, body, t.name, t.origin)
         self.tmemo[id(t)] = (t, new)
         return new
@@ -97,6 +101,11 @@ class Simplifier:
             body = self._get(n.body)
             if self.rules and isinstance(body, Const) and body.structural and body.value == 0:
                 return body
+            single = [r for r in n.rvars if isinstance(r.hi, int) and r.hi - r.lo == 1]
+            if self.rules and single:  # a reduction over one element is that element
+                body = self.expr(substitute(body, {r: Const.make(r.lo) for r in single}))
+                rest = [r for r in n.rvars if not any(r is q for q in single)]
+                return Reduce.make(n.kind, body, rest) if rest else body
             return n if body is n.body else Reduce.make(n.kind, body, n.rvars)
         return n
 
@@ -240,4 +249,4 @@ def _accessed(e: Expr) -> list[Tensor]:
     return [n.tensor for n in postorder([e]) if isinstance(n, Access)]
 
 
-__all__ = ["simplify", "inline", "count_nodes", "fold", "Simplifier", "children"]
+__all__ = ["simplify", "inline", "count_nodes", "fold", "Simplifier"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Sequence
 
-from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, SizeVar, Tensor, Var, op
+from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, Tensor, Var, op
 
 
 def children(e: Expr) -> tuple:
@@ -153,10 +153,6 @@ def is_zero(e: Expr, structural_only: bool = False) -> bool:
     return isinstance(e, Const) and e.value == 0 and (e.structural or not structural_only)
 
 
-__all__ = ["children", "postorder", "free_vars", "rebuild", "substitute", "tensors", "placeholders",
-           "accessed_tensors", "hoist_reductions", "is_zero", "dim_of", "var_order", "SizeVar"]
-
-
 def replace_tensors(t: Tensor, mapping: dict) -> Tensor:
     """t with every access to a key of `mapping` reading its value instead (stages that
     depend on a replaced tensor are rebuilt; the others are kept)."""
@@ -182,3 +178,7 @@ def replace_tensors(t: Tensor, mapping: dict) -> Tensor:
                 return Access.make(new, idx)
         return None
     return tens(t)
+
+
+__all__ = ["children", "postorder", "free_vars", "rebuild", "substitute", "tensors", "placeholders",
+           "accessed_tensors", "hoist_reductions", "is_zero", "dim_of", "var_order", "replace_tensors"]

@@ -59,7 +59,7 @@ class Model:
 
     def __init__(self, network: Cell, loss_fn: Cell | None = None, optimizer: Cell | None = None, metrics: Any = None,
                  eval_network: Cell | None = None, eval_indexes: list | None = None, amp_level: str = "O0",
-                 loss_scale_manager: Any = None, boost_level: str = "O0", **kwargs: Any) -> None:
+                 boost_level: str = "O0", loss_scale_manager: Any = None, **kwargs: Any) -> None:
         if boost_level != "O0":
             _log.warning("Model: boost_level=%s is accepted and ignored", boost_level)
         if eval_indexes is not None and len(eval_indexes) != 3:

@@ -16,7 +16,9 @@ _NP = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "floordiv": np.flo
        "bitxor": np.bitwise_xor, "neg": np.negative, "not": np.logical_not, "invert": np.invert,
        "abs": np.abs, "sign": np.sign, "exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
        "sqrt": np.sqrt, "tanh": np.tanh, "sin": np.sin, "cos": np.cos, "floor": np.floor, "ceil": np.ceil,
-       "rint": np.rint, "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}
+       "rint": np.rint, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
+       "sinh": np.sinh, "cosh": np.cosh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+       "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite}
 
 
 def _div(a: Any, b: Any) -> Any:

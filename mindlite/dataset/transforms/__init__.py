@@ -40,6 +40,8 @@ __all__ = [
                          "Unique",
 ]
 
+from . import c_transforms, py_transforms  # noqa: E402,F401  (the 1.x module names, as attributes too)
+
 
 def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
     from ..._api_names import missing_attribute

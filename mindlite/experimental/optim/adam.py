@@ -27,7 +27,8 @@ class Adam(Optimizer):
 
     This is MindSpore's Adam / ApplyAdamWithAmsgrad kernel, which its docs write in the
     equivalent-up-to-eps form m_hat / (sqrt(v_hat) + eps): here eps meets the uncorrected
-    sqrt(v), so it weighs `1 / sqrt(1 - beta2^t)` times less than in PyTorch's Adam.
+    sqrt(v), so PyTorch's Adam equals this rule with eps replaced by `eps * sqrt(1 - beta2^t)`
+    (the difference matters only while v is tiny, early in training).
 
     State: `exp_avg.<p>`, `exp_avg_sq.<p>`, `max_exp_avg_sq.<p>` (zeros) and the int32
     `state_step`.

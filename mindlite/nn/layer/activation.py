@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import _checkparam as validator
 from ... import ops
 from ..cell import Cell
 
@@ -22,7 +23,7 @@ class LeakyReLU(Cell):
 
     def __init__(self, alpha: float = 0.2) -> None:
         super().__init__()
-        self.alpha = alpha
+        self.alpha = validator.check_is_float(alpha, "alpha", "LeakyReLU")
 
     def construct(self, x: Any) -> Any:
         return ops.leaky_relu(x, self.alpha)
@@ -37,7 +38,7 @@ class GELU(Cell):
 
     def __init__(self, approximate: bool = True) -> None:
         super().__init__()
-        self.approximate = approximate
+        self.approximate = validator.check_bool(approximate, "approximate", "GELU")
 
     def construct(self, x: Any) -> Any:
         return ops.gelu(x, approximate="tanh" if self.approximate else "none")
@@ -71,7 +72,8 @@ class HSwish(Cell):
 class Softplus(Cell):
     def __init__(self, beta: float = 1, threshold: float = 20) -> None:
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta = validator.check_is_float(beta, "beta", "Softplus")
+        self.threshold = validator.check_is_float(threshold, "threshold", "Softplus")
 
     def construct(self, x: Any) -> Any:
         return ops.softplus(x, self.beta, self.threshold)
@@ -80,7 +82,7 @@ class Softplus(Cell):
 class Softmax(Cell):
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis = validator.check_axis(axis, "axis", type(self).__name__, allow_tuple=True)
 
     def construct(self, x: Any) -> Any:
         return ops.softmax(x, self.axis)

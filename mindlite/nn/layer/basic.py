@@ -4,18 +4,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ... import _checkparam as validator
 from ... import ops
 from ...common.initializer import HeUniform, Uniform, initializer
 from ...core import dtype as mstype
 from ...core.tensor import Parameter, Tensor
 from ..cell import Cell
 from .activation import get_activation
-
-
-def _check_int(value: Any, name: str, owner: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{owner}: {name} must be an int >= {minimum}, got {value!r}")
-    return value
 
 
 class Dense(Cell):
@@ -29,9 +24,12 @@ class Dense(Cell):
     def __init__(self, in_channels: int, out_channels: int, weight_init: Any = None, bias_init: Any = None,
                  has_bias: bool = True, activation: Any = None, dtype: Any = mstype.float32) -> None:
         super().__init__()
-        self.in_channels = _check_int(in_channels, "in_channels", "Dense")
-        self.out_channels = _check_int(out_channels, "out_channels", "Dense")
-        self.has_bias = has_bias
+        self.in_channels = validator.check_positive_int(in_channels, "in_channels", "Dense")
+        self.out_channels = validator.check_positive_int(out_channels, "out_channels", "Dense")
+        self.has_bias = validator.check_bool(has_bias, "has_bias", "Dense")
+        dtype = validator.check_float_dtype(dtype, "dtype", "Dense")
+        if activation is not None and not isinstance(activation, (str, Cell)):
+            raise TypeError(f"For 'Dense', 'activation' must be a str, a Cell or None, got {type(activation).__name__}")
         if weight_init is None:
             weight_init = HeUniform(math.sqrt(5))
         self.weight = Parameter(initializer(weight_init, (out_channels, in_channels), dtype), name="weight")
@@ -64,11 +62,11 @@ class Dropout(Cell):
     def __init__(self, keep_prob: float = 0.5, p: float | None = None, dtype: Any = mstype.float32) -> None:
         super().__init__()
         if p is None:
-            if not 0.0 < keep_prob <= 1.0:
-                raise ValueError(f"Dropout: keep_prob must be in (0, 1], got {keep_prob}")
+            keep_prob = validator.check_float_range(keep_prob, 0.0, 1.0, validator.INC_RIGHT, "keep_prob", "Dropout")
             p = 1.0 - keep_prob
-        elif not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        else:
+            p = validator.check_float_range(p, 0.0, 1.0, validator.INC_LEFT, "p", "Dropout")
+        validator.check_float_dtype(dtype, "dtype", "Dropout")
         self.p = float(p)
         self.keep_prob = 1.0 - self.p
 
@@ -86,7 +84,8 @@ class Flatten(Cell):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = validator.check_is_int(start_dim, "start_dim", "Flatten")
+        self.end_dim = validator.check_is_int(end_dim, "end_dim", "Flatten")
 
     def construct(self, x: Tensor) -> Tensor:
         return ops.flatten(x, start_dim=self.start_dim, end_dim=self.end_dim)
@@ -102,9 +101,13 @@ class Pad(Cell):
 
     def __init__(self, paddings: Any, mode: str = "CONSTANT") -> None:
         super().__init__()
-        mode = mode.upper()
-        if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
-            raise ValueError(f"Pad: mode must be CONSTANT, REFLECT or SYMMETRIC, got {mode!r}")
+        if not isinstance(paddings, (tuple, list)) or not all(
+                isinstance(p, (tuple, list)) and len(p) == 2 for p in paddings):
+            raise TypeError(f"For 'Pad', 'paddings' must be a tuple of (before, after) pairs, got {paddings!r}")
+        for i, pair in enumerate(paddings):
+            validator.check_padding(tuple(pair), (2,), f"paddings[{i}]", "Pad")
+        mode = validator.check_string(mode.upper() if isinstance(mode, str) else mode,
+                                      ["CONSTANT", "REFLECT", "SYMMETRIC"], "mode", "Pad")
         if mode == "SYMMETRIC":
             raise ValueError("Pad: SYMMETRIC mode is not supported; use REFLECT or CONSTANT")
         self.paddings, self.mode = tuple(tuple(p) for p in paddings), mode.lower()
@@ -117,6 +120,11 @@ class OneHot(Cell):
     def __init__(self, axis: int = -1, depth: int = 1, on_value: float = 1.0, off_value: float = 0.0,
                  dtype: Any = mstype.float32) -> None:
         super().__init__()
+        validator.check_is_int(axis, "axis", "OneHot")
+        validator.check_non_negative_int(depth, "depth", "OneHot")
+        validator.check_is_float(on_value, "on_value", "OneHot")
+        validator.check_is_float(off_value, "off_value", "OneHot")
+        dtype = validator.check_dtype(dtype, "dtype", "OneHot")
         self.axis, self.depth, self.on_value, self.off_value, self.dtype = axis, depth, on_value, off_value, dtype
 
     def construct(self, indices: Tensor) -> Tensor:
@@ -128,7 +136,7 @@ class ClipByNorm(Cell):
 
     def __init__(self, axis: Any = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis = validator.check_axis(axis, "axis", "ClipByNorm", allow_none=True, allow_tuple=True)
 
     def construct(self, x: Tensor, clip_norm: Any) -> Tensor:
         norm = ops.norm(x, dim=self.axis, keepdim=True)

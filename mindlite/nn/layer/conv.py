@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ... import _checkparam as validator
 from ... import ops
 from ...common.initializer import HeUniform, Uniform, initializer
 from ...core import dtype as mstype
@@ -13,10 +14,9 @@ from ..cell import Cell
 
 
 def _pair(v: Any, name: str, owner: str) -> tuple:
-    t = (v, v) if isinstance(v, int) else tuple(v)
-    if len(t) != 2 or any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in t):
-        raise ValueError(f"{owner}: {name} must be a positive int or a pair of them, got {v!r}")
-    return t
+    if isinstance(v, (tuple, list)) and len(v) != 2:
+        raise ValueError(f"For '{owner}', '{name}' must be an int or a tuple of 2 ints, got {len(v)} values {v!r}")
+    return validator.check_int_or_pair(v, name, owner)
 
 
 class _Conv(Cell):
@@ -30,13 +30,15 @@ class _Conv(Cell):
         super().__init__()
         owner = type(self).__name__
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("group", group)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{owner}: {name} must be a positive int, got {v!r}")
+            validator.check_positive_int(v, name, owner)
         if in_channels % group or out_channels % group:
             raise ValueError(f"{owner}: in_channels {in_channels} and out_channels {out_channels} must be "
                              f"divisible by group {group}")
-        if str(pad_mode).lower() not in ("same", "valid", "pad"):
-            raise ValueError(f"{owner}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
+        validator.check_string(pad_mode.lower() if isinstance(pad_mode, str) else pad_mode, ["same", "valid", "pad"],
+                               "pad_mode", owner)
+        padding = validator.check_padding(padding, (2, 4), "padding", owner)
+        validator.check_bool(has_bias, "has_bias", owner)
+        dtype = validator.check_float_dtype(dtype, "dtype", owner)
         if str(pad_mode).lower() != "pad" and padding not in (0, (0, 0, 0, 0)):
             raise ValueError(f"{owner}: padding must be 0 unless pad_mode='pad', got {padding!r}")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
@@ -70,8 +72,9 @@ class Conv2d(_Conv):
                  pad_mode: str = "same", padding: Any = 0, dilation: Any = 1, group: int = 1, has_bias: bool = False,
                  weight_init: Any = None, bias_init: Any = None, data_format: str = "NCHW",
                  dtype: Any = mstype.float32) -> None:
+        validator.check_string(data_format, ["NCHW", "NHWC"], "data_format", "Conv2d")
         if data_format != "NCHW":
-            raise ValueError(f"Conv2d: only data_format='NCHW' is supported, got {data_format!r}")
+            raise ValueError("Conv2d: data_format='NHWC' is not supported, use 'NCHW'")
         k = _pair(kernel_size, "kernel_size", "Conv2d")
         super().__init__(in_channels, out_channels, k, _pair(stride, "stride", "Conv2d"), pad_mode, padding,
                          _pair(dilation, "dilation", "Conv2d"), group, has_bias, weight_init, bias_init,
@@ -92,8 +95,8 @@ class Conv1d(_Conv):
                  pad_mode: str = "same", padding: Any = 0, dilation: int = 1, group: int = 1, has_bias: bool = False,
                  weight_init: Any = None, bias_init: Any = None, dtype: Any = mstype.float32) -> None:
         for name, v in (("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"Conv1d: {name} must be a positive int, got {v!r}")
+            validator.check_positive_int(v, name, "Conv1d")
+        padding = validator.check_padding(padding, (2,), "padding", "Conv1d")
         pad = (0, 0, padding, padding) if isinstance(padding, int) else (0, 0) + tuple(padding)
         super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode,
                          pad if str(pad_mode).lower() == "pad" else 0, (1, dilation), group, has_bias, weight_init,

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _checkparam as validator
 from ... import ops
 from ...common.initializer import Normal, initializer
 from ...core import dtype as mstype
@@ -19,6 +20,12 @@ class Embedding(Cell):
     def __init__(self, vocab_size: int, embedding_size: int, use_one_hot: bool = False,
                  embedding_table: Any = "normal", dtype: Any = mstype.int32, padding_idx: int | None = None) -> None:
         super().__init__()
+        validator.check_positive_int(vocab_size, "vocab_size", "Embedding")
+        validator.check_positive_int(embedding_size, "embedding_size", "Embedding")
+        validator.check_bool(use_one_hot, "use_one_hot", "Embedding")
+        dtype = validator.check_dtype(dtype, "dtype", "Embedding")
+        if padding_idx is not None:
+            validator.check_is_int(padding_idx, "padding_idx", "Embedding")
         self.vocab_size, self.embedding_size, self.use_one_hot = vocab_size, embedding_size, use_one_hot
         if isinstance(embedding_table, str) and embedding_table == "normal":
             embedding_table = Normal(0.01)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import _checkparam as validator
 from ... import ops
 from ...common.initializer import initializer
 from ...core import dtype as mstype
@@ -27,12 +28,16 @@ class _BatchNorm(Cell):
                  dtype: Any = mstype.float32) -> None:
         super().__init__()
         name = type(self).__name__
-        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{name}: num_features must be a positive int, got {num_features!r}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"{name}: momentum must be in [0, 1], got {momentum}")
+        validator.check_positive_int(num_features, "num_features", name)
+        eps = validator.check_positive_float(eps, "eps", name)
+        momentum = validator.check_float_range(momentum, 0.0, 1.0, validator.INC_BOTH, "momentum", name)
+        validator.check_bool(affine, "affine", name)
+        if use_batch_statistics is not None:
+            validator.check_bool(use_batch_statistics, "use_batch_statistics", name)
+        validator.check_string(data_format, ["NCHW", "NHWC"], "data_format", name)
         if data_format != "NCHW":
-            raise ValueError(f"{name}: only data_format='NCHW' is supported, got {data_format!r}")
+            raise ValueError(f"{name}: data_format='NHWC' is not supported, use 'NCHW'")
+        dtype = validator.check_float_dtype(dtype, "dtype", name)
         self.num_features, self.eps, self.momentum = num_features, float(eps), float(momentum)
         self.use_batch_statistics, self.affine = use_batch_statistics, affine
         self.gamma = Parameter(initializer(gamma_init, num_features, dtype), name="gamma", requires_grad=affine)
@@ -83,9 +88,12 @@ class LayerNorm(Cell):
                  gamma_init: Any = "ones", beta_init: Any = "zeros", epsilon: float = 1e-7,
                  dtype: Any = mstype.float32) -> None:
         super().__init__()
-        if not isinstance(normalized_shape, (tuple, list)):
-            raise TypeError(f"LayerNorm: normalized_shape must be a tuple or list, got {type(normalized_shape).__name__}")
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = validator.check_positive_int_sequence(normalized_shape, "normalized_shape",
+                                                                      "LayerNorm")
+        validator.check_is_int(begin_norm_axis, "begin_norm_axis", "LayerNorm")
+        validator.check_is_int(begin_params_axis, "begin_params_axis", "LayerNorm")
+        epsilon = validator.check_positive_float(epsilon, "epsilon", "LayerNorm")
+        dtype = validator.check_float_dtype(dtype, "dtype", "LayerNorm")
         self.begin_norm_axis, self.begin_params_axis, self.epsilon = begin_norm_axis, begin_params_axis, epsilon
         self.gamma = Parameter(initializer(gamma_init, self.normalized_shape, dtype), name="gamma")
         self.beta = Parameter(initializer(beta_init, self.normalized_shape, dtype), name="beta")
@@ -104,6 +112,11 @@ class GroupNorm(Cell):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  gamma_init: Any = "ones", beta_init: Any = "zeros", dtype: Any = mstype.float32) -> None:
         super().__init__()
+        validator.check_positive_int(num_groups, "num_groups", "GroupNorm")
+        validator.check_positive_int(num_channels, "num_channels", "GroupNorm")
+        eps = validator.check_positive_float(eps, "eps", "GroupNorm")
+        validator.check_bool(affine, "affine", "GroupNorm")
+        dtype = validator.check_float_dtype(dtype, "dtype", "GroupNorm")
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} is not divisible by num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import _checkparam as validator
 from ... import ops
 from ...core.tensor import Tensor
 from ...ops import conv as C
@@ -10,10 +11,9 @@ from ..cell import Cell
 
 
 def _pair(v: Any, name: str, owner: str) -> tuple:
-    t = (v, v) if isinstance(v, int) else tuple(v)
-    if len(t) != 2 or any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in t):
-        raise ValueError(f"{owner}: {name} must be a positive int or a pair of them, got {v!r}")
-    return t
+    if isinstance(v, (tuple, list)) and len(v) != 2:
+        raise ValueError(f"For '{owner}', '{name}' must be an int or a tuple of 2 ints, got {len(v)} values {v!r}")
+    return validator.check_int_or_pair(v, name, owner)
 
 
 class _Pool2d(Cell):
@@ -23,11 +23,13 @@ class _Pool2d(Cell):
                  data_format: str) -> None:
         super().__init__()
         owner = type(self).__name__
+        validator.check_string(data_format, ["NCHW", "NHWC"], "data_format", owner)
         if data_format != "NCHW":
-            raise ValueError(f"{owner}: only data_format='NCHW' is supported, got {data_format!r}")
-        mode = str(pad_mode).lower()
-        if mode not in ("same", "valid", "pad"):
-            raise ValueError(f"{owner}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
+            raise ValueError(f"{owner}: data_format='NHWC' is not supported, use 'NCHW'")
+        mode = validator.check_string(pad_mode.lower() if isinstance(pad_mode, str) else pad_mode,
+                                      ["same", "valid", "pad"], "pad_mode", owner)
+        padding = validator.check_padding(padding, (2, 4), "padding", owner)
+        validator.check_bool(ceil_mode, "ceil_mode", owner)
         self.kernel_size = _pair(kernel_size, "kernel_size", owner)
         self.stride = _pair(stride, "stride", owner)
         self.pad_mode, self.padding, self.ceil_mode = mode, padding, bool(ceil_mode)
@@ -75,6 +77,13 @@ class AdaptiveAvgPool2d(Cell):
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
+        items = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+        if isinstance(output_size, (tuple, list)) and len(output_size) != 2:
+            raise ValueError(f"For 'AdaptiveAvgPool2d', 'output_size' must be an int or (h, w), got {output_size!r}")
+        for i, v in enumerate(items):
+            if v is not None:
+                validator.check_positive_int(v, f"output_size[{i}]" if len(items) > 1 else "output_size",
+                                             "AdaptiveAvgPool2d")
         self.output_size = output_size
 
     def construct(self, x: Tensor) -> Tensor:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _checkparam as validator
 from ... import ops
 from ...common.initializer import XavierUniform, initializer
 from ...core import dtype as mstype
@@ -27,6 +28,16 @@ class MultiheadAttention(Cell):
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
                  vdim: int | None = None, batch_first: bool = False, dtype: Any = mstype.float32) -> None:
         super().__init__()
+        where = "MultiheadAttention"
+        validator.check_positive_int(embed_dim, "embed_dim", where)
+        validator.check_positive_int(num_heads, "num_heads", where)
+        dropout = validator.check_float_range(dropout, 0.0, 1.0, validator.INC_LEFT, "dropout", where)
+        for name, flag in (("has_bias", has_bias), ("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn),
+                           ("batch_first", batch_first)):
+            validator.check_bool(flag, name, where)
+        for name, dim in (("kdim", kdim), ("vdim", vdim)):
+            if dim is not None:
+                validator.check_positive_int(dim, name, where)
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
@@ -137,6 +148,12 @@ class TransformerEncoderLayer(Cell):
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, dtype: Any = mstype.float32) -> None:
         super().__init__()
+        where = "TransformerEncoderLayer"
+        validator.check_positive_int(dim_feedforward, "dim_feedforward", where)
+        validator.check_bool(norm_first, "norm_first", where)
+        if not isinstance(activation, (str, Cell)) and not callable(activation):
+            raise TypeError(f"For '{where}', 'activation' must be a str, a Cell or a function, got "
+                            f"{type(activation).__name__}")
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, dtype=dtype)
         self.linear1 = Dense(d_model, dim_feedforward, dtype=dtype)
         self.dropout = Dropout(p=dropout)
@@ -170,6 +187,10 @@ class TransformerEncoder(Cell):
 
     def __init__(self, encoder_layer: Cell, num_layers: int, norm: Cell | None = None) -> None:
         super().__init__()
+        if not isinstance(encoder_layer, Cell):
+            raise TypeError(f"For 'TransformerEncoder', 'encoder_layer' must be a Cell, got "
+                            f"{type(encoder_layer).__name__}")
+        validator.check_positive_int(num_layers, "num_layers", "TransformerEncoder")
         self.layers = CellList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
 

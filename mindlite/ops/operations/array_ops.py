@@ -36,7 +36,30 @@ Eye = simple_op("Eye", F.eye)
 Slice = simple_op("Slice", F.slice)
 Identity = simple_op("Identity", F.identity)
 Tril = simple_op("Tril", F.tril)
+Diag = simple_op("Diag", F.diag)
+
+
+class Roll(PrimitiveOp):
+    """`ops.Roll(shift, axis)(input_x)`: cyclic shifts along `axis`."""
+
+    def __init__(self, shift: Any, axis: Any) -> None:
+        super().__init__(shift=shift, axis=axis)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.roll(x, self.shift, self.axis)
 Triu = simple_op("Triu", F.triu)
+
+
+class EmbeddingLookup(PrimitiveOp):
+    """`ops.EmbeddingLookup()(input_params, input_indices, offset)`: rows `input_indices - offset`
+    of input_params; indices outside [0, rows) give zero rows."""
+
+    def __call__(self, params: Tensor, indices: Tensor, offset: int) -> Tensor:
+        idx = indices - int(offset)
+        valid = F.logical_and(F.greater_equal(idx, 0), F.less(idx, params.shape[0]))
+        rows = F.gather(params, F.where(valid, idx, F.zeros_like(idx)), 0)
+        keep = F.reshape(F.cast(valid, params.dtype), tuple(valid.shape) + (1,) * (params.ndim - 1))
+        return rows * keep
 
 
 class StridedSlice(PrimitiveOp):

@@ -11,6 +11,7 @@ from ...core.tensor import Tensor
 
 # ---- elementwise binary -----------------------------------------------------------------------
 Add = simple_op("Add", F.add)
+TensorAdd = Add  # MindSpore 0.x's name
 Sub = simple_op("Sub", F.sub)
 Mul = simple_op("Mul", F.mul)
 Div = simple_op("Div", F.div)
@@ -80,6 +81,47 @@ LogicalOr = simple_op("LogicalOr", F.logical_or)
 LogicalXor = simple_op("LogicalXor", F.logical_xor)
 LogicalNot = simple_op("LogicalNot", F.logical_not)
 AddN = simple_op("AddN", F.addn)
+Lerp = simple_op("Lerp", F.lerp)
+Hypot = simple_op("Hypot", F.hypot)
+Heaviside = simple_op("Heaviside", F.heaviside)
+Sinc = simple_op("Sinc", F.sinc)
+Addcdiv = simple_op("Addcdiv", F.addcdiv)
+Addcmul = simple_op("Addcmul", F.addcmul)
+Ger = simple_op("Ger", F.ger)
+Trace = simple_op("Trace", F.trace)
+
+
+class NanToNum(PrimitiveOp):
+    """`ops.NanToNum(nan=0.0, posinf=None, neginf=None)(x)`."""
+
+    def __init__(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> None:
+        super().__init__(nan=nan, posinf=posinf, neginf=neginf)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.nan_to_num(x, self.nan, self.posinf, self.neginf)
+
+
+class Cross(PrimitiveOp):
+    """`ops.Cross(dim=-65530)(x1, x2)`; the default dim means the first axis of size 3."""
+
+    def __init__(self, dim: int = -65530) -> None:
+        super().__init__(dim=dim)
+
+    def __call__(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.cross(x1, x2, None if self.dim == -65530 else self.dim)
+
+
+class Median(PrimitiveOp):
+    """`ops.Median(global_median=False, axis=0, keep_dims=False)(x)` -> (lower median, index);
+    with global_median, the median of every element (index 0-d)."""
+
+    def __init__(self, global_median: bool = False, axis: int = 0, keep_dims: bool = False) -> None:
+        super().__init__(global_median=global_median, axis=axis, keep_dims=keep_dims)
+
+    def __call__(self, x: Tensor) -> tuple:
+        if self.global_median:
+            return F.median(F.reshape(x, (-1,)), 0, False)
+        return F.median(x, self.axis, self.keep_dims)
 
 
 class ApproximateEqual(PrimitiveOp):

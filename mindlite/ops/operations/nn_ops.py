@@ -28,6 +28,33 @@ PReLU = simple_op("PReLU", F.prelu)
 L2Loss = simple_op("L2Loss", F.l2_loss)
 
 
+class Dense(PrimitiveOp):
+    """`ops.Dense()(x, w, b=None)`: x @ w.T + b, with w of shape (out, in)."""
+
+    def __call__(self, x: Tensor, w: Tensor, b: Any = None) -> Tensor:
+        return F.dense(x, w, b)
+
+
+class GLU(PrimitiveOp):
+    """`ops.GLU(axis=-1)(x)`: a * sigmoid(b) for the two halves of `axis`."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__(axis=axis)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.glu(x, self.axis)
+
+
+class Logit(PrimitiveOp):
+    """`ops.Logit(eps=-1.0)(x)`: log(x / (1 - x)); eps >= 0 clamps x to [eps, 1 - eps] first."""
+
+    def __init__(self, eps: float = -1.0) -> None:
+        super().__init__(eps=float(eps))
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return F.logit(x, None if self.eps < 0 else self.eps)
+
+
 def _check_format(op: str, data_format: str, allowed: tuple = ("NCHW",)) -> str:
     if data_format not in allowed:
         raise ValueError(f"{op}: data_format {data_format!r} is not supported (mindlite supports {list(allowed)})")
@@ -72,6 +99,9 @@ class GeLU(PrimitiveOp):
 
     def __call__(self, x: Tensor) -> Tensor:
         return F.gelu(x, approximate="tanh")
+
+
+Gelu = GeLU  # MindSpore 1.x's name
 
 
 class LeakyReLU(PrimitiveOp):
@@ -390,6 +420,13 @@ class NLLLoss(_LossWithReduction):
         kept = F.cast(F.not_equal(labels, self.ignore_index), weight.dtype)
         safe = F.where(F.not_equal(labels, self.ignore_index), labels, 0)
         return loss, F.sum(F.gather(weight, safe, 0) * kept)
+
+
+class SoftMarginLoss(_LossWithReduction):
+    """`ops.SoftMarginLoss(reduction='mean')(logits, labels)`: log(1 + exp(-labels * logits))."""
+
+    def __call__(self, logits: Tensor, labels: Tensor) -> Tensor:
+        return F.soft_margin_loss(logits, labels, self.reduction)
 
 
 class SigmoidCrossEntropyWithLogits(PrimitiveOp):

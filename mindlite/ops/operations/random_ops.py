@@ -41,6 +41,19 @@ class UniformInt(UniformReal):
         return F.randint(low, high, shape, _seed(self.seed, self.seed2), dtype=mstype.int32)
 
 
+class Bernoulli(PrimitiveOp):
+    """`ops.Bernoulli(seed=-1, offset=0)(x, p)`: 0/1 samples shaped and typed like x with P(1) = p
+    (a number or a Tensor broadcast against x); seed -1 draws from the global seed's stream."""
+
+    def __init__(self, seed: int = -1, offset: int = 0) -> None:
+        if offset != 0:
+            raise ValueError(f"Bernoulli: offset must be 0 (mindlite keeps its own stream position), got {offset}")
+        super().__init__(seed=seed, offset=offset)
+
+    def __call__(self, x: Tensor, p: Any) -> Tensor:
+        return F.bernoulli(x, p, None if self.seed == -1 else self.seed)
+
+
 class Randperm(PrimitiveOp):
     """`ops.Randperm(max_length=1, pad=-1, dtype=mstype.int32)(n)`: a random permutation of
     0..n-1 followed by `pad` up to `max_length` values."""
@@ -60,4 +73,4 @@ class Randperm(PrimitiveOp):
         return F.concat([perm, F.full((self.max_length - count,), self.pad, dtype=self.dtype)])
 
 
-__all__ = ["UniformReal", "StandardNormal", "UniformInt", "Randperm"]
+__all__ = ["UniformReal", "StandardNormal", "UniformInt", "Bernoulli", "Randperm"]
