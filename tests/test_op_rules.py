@@ -239,7 +239,7 @@ NOT_IN_TABLE = {
     "cond": "tensor-dependent `if` of a captured graph (tests/test_graph_capture.py)",
     "while": "tensor-dependent `while`/`for` of a captured graph (tests/test_graph_capture.py)",
     "while_save": "the differentiated `while` (tests/test_graph_capture.py)",
-    "while_reverse": "the backward of a differentiated `while` (tests/test_graph_capture.py)",
+    "scan": "the backward of a differentiated `while` and of itself (tests/test_same_numbers.py)",
     "call": "a compiled function inside an eager grad (tests/test_same_numbers.py)",
     "custom_vjp": "a Cell with a user bprop (tests/test_same_numbers.py, tests/test_autograd.py)",
     "lite_conv2d": "the inference runtime's fused kernels, made by lite's converter (tests/lite)",

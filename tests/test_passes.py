@@ -570,7 +570,8 @@ def test_plan_memory():
     assert text(out) == text(g) and memory_plan(g) is None  # an annotated copy
     plan = memory_plan(out)
     assert plan.report == {"naive_bytes": 5636, "peak_live_bytes": 3328, "planned_bytes": 3328, "slots": 4,
-                           "out_nodes": 4, "out_buffer_bytes": 2048}
+                           "out_nodes": 4, "out_buffer_bytes": 2048,
+                           "dynamic_values": 0}
     assert plan.slots[4] not in (plan.slots[2], plan.slots[3])  # alias-aware lifetimes: e avoids c's slot
     # exp -> mul -> tanh each read their predecessor for the last time: one buffer, updated in place
     assert plan.slots[0] == plan.slots[1] == plan.slots[2] and plan.outs[0].buf == plan.outs[2].buf

@@ -65,7 +65,8 @@ def backward(entries: Iterable[Any], ct: dict, view: Callable[[Any], tuple]) -> 
         if not any(needs):
             continue
         if prim.multiple_results:
-            dout: Any = tuple(ct[k] if p else F.zeros_like(o) for k, p, o in zip(out_keys, present, outs))
+            zero = (lambda o: None) if prim.symbolic_zeros else F.zeros_like
+            dout: Any = tuple(ct[k] if p else zero(o) for k, p, o in zip(out_keys, present, outs))
             out: Any = tuple(outs)
         else:
             dout, out = ct[out_keys[0]], outs[0]

@@ -53,14 +53,18 @@ def vjp_graph(g: Graph, wrt: list[int], n_ct: int | None = None) -> Graph:
         shape, dtype = (a.shape, a.dtype) if isinstance(a, Var) else _lit_aval(a)
         cts_in.append(t.symbolic(shape, dtype, "ct"))
     active = active_values(g, wrt)
+    residuals: dict[int, tuple] = {}  # node -> (prim, params, extra outputs) it was replayed as
 
     def view(n: Node) -> tuple:
         in_keys = [id(a) if _float(a) and id(a) in active else None for a in n.inputs]
-        return (n.prim, n.params, [_operand(a, env) for a in n.inputs], in_keys,
-                [env[id(o)] for o in n.outs], [id(o) for o in n.outs])
+        ins, outs, keys = [_operand(a, env) for a in n.inputs], [env[id(o)] for o in n.outs], [id(o) for o in n.outs]
+        if id(n) in residuals:
+            prim, params, extra = residuals[id(n)]
+            return prim, params, ins, in_keys, outs + list(extra), keys + [("res", id(n), k) for k in range(len(extra))]
+        return n.prim, n.params, ins, in_keys, outs, keys
 
     def body() -> list:
-        _replay(g, env)
+        _replay(g, env, active, residuals)
         ct: dict[int, Any] = {}
         for a, c in zip(g.outputs[:n_ct], cts_in):
             if _float(a) and id(a) in active:
@@ -107,9 +111,19 @@ def _operand(a: Any, env: dict) -> Any:
     return wrap(a.value) if a.is_array else a.value
 
 
-def _replay(g: Graph, env: dict) -> None:
+def _replay(g: Graph, env: dict, active: set | None = None, residuals: dict | None = None) -> None:
+    """Re-emit g's nodes. A differentiated node whose primitive has a residual form (a loop)
+    runs in that form, which also returns what its backward needs: the forward runs once."""
     for n in g.nodes:
-        res = bind(n.prim, *[_operand(a, env) for a in n.inputs], **n.params)
+        ins = [_operand(a, env) for a in n.inputs]
+        if (active is not None and n.prim.residual_form is not None
+                and any(isinstance(a, Var) and id(a) in active for a in n.inputs)):
+            prim, params = n.prim.residual_form(n.params)
+            res = bind(prim, *ins, **params)
+            residuals[id(n)] = (prim, params, res[len(n.outs):])
+            res = res[:len(n.outs)]
+        else:
+            res = bind(n.prim, *ins, **n.params)
         outs = res if n.prim.multiple_results else (res,)
         for o, r in zip(n.outs, outs):
             env[id(o)] = r
@@ -284,7 +298,8 @@ def graph_vjp_call(gt: GraphTrace, fn: Callable, args: Sequence[Any], positions:
             v = sub.new_input(w.shape, w._data.dtype, getattr(w, "name", ""))
             w._data = v
             w_vars.append(v)
-        out = run_traced(sub, fn, tuple(sym))
+        from ..parser import convert  # tensor if/while in the differentiated function become graph nodes
+        out = run_traced(sub, convert(fn), tuple(sym))
         roots = _flatten_outputs(_main_output(out, has_aux))
         leaves: list = []
         struct = flatten(out, leaves)
@@ -354,28 +369,127 @@ def _cond_bprop(pred: Any, *args: Any, out: Any, dout: Any, branches: tuple, nee
     return (None, *grads)
 
 
-def _while_bprop(*args: Any, out: Any, dout: Any, cond: Any, body: Any, n_carry: int, needs: tuple) -> tuple:
-    """Backward of a loop: run it forward keeping each iteration's carries, then loop over
-    them in reverse through the body's vjp graph. The IR does not grow with the trip count."""
-    from ..ops.control import while_reverse_p, while_save_p
+def _fill_zeros(shape: tuple, dtype: Any) -> Any:
+    from ..ops import functional as F
+    from . import dtype as mstype
+    return F.fill(mstype.from_numpy_dtype(dtype), shape, 0)
+
+
+def _scan_backward_body(body: Graph, n_carry: int, n_x: int, y_present: tuple) -> tuple[Graph, list]:
+    """The body of the reverse scan that differentiates a scan of `body`.
+
+    Its carry is (cotangent of each carry, accumulated gradient of each float const); it
+    walks the saved carries, the xs and the present y cotangents; it yields each x's
+    gradient. Built from body's vjp graph, so it is differentiable again."""
+    key = ("scan_bwd", n_carry, n_x, y_present)
+    hit = body._cache.get(key)
+    if hit is not None:
+        return hit
+    ins = body.inputs
+    n_y = len(body.outputs) - n_carry
+    consts = ins[n_carry + n_x:]
     idx = _float_inputs(body)
-    vb = _cached_vjp(body, tuple(idx), n_carry)
-    tape = while_save_p(*args, cond=cond, body=body, n_carry=n_carry)
-    res = while_reverse_p(tape, *args[n_carry:], *dout, body_vjp=vb, n_carry=n_carry, float_idx=tuple(idx))
-    return tuple(res)
+    vf = _cached_vjp(body, tuple(idx), n_carry + n_y)
+    fconst = [j for j, v in enumerate(consts) if v.dtype.kind in "fcV"]
+    out_avals = _graph_out_avals(body)
+    t = GraphTrace(f"scan_bwd_{body.name}")
+    ct = [t.symbolic(a.shape, a.dtype, "ct") for a in out_avals[:n_carry]]
+    acc = [t.symbolic(consts[j].shape, consts[j].dtype, "acc") for j in fconst]
+    c_k = [t.symbolic(v.shape, v.dtype, "carry") for v in ins[:n_carry]]
+    x_k = [t.symbolic(v.shape, v.dtype, "x") for v in ins[n_carry:n_carry + n_x]]
+    y_avals = out_avals[n_carry:]
+    cty = [t.symbolic(a.shape, a.dtype, "ct_y") for a, p in zip(y_avals, y_present) if p]
+    cs = [t.symbolic(v.shape, v.dtype, "const") for v in consts]
+
+    def step() -> list:
+        it = iter(cty)
+        ys = [next(it) if p else _fill_zeros(a.shape, a.dtype) for a, p in zip(y_avals, y_present)]
+        grads = dict(zip(idx, inline(vf, c_k + x_k + cs + ct + ys)))
+        new_ct = [grads[i] if i in grads else _fill_zeros(v.shape, v.dtype) for i, v in enumerate(ins[:n_carry])]
+        new_acc = [a + grads[n_carry + n_x + j] for a, j in zip(acc, fconst)]
+        dxs = [grads.get(n_carry + i) for i in range(n_x)]
+        dxs = [d if d is not None else _fill_zeros(v.shape, v.dtype) for d, v in zip(dxs, ins[n_carry:n_carry + n_x])]
+        return new_ct + new_acc + dxs
+    outs = run_traced(t, step, ())
+    hit = body._cache[key] = (t.graph(outs), fconst)
+    return hit
 
 
-def _no_second_order(*args: Any, **kwargs: Any) -> tuple:
-    raise TypeError("second-order gradients through a tensor-dependent while/for loop are not supported; "
-                    "use a Python-constant loop (unrolled at capture) for higher-order derivatives")
+def scan_backward(body: Graph, n_carry: int, n_x: int, reverse: bool, consts: Sequence[Any], saved: Sequence[Any],
+                  xs: Sequence[Any], ct_carry: Sequence[Any], ct_ys: Sequence[Any]) -> tuple:
+    """Gradients (carry inits, xs, consts) of a scan of `body` from its saved carries and the
+    cotangents of its outputs (None where there is none), as one reverse `scan`."""
+    from ..ops.control import scan_p
+    y_present = tuple(c is not None for c in ct_ys)
+    bwd, fconst = _scan_backward_body(body, n_carry, n_x, y_present)
+    out_avals = _graph_out_avals(body)
+    init = [c if c is not None else _fill_zeros(a.shape, a.dtype) for c, a in zip(ct_carry, out_avals[:n_carry])]
+    init += [_fill_zeros(tuple(consts[j].shape), consts[j]._data.dtype) for j in fconst]
+    walk = list(saved) + list(xs) + [c for c in ct_ys if c is not None]
+    res = scan_p(*init, *walk, *consts, body=bwd, n_carry=len(init), n_x=len(walk), reverse=not reverse, save=False)
+    d_carry = res[:n_carry]
+    d_const: list = [None] * len(consts)
+    for k, j in enumerate(fconst):
+        d_const[j] = res[n_carry + k]
+    d_xs = res[n_carry + len(fconst):]
+    return tuple(d_carry), tuple(d_xs), tuple(d_const)
+
+
+def _mask(grads: Sequence[Any], needs: tuple, args: Sequence[Any]) -> tuple:
+    return tuple(g if n and a._data.dtype.kind in "fcV" else None for g, n, a in zip(grads, needs, args))
+
+
+def _scan_bprop(*args: Any, out: Any, dout: Any, body: Any, n_carry: int, n_x: int, reverse: bool, save: bool,
+                needs: tuple) -> tuple:
+    if not save:
+        raise TypeError("scan: differentiating needs the saved carries (the autodiff replays a scan with save=True)")
+    n_y = len(body.outputs) - n_carry
+    saved = out[n_carry + n_y:]
+    ct_ys = tuple(dout[n_carry:n_carry + n_y])
+    if any(d is not None for d in dout[n_carry + n_y:]):  # the saved carries are used too (higher orders)
+        body, ct_ys = _carry_as_y(body, n_carry), ct_ys + tuple(dout[n_carry + n_y:])
+    d_carry, d_xs, d_const = scan_backward(body, n_carry, n_x, reverse, args[n_carry + n_x:], saved,
+                                           args[n_carry:n_carry + n_x], dout[:n_carry], ct_ys)
+    return _mask(d_carry + d_xs + d_const, needs, args)
+
+
+def _carry_as_y(body: Graph, n_carry: int) -> Graph:
+    """`body` with the carry entering the iteration as extra y outputs (so a loop that stores
+    its iterations is a scan whose ys are those iterations; a while body becomes a scan body
+    with no xs)."""
+    hit = body._cache.get("as_scan")
+    if hit is None:
+        t = GraphTrace(f"scan_{body.name}")
+        ins = [t.symbolic(v.shape, v.dtype, v.hint) for v in body.inputs]
+        outs = run_traced(t, lambda: inline(body, ins) + ins[:n_carry], ())
+        hit = body._cache["as_scan"] = t.graph(outs)
+    return hit
+
+
+def _while_save_bprop(*args: Any, out: Any, dout: Any, cond: Any, body: Any, n_carry: int, needs: tuple) -> tuple:
+    """Backward of a loop: a reverse scan over the stacked iterations through the body's vjp.
+    The IR does not grow with the trip count, and the scan is differentiable again."""
+    sbody = _carry_as_y(body, n_carry)
+    d_carry, _, d_inv = scan_backward(sbody, n_carry, 0, False, args[n_carry:], out[n_carry:], (),
+                                      dout[:n_carry], dout[n_carry:])
+    return _mask(d_carry + d_inv, needs, args)
+
+
+def _while_bprop(*args: Any, out: Any, dout: Any, cond: Any, body: Any, n_carry: int, needs: tuple) -> tuple:
+    """A `while` differentiated outside the graph autodiff (which runs its residual form
+    instead): run the loop again keeping its iterations."""
+    from ..ops.control import while_save_p
+    res = while_save_p(*args, cond=cond, body=body, n_carry=n_carry)
+    return _while_save_bprop(*args, out=res, dout=tuple(dout) + (None,) * n_carry, cond=cond, body=body,
+                             n_carry=n_carry, needs=needs)
 
 
 def _install_control_flow_rules() -> None:
-    from ..ops.control import cond_p, while_p, while_reverse_p, while_save_p
+    from ..ops.control import cond_p, scan_p, while_p, while_save_p
     cond_p.def_bprop(_cond_bprop)
     while_p.def_bprop(_while_bprop)
-    while_save_p.def_bprop(_no_second_order)
-    while_reverse_p.def_bprop(_no_second_order)
+    while_save_p.def_bprop(_while_save_bprop)
+    scan_p.def_bprop(_scan_bprop)
 
 
 _install_control_flow_rules()

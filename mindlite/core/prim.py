@@ -97,14 +97,22 @@ class Primitive:
     * `bprop(*inputs, out, dout, **params)` - the backward in mindlite ops; a bprop that
       declares a `needs` argument receives a tuple of booleans (which inputs need a
       gradient) and may return None for the others.
+
+    Shapes may hold -1 for a dimension known only at run time (a loop's stacked iterations).
     """
 
     __slots__ = ("name", "impl", "infer", "bprop", "bprop_needs", "multiple_results", "fuse_kind", "expr",
-                 "is_pure", "needs_context", "__weakref__")
+                 "is_pure", "needs_context", "residual_form", "symbolic_zeros", "__weakref__")
 
     def __init__(self, name: str, impl: Callable[..., Any], infer: Callable[..., Any] | None = None, *,
                  multiple_results: bool = False, fuse_kind: str = "opaque", expr: str | None = None,
                  is_pure: bool = True, needs_context: bool = False) -> None:
+        # residual_form(params) -> (prim, params): what runs instead when the application is
+        # differentiated, returning the same outputs followed by what the bprop needs (a loop's
+        # stacked iterations), so the forward runs once. symbolic_zeros: the bprop gets None
+        # (not a zeros tensor) for outputs without a cotangent.
+        self.residual_form: Callable[[dict], tuple] | None = None
+        self.symbolic_zeros = False
         if name in REGISTRY:
             raise ValueError(f"primitive {name!r} is defined twice")
         self.name = name

@@ -29,6 +29,11 @@ class Var:
         return len(self.shape)
 
     @property
+    def is_dynamic(self) -> bool:
+        """A dimension is -1: known only when the graph runs (a loop's stacked iterations)."""
+        return any(d < 0 for d in self.shape)
+
+    @property
     def size(self) -> int:
         return math.prod(self.shape)
 

@@ -103,46 +103,72 @@ def _while_infer(*args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
 while_p = Primitive("while", _while_impl, _while_infer, multiple_results=True, needs_context=True)
 
 
-def _while_save_impl(ctx: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> Any:
-    """Run the loop forward, keeping every iteration's carried values (the loop tape)."""
+def _stack(xp: Any, items: list, aval: Any) -> Any:
+    """Stack per-iteration values along a new leading axis (empty for zero iterations)."""
+    if items:
+        return xp.stack(items)
+    return xp.empty((0,) + tuple(aval.shape), aval.dtype)
+
+
+def _while_save_impl(ctx: Any, *args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
+    """The loop, differentiated: final carries, then each carry stacked over the iterations
+    (the values it had entering each iteration) - typed arrays with a run-time leading axis."""
+    xp = ctx.xp
     c, b = ctx.compiled(cond), ctx.compiled(body)
     carry, rest = list(args[:n_carry]), list(args[n_carry:])
-    tape = []
+    seen: list = []
     while bool(c(*carry, *rest)[0]):
-        tape.append(carry)
+        seen.append(carry)
         carry = b(*carry, *rest)
-    return tape
+    avals = _graph_out_avals(body)
+    stacks = tuple(_stack(xp, [it[i] for it in seen], avals[i]) for i in range(n_carry))
+    return tuple(carry) + stacks
 
 
-while_save_p = Primitive("while_save", _while_save_impl,
-                         lambda *a, cond, body, n_carry: Aval((), __import__("numpy").dtype(object)),
+def _while_save_infer(*args: Any, cond: Any, body: Any, n_carry: int) -> tuple:
+    outs = _graph_out_avals(body)
+    return outs + tuple(Aval((-1,) + tuple(a.shape), a.dtype) for a in outs)
+
+
+while_save_p = Primitive("while_save", _while_save_impl, _while_save_infer, multiple_results=True,
                          needs_context=True)
+while_p.residual_form = lambda params: (while_save_p, params)
 
 
-def _while_reverse_impl(ctx: Any, tape: list, *rest: Any, body_vjp: Any, n_carry: int, float_idx: tuple) -> tuple:
-    """Walk the loop tape backwards applying the body's vjp; returns the cotangents of the
-    initial carries followed by those of the loop-invariant inputs."""
+def _scan_impl(ctx: Any, *args: Any, body: Any, n_carry: int, n_x: int, reverse: bool, save: bool) -> tuple:
+    """`scan`: carry through `body` once per leading index of the stacked inputs `xs`.
+
+    body(carry..., x_k..., consts...) -> (carry'..., y_k...). Returns the final carry, each y
+    stacked over k (in xs order), and with `save` each carry as it entered iteration k."""
     xp = ctx.xp
-    f = ctx.compiled(body_vjp)
-    n_inv = len(rest) - n_carry
-    inv, ct_carry = list(rest[:n_inv]), list(rest[n_inv:])
-    ct_inv = [xp.zeros_like(v) for v in inv]
-    for carry in reversed(tape):
-        grads = f(*carry, *inv, *ct_carry)
-        new_ct = [xp.zeros_like(c) for c in ct_carry]
-        for g, i in zip(grads, float_idx):
-            if i < n_carry:
-                new_ct[i] = g
-            else:
-                ct_inv[i - n_carry] = ct_inv[i - n_carry] + g
-        ct_carry = new_ct
-    return tuple(ct_carry) + tuple(ct_inv)
+    f = ctx.compiled(body)
+    carry = list(args[:n_carry])
+    xs, consts = args[n_carry:n_carry + n_x], args[n_carry + n_x:]
+    n = int(xs[0].shape[0])
+    ys: list = [None] * n
+    saved: list = [None] * n
+    for k in (range(n - 1, -1, -1) if reverse else range(n)):
+        if save:
+            saved[k] = carry
+        outs = f(*carry, *[x[k] for x in xs], *consts)
+        carry, ys[k] = list(outs[:n_carry]), outs[n_carry:]
+    avals = _graph_out_avals(body)
+    out = tuple(carry) + tuple(_stack(xp, [y[j] for y in ys], avals[n_carry + j])
+                               for j in range(len(avals) - n_carry))
+    if save:
+        out += tuple(_stack(xp, [c[i] for c in saved], avals[i]) for i in range(n_carry))
+    return out
 
 
-def _while_reverse_infer(tape: Any, *rest: Any, body_vjp: Any, n_carry: int, float_idx: tuple) -> tuple:
-    n_inv = len(rest) - n_carry
-    return tuple(rest[n_inv:]) + tuple(rest[:n_inv])
+def _scan_infer(*args: Any, body: Any, n_carry: int, n_x: int, reverse: bool, save: bool) -> tuple:
+    avals = _graph_out_avals(body)
+    n = args[n_carry].shape[0] if n_x else -1
+    ys = tuple(Aval((n,) + tuple(a.shape), a.dtype) for a in avals[n_carry:])
+    saved = tuple(Aval((n,) + tuple(a.shape), a.dtype) for a in avals[:n_carry]) if save else ()
+    return avals[:n_carry] + ys + saved
 
 
-while_reverse_p = Primitive("while_reverse", _while_reverse_impl, _while_reverse_infer, multiple_results=True,
-                            needs_context=True)
+scan_p = Primitive("scan", _scan_impl, _scan_infer, multiple_results=True, needs_context=True)
+scan_p.residual_form = lambda params: (scan_p, {**params, "save": True})
+scan_p.symbolic_zeros = True
+while_save_p.symbolic_zeros = True

@@ -25,12 +25,26 @@ from ..core.prim import REGISTRY, Aval, Primitive, aval_of, bind  # noqa: F401  
 # Shape/dtype rule helpers shared by many primitives.
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
-    """numpy broadcasting; raises ValueError naming the op and every shape."""
+    """numpy broadcasting; raises ValueError naming the op and every shape. A -1 (a
+    dimension known only at run time) broadcasts with 1 and with -1."""
     try:
+        if any(d < 0 for s in shapes for d in s):
+            return _broadcast_dynamic(shapes)
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         shown = ", ".join(str(list(s)) for s in shapes)
         raise ValueError(f"{op}: shapes {shown} cannot be broadcast together") from None
+
+
+def _broadcast_dynamic(shapes: tuple) -> tuple:
+    n = max(len(s) for s in shapes)
+    out = []
+    for dims in zip(*[(1,) * (n - len(s)) + tuple(s) for s in shapes]):
+        static = {d for d in dims if d > 1}
+        if len(static) > 1:
+            raise ValueError("incompatible dimensions")
+        out.append(static.pop() if static else -1 if -1 in dims else 1)
+    return tuple(out)
 
 
 # ---- MindSpore's implicit type promotion: the one rule eager and graph mode share --------

@@ -92,7 +92,7 @@ def _out_candidates(g: Graph) -> set[int]:
         escapes = any(id(o) in esc for o in n.outs)
         if fresh(n):
             ops = tuple(aval_of_atom(a) for a in n.inputs)
-            if not escapes and len(n.outs) == 1 and usable(n.prim, ops, n.outs[0]):
+            if not escapes and len(n.outs) == 1 and not n.outs[0].is_dynamic and usable(n.prim, ops, n.outs[0]):
                 cands.add(i)
         elif escapes:
             esc.update(id(a) for a in n.inputs if isinstance(a, Var))
@@ -139,7 +139,7 @@ def _values(g: Graph, end: dict[int, int], head: dict[int, int]) -> list[tuple[i
     chain_end = {h: end[id(g.nodes[i].outs[0])] for i, h in sorted(head.items())}
     return [(o.nbytes, i, k, chain_end[i] if i in chain_end else end.get(id(o), i))
             for i, n in enumerate(g.nodes) if head.get(i, i) == i
-            for k, o in enumerate(n.outs) if o.dtype != object]
+            for k, o in enumerate(n.outs) if o.dtype != object and not o.is_dynamic]
 
 
 def _assign_slots(g: Graph, end: dict[int, int], head: dict[int, int]) -> tuple[dict[int, tuple], list[int]]:
@@ -194,7 +194,8 @@ def plan_graph(g: Graph) -> MemoryPlan:
             plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), n.outs[0].nbytes)
         plan.outs[i] = OutSpec(impl_out(n.prim), buf=buf_of[h])
     plan.report = {
-        "naive_bytes": sum(o.nbytes for n in g.nodes for o in n.outs if o.dtype != object),
+        "naive_bytes": sum(o.nbytes for n in g.nodes for o in n.outs if o.dtype != object and not o.is_dynamic),
+        "dynamic_values": sum(o.is_dynamic for n in g.nodes for o in n.outs),
         "peak_live_bytes": _peak_live(_values(g, end, head), len(g.nodes)),
         "planned_bytes": sum(sizes),
         "slots": len(sizes),
