@@ -28,6 +28,7 @@ from .train import (Callback, EarlyStopping, History, LambdaCallback, LearningRa
 from .ops.primitive import constexpr  # noqa: F401
 from . import log  # noqa: F401
 from .log import get_level, get_log_config  # noqa: F401
+from .train.dataset_helper import DatasetHelper, connect_network_with_dataset  # noqa: F401
 
 from ._version import __version__  # noqa: F401,E402
 from .te.custom import Custom as _Custom  # noqa: E402

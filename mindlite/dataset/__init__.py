@@ -20,10 +20,14 @@ from .engine.workers import random_state
 from . import text, transforms, vision  # noqa: I001 - after the engine, which they build on
 from .readers import Cifar10Dataset, Cifar100Dataset, ImageFolderDataset, MnistDataset, TextFileDataset
 from .mindrecord_dataset import MindDataset
+from .tfrecord import Schema, TFRecordDataset
+from .engine.ops import BatchDataset, RepeatDataset  # noqa: F401  (public node classes, as MindSpore's)
+from .padded import PaddedDataset
 
 __all__ = ["BatchInfo", "BuiltinSampler", "Cifar100Dataset", "Cifar10Dataset", "Dataset", "DictIterator",
            "DistributedSampler", "GeneratorDataset", "ImageFolderDataset", "MappableDataset", "MindDataset",
-           "MnistDataset", "NumpySlicesDataset", "RandomSampler", "Sampler", "SequentialSampler", "Shuffle",
+           "MnistDataset", "NumpySlicesDataset", "PaddedDataset", "Schema", "TFRecordDataset", "RandomSampler",
+           "Sampler", "SequentialSampler", "Shuffle",
            "SourceDataset", "SubsetRandomSampler", "SubsetSampler", "TextFileDataset", "TupleIterator",
            "WeightedRandomSampler", "config", "engine", "random_state", "text", "transforms", "vision", "zip"]
 

@@ -10,6 +10,7 @@ from .callback import (Callback, CheckpointConfig, EarlyStopping, History, Lambd
                        RunContext, TimeMonitor)
 from . import callback  # noqa: F401
 from .model import Model  # noqa: F401
+from .dataset_helper import DatasetHelper, connect_network_with_dataset  # noqa: F401
 from ..parallel_context import ParallelMode  # noqa: F401
 
 

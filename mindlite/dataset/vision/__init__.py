@@ -65,6 +65,12 @@ __all__ = [
                                 "get_image_size",
 ]
 
+from .enhance_transforms import (AutoContrast, Equalize, Invert, NormalizePad, RandomAffine,  # noqa: E402
+                                 RandomColor, RandomErasing, RandomGrayscale, RandomPosterize,
+                                 RandomSelectSubpolicy, RandomSharpness, RandomSolarize)
+from . import enhance_transforms as _enhance  # noqa: E402
+
+__all__ += _enhance.__all__
 from . import c_transforms, py_transforms  # noqa: E402,F401  (the 1.x module names, as attributes too)
 
 
