@@ -371,12 +371,15 @@ def test_show_converted_source():
         show(no_source_fn())
 
 
-def test_generators_and_async_functions_are_left_unchanged():
+def test_generators_and_async_functions_are_left_unchanged(caplog):
     async def coro(x):
         if x:
             return 1
         return 2
-    assert convert(evens) is evens and convert(coro) is coro
+    with caplog.at_level("DEBUG", logger="mindlite.parser"):
+        assert convert(coro) is coro
+    assert "generator or async function" in caplog.text
+    assert convert(evens) is evens and show(evens) is not None
 
 
 # ---- capture in GRAPH_MODE ------------------------------------------------------------------------
