@@ -3,9 +3,11 @@ level or inside a function, is an edge; an edge from a lower layer to a higher o
 
 Layers, bottom first:
   0 prim      core.prim, core.dtype, ir           (no Tensor: Aval, Primitive, bind, Trace; IR records)
-  1 frontend  core, ops, common, parser, context  (Tensor, traces, autodiff, jit entry, the op table)
+  1 frontend  core, ops, common, parser, context, communication  (Tensor, traces, autodiff, jit entry, the op
+              table, collective primitives)
   2 passes    passes
-  3 backend   backend, te, the export format and its kernels (lite.mindir/kernels/capture/graph_json)
+  3 backend   backend, te, parallel (sharding planner), the export format and its kernels
+              (lite.mindir/kernels/capture/graph_json)
   4 nn        nn, amp
   5 train     train, lite, experimental, and the package root `mindlite`
 The data pipeline (dataset, mindrecord) may use layers 0-3 and never nn, train or the root.
@@ -24,10 +26,10 @@ RANKS = [  # (module prefix, rank); the longest matching prefix wins
     ("mindlite._version", 0),
     ("mindlite.core", 1), ("mindlite.ops", 1), ("mindlite.common", 1), ("mindlite.parser", 1),
     ("mindlite.context", 1), ("mindlite.dtype", 1), ("mindlite.parallel_context", 1),
-    ("mindlite._checkparam", 1), ("mindlite.numpy", 1), ("mindlite.log", 1),
+    ("mindlite._checkparam", 1), ("mindlite.numpy", 1), ("mindlite.log", 1), ("mindlite.communication", 1),
     ("mindlite.passes", 2), ("mindlite.backend", 3),
     ("mindlite.te", 3), ("mindlite.lite.mindir", 3), ("mindlite.lite.kernels", 3), ("mindlite.lite.capture", 3),
-    ("mindlite.lite.graph_json", 3), ("mindlite.lite.qkernels", 3),
+    ("mindlite.lite.graph_json", 3), ("mindlite.lite.qkernels", 3), ("mindlite.parallel", 3),
     ("mindlite.nn", 4), ("mindlite.amp", 4),
     ("mindlite.train", 5), ("mindlite", 5),
 ]

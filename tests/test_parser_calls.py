@@ -20,7 +20,6 @@ import pytest
 
 import mindlite as ms
 from mindlite import Tensor, nn, ops
-from mindlite.core.graph_trace import GraphModeError
 from mindlite.ops import control
 from mindlite.parser import GraphSyntaxError, convert, converted, show
 
@@ -47,8 +46,9 @@ def tracing(monkeypatch):
 
 
 def in_converted_code():
-    """True when the calling function runs its converted code."""
-    return "__ml_ctrl__" in sys._getframe(1).f_code.co_freevars
+    """True when the calling function runs its converted code (or a branch made from it)."""
+    code = sys._getframe(1).f_code
+    return code.co_name.startswith("__ml_") or "__ml_ctrl__" in code.co_freevars
 
 
 # ---- the semantics table ------------------------------------------------------------------------
@@ -371,12 +371,15 @@ def test_show_converted_source():
         show(no_source_fn())
 
 
-def test_generators_and_async_functions_are_left_unchanged():
+def test_generators_and_async_functions_are_left_unchanged(caplog):
     async def coro(x):
         if x:
             return 1
         return 2
-    assert convert(evens) is evens and convert(coro) is coro
+    with caplog.at_level("DEBUG", logger="mindlite.parser"):
+        assert convert(coro) is coro
+    assert "generator or async function" in caplog.text
+    assert convert(evens) is evens and show(evens) is not None
 
 
 # ---- capture in GRAPH_MODE ------------------------------------------------------------------------
@@ -632,11 +635,24 @@ def uses_gate(x):
     return gate(x) * 3
 
 
-def test_recursive_false_leaves_calls_unconverted():
-    x = _t([1.0, 2.0])
-    np.testing.assert_allclose(ms.jit(convert(uses_gate))(x).asnumpy(), gate_np(x.asnumpy()) * 3)
-    with pytest.raises(GraphModeError):
-        ms.jit(convert(uses_gate, recursive=False))(x)
+def calls_under_if(flag):
+    if flag:
+        return middle(), in_converted_code()
+    return None
+
+
+def test_recursive_false_leaves_calls_unconverted(tracing):
+    assert convert(calls_under_if)(True) == (True, True)
+    assert convert(calls_under_if, recursive=False)(True) == (False, True)  # middle() ran as written
+    assert "__ml_ctrl__.converted" not in show(calls_under_if, recursive=False)
+    assert convert(uses_gate, recursive=False) is uses_gate  # no statement to convert
+
+
+def test_jit_of_a_plain_function_converts_its_helpers():
+    x = _t([1.0, -2.0])
+    for f in (uses_gate, convert(uses_gate)):
+        np.testing.assert_allclose(ms.jit(f)(x).asnumpy(), gate_np(x.asnumpy()) * 3, rtol=1e-6)
+        np.testing.assert_allclose(ms.jit(f)(-x).asnumpy(), gate_np(-x.asnumpy()) * 3, rtol=1e-6)
 
 
 def loss_through_helper(x, w):

@@ -17,6 +17,7 @@ from . import optim, learning_rate_schedule, dynamic_lr  # noqa: F401
 from .extra_losses import CosineEmbeddingLoss, DiceLoss, RMSELoss, SoftMarginLoss  # noqa: F401
 from .roc import ROC, auc, rearrange_inputs  # noqa: F401
 from .wrap.forward_grad import ForwardValueAndGrad, ParameterUpdate  # noqa: F401
+from .wrap.grad_reducer import DistributedGradReducer  # noqa: F401
 from ..core.tensor import ParameterTuple  # noqa: F401
 
 

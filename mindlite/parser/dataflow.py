@@ -50,8 +50,8 @@ class Liveness:
         elif isinstance(s, ast.Continue):
             live = set(self._loops[-1][1]) if self._loops else set(out)
         elif isinstance(s, (ast.With, ast.AsyncWith)):
-            items = [i.context_expr for i in s.items] + [i.optional_vars for i in s.items if i.optional_vars]
-            live = reads(items) | (self.block(s.body, out) - stores([i.optional_vars for i in s.items if i.optional_vars]))
+            targets = [i.optional_vars for i in s.items if i.optional_vars]
+            live = reads([i.context_expr for i in s.items] + targets) | (self.block(s.body, out) - stores(targets))
         elif isinstance(s, TRY):
             live = self._try(s, out)  # type: ignore[arg-type]
         elif isinstance(s, ast.Match):

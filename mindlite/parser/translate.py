@@ -60,11 +60,11 @@ def _transform(fn: types.FunctionType, recursive: bool) -> Result:
     code = fn.__code__
     if CTRL in code.co_freevars:
         return Result(None, None, "already converted (made by the parser)")
-    if code.co_flags & _LAZY_FLAGS:
-        return Result(None, None, "generator or async function (its body runs later, outside the trace)")
     node = _parse_lambda(code) if code.co_name == "<lambda>" else _parse_def(code)
     if isinstance(node, str):
         return Result(None, None, node)
+    if code.co_flags & _LAZY_FLAGS:
+        return Result(None, ast.unparse(node), "generator or async function (its body runs later, outside the trace)")
     direct = calls.builtin_calls(node, code, fn.__globals__)
     has_statements = isinstance(node, ast.FunctionDef) and any(
         isinstance(n, (ast.If, ast.While)) or is_range_for(n) for n in ast.walk(node))
@@ -75,7 +75,6 @@ def _transform(fn: types.FunctionType, recursive: bool) -> Result:
             "__class__" in code.co_freevars)
     if isinstance(node, ast.FunctionDef):
         node.name = code.co_name  # a private method keeps its own name (prepare mangled it)
-    if isinstance(node, ast.FunctionDef):
         # a user rebinding `range` gets a plain Python loop
         _convert_all(node, range_ok=fn.__globals__.get("range", builtins.range) is builtins.range)
     calls.rewrite(node, recursive, direct)
@@ -90,18 +89,18 @@ def _transform(fn: types.FunctionType, recursive: bool) -> Result:
 
 # ---- source ----------------------------------------------------------------------------------
 
-def _parse_def(code: types.CodeType) -> ast.FunctionDef | str:
+def _parse_def(code: types.CodeType) -> ast.FunctionDef | ast.AsyncFunctionDef | str:
     """The function's `def`, with line numbers of its file and without decorators; or why not."""
     try:
         src = inspect.getsource(code)  # the code object: getsource(fn) would follow __wrapped__
-    except (OSError, TypeError) as e:
+    except Exception as e:  # noqa: BLE001 - OSError, TypeError, tokenize errors: no usable source
         return f"no source ({e})"
     try:
         tree = ast.parse(textwrap.dedent(src))
     except SyntaxError as e:
         return f"source does not parse on its own ({e.msg})"
     fdef = tree.body[0] if tree.body else None
-    if not isinstance(fdef, ast.FunctionDef) or fdef.name != code.co_name:
+    if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)) or fdef.name != code.co_name:
         return "source is not a plain `def` of this function"
     ast.increment_lineno(tree, code.co_firstlineno - 1)
     fdef.decorator_list = []  # decorators already ran on the original; never re-run them
@@ -116,7 +115,7 @@ def _parse_lambda(code: types.CodeType) -> ast.Lambda | str:
     """The lambda's node in its file's syntax tree (a copy), or why it cannot be found."""
     try:
         lines, _ = inspect.findsource(code)
-    except (OSError, TypeError) as e:
+    except Exception as e:  # noqa: BLE001 - as in _parse_def
         return f"no source ({e})"
     entry = _FILE_TREES.get(code.co_filename)
     if entry is None or entry[0] is not lines:  # linecache reloaded the file
@@ -131,16 +130,14 @@ def _parse_lambda(code: types.CodeType) -> ast.Lambda | str:
     tree = entry[1]
     if isinstance(tree, str):
         return tree
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and tuple(a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs) == params]
     spans = _covered_spans(code)
     if spans is not None:
         found = [n for n in found if all(_inside(s, n.body) for s in spans)]
         found.sort(key=lambda n: (n.body.end_lineno - n.body.lineno, n.body.end_col_offset - n.body.col_offset))
         found = found[:1]  # the innermost lambda whose body covers every instruction
-    else:
-        params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-        found = [n for n in found if tuple(a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs)
-                 == params]
     if len(found) != 1:
         return f"cannot tell which lambda on line {code.co_firstlineno} this is"
     return copy.deepcopy(found[0])

@@ -22,7 +22,7 @@ import numpy as np
 from ..ops.registry import Aval, Primitive
 from .expr import Tensor as TeTensor
 from .expr import as_dtype, placeholder
-from .op import _unique, build
+from .op import USER_DEFINED, _unique, build
 
 _FUNC_TYPES = ("te", "pyfunc")
 
@@ -109,6 +109,7 @@ class Custom:
             return Aval(tuple(shape), _np_dtype(dtype))
 
         prim = Primitive(_unique(f"Custom_{name}"), impl, infer, is_pure=True)
+        USER_DEFINED.add(prim.name)
         if self.bprop is not None:
             prim.def_bprop(_user_bprop(self.bprop))
         return prim

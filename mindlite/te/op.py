@@ -22,6 +22,7 @@ from .simplify import inline, simplify
 from .visit import placeholders, postorder, replace_tensors, tensors
 
 TE_OPS: "dict[Primitive, TeOp]" = {}  # side table: Primitive has fixed slots
+USER_DEFINED: set[str] = set()  # names of the primitives made at run time (te.build, ops.Custom)
 
 
 def _unique(name: str) -> str:
@@ -198,6 +199,7 @@ def build(out: Tensor, inputs: Sequence[Tensor] | None = None, name: str = "te_o
         prim.def_bprop(definition.bprop)
     definition.prim = prim
     TE_OPS[prim] = definition
+    USER_DEFINED.add(prim.name)
     _register_out(prim, definition)
     return prim
 

@@ -12,7 +12,7 @@ from te_refs import run
 
 
 def test_cce_is_the_papers_spelling_of_lang():
-    assert cce.vrec is lang.vrec and cce.sum is lang.sum
+    assert cce.vrec is lang.vrec and cce.sum is lang.sum and te.lang.cce.vexp is te.lang.vexp
     import mindlite.te.lang.cce as cce_module
     assert cce_module.vadds is lang.vadds
 

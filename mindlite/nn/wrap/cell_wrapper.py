@@ -82,9 +82,16 @@ class TrainOneStepCell(Cell):
         self.return_grad = return_grad
         self.reducer_flag = False
         self.grad_reducer = _identity
-        from ...parallel_context import ParallelMode, get_auto_parallel_context
+        from ...parallel_context import ParallelMode, check_parallel_ready, get_auto_parallel_context
         self.parallel_mode = get_auto_parallel_context("parallel_mode")
         self.reducer_flag = self.parallel_mode in (ParallelMode.DATA_PARALLEL, ParallelMode.HYBRID_PARALLEL)
+        check_parallel_ready(type(self).__name__)  # a parallel mode without communication is an error
+        if self.reducer_flag:
+            from .grad_reducer import DistributedGradReducer, broadcast_parameters, warn_shard_in_data_parallel
+            warn_shard_in_data_parallel(network)
+            if get_auto_parallel_context("parameter_broadcast"):
+                broadcast_parameters(network.get_parameters())
+            self.grad_reducer = DistributedGradReducer(self.weights, get_auto_parallel_context("gradients_mean"))
 
     def forward_and_grads(self, *inputs: Any) -> tuple:
         """(loss, gradients) in one forward/backward pass."""

@@ -170,3 +170,5 @@ reduce_min = _reduction("reduce_min", _min)
 __all__ = ["vadd", "vsub", "vmul", "vdiv", "vmax", "vmin", "vadds", "vmuls", "vexp", "vlog", "vsqrt", "vtanh",
            "vrec", "vabs", "vneg", "vrelu", "cast_to", "broadcast", "sum", "reduce_max", "reduce_min",
            "broadcast_shape"]
+
+from . import cce  # noqa: E402  (te.lang.cce: the paper's spelling of this module)
