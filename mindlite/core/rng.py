@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import threading
+
 import numpy as np
 
 _DEFAULT_SEED = 0x5EED
@@ -20,6 +22,7 @@ class _RngState:
 
 
 _STATE = _RngState()
+_LOCK = threading.Lock()
 
 
 def set_seed(seed: int) -> None:
@@ -56,8 +59,9 @@ def stream_seed(seed: Any = None) -> int:
 def next_key(seed: Any = None) -> np.ndarray:
     """The key for the next random op: `[seed, offset]` as uint64."""
     s = stream_seed(seed)
-    off = _STATE.offsets.get(s, 0)
-    _STATE.offsets[s] = off + 1
+    with _LOCK:  # threads drawing at once each get their own offset
+        off = _STATE.offsets.get(s, 0)
+        _STATE.offsets[s] = off + 1
     return np.array([s, off], dtype=np.uint64)
 
 
