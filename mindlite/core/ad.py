@@ -31,10 +31,23 @@ def call_bprop(prim: Any, ins: Sequence[Any], out: Any, dout: Any, params: dict,
     return tuple(grads)
 
 
+def _functional() -> Any:
+    """`mindlite.ops.functional` (ops sit in the same layer and import this module first)."""
+    global _F
+    if _F is None:
+        from ..ops import functional
+        _F = functional
+    return _F
+
+
+_F: Any = None
+
+
 def _as_grad(g: Any, like: Any, prim: Any) -> Any:
-    from ..ops import functional as F
+    if isinstance(g, Tensor) and g._data.shape == like._data.shape:
+        return g
     if not isinstance(g, Tensor):
-        g = F.fill(like.dtype, tuple(like.shape), g)
+        g = _functional().fill(like.dtype, tuple(like.shape), g)
     if tuple(g.shape) != tuple(like.shape):
         raise RuntimeError(f"bprop of {prim.name} returned a gradient of shape {list(g.shape)} for an input of "
                            f"shape {list(like.shape)}")
@@ -53,20 +66,22 @@ def backward(entries: Iterable[Any], ct: dict, view: Callable[[Any], tuple]) -> 
     a key per input (None when that input needs no gradient), the output values (Tensors)
     and a key per output. Cotangents of inputs are accumulated into `ct`.
     """
-    from ..ops import functional as F
+    F = _functional()
     for e in entries:
         prim, params, ins, in_keys, outs, out_keys = view(e)
         if prim.bprop is None:
             continue
-        present = [k in ct for k in out_keys]
-        if not any(present):
+        if len(out_keys) == 1:
+            if out_keys[0] not in ct:
+                continue
+        elif not any(k in ct for k in out_keys):
             continue
-        needs = tuple(k is not None for k in in_keys)
-        if not any(needs):
+        needs = tuple([k is not None for k in in_keys])
+        if True not in needs:
             continue
         if prim.multiple_results:
             zero = (lambda o: None) if prim.symbolic_zeros else F.zeros_like
-            dout: Any = tuple(ct[k] if p else zero(o) for k, p, o in zip(out_keys, present, outs))
+            dout: Any = tuple(ct[k] if k in ct else zero(o) for k, o in zip(out_keys, outs))
             out: Any = tuple(outs)
         else:
             dout, out = ct[out_keys[0]], outs[0]
@@ -123,18 +138,23 @@ def tape_backward(roots: Sequence[Tensor], sens: Sequence[Tensor], targets: Sequ
     kept: dict = {}
 
     def view(node: Any) -> tuple:
+        nid = id(node)
         if isinstance(node.outs, tuple):
             outs = tuple(wrap(o, node, i) for i, o in enumerate(node.outs))
+            out_keys = [(nid, i) for i in range(len(outs))]
         else:
             outs = (wrap(node.outs, node, 0),)
-        out_keys = [(id(node), i) for i in range(len(outs))]
+            out_keys = [(nid, 0)]
         for k in out_keys:  # a target's cotangent is final once its producer is reached
             if k in wanted and k in ct:
                 kept[k] = ct[k]
         in_keys = []
         for x in node.inputs:
-            p = live(x)
-            in_keys.append(None if p is None or x._data.dtype.kind not in "fcV" else (id(p), x._idx))
+            p = x._node if isinstance(x, Tensor) else None
+            if p is None or p.gen != gen or p.level < level or x._data.dtype.kind not in "fcV":
+                in_keys.append(None)
+            else:
+                in_keys.append((id(p), x._idx))
         return node.prim, node.params, node.inputs, in_keys, outs, out_keys
     backward(reversed(_toposort(root_entries, level)), ct, view)
     return [kept.get((id(t._node), t._idx)) if t._node is not None else None for t in targets]

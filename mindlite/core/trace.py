@@ -30,13 +30,14 @@ class TapeEntry:
 
     __slots__ = ("prim", "inputs", "params", "outs", "level", "gen")
 
-    def __init__(self, prim: Any, inputs: tuple, params: dict, outs: Any) -> None:
+    def __init__(self, prim: Any, inputs: tuple, params: dict, outs: Any, level: int | None = None,
+                 gen: int | None = None) -> None:
         self.prim = prim
         self.inputs = inputs
         self.params = params
         self.outs = outs          # output array, or tuple of arrays for multiple results
-        self.level = STATE.level
-        self.gen = STATE.gen
+        self.level = STATE.level if level is None else level
+        self.gen = STATE.gen if gen is None else gen
 
     @property
     def n_outs(self) -> int:
@@ -106,19 +107,34 @@ install_dispatch(bind)
 
 
 def _record(prim: Any, args: tuple, params: dict, out: Any, res: Any) -> None:
+    # one pass over the arguments: resolve each tracked input and snapshot it (hot path)
+    st = STATE
+    gen, marks = st.gen, st.marks
+    snaps = []
+    live = False
     for a in args:
-        if tracked(a) is not None:
-            break
-    else:
+        if isinstance(a, Tensor):
+            n = a._node
+            if n is not None and n.gen == gen:
+                live = True
+                snaps.append(wrap(a._data, n, a._idx))
+            elif marks and id(a) in marks:
+                live = True
+                snaps.append(wrap(a._data, marks[id(a)], 0))
+            else:
+                snaps.append(wrap(a._data))
+        else:
+            snaps.append(a)
+    if not live:
         return  # no input is being differentiated
     if prim.multiple_results:
         if not any(o._data.dtype.kind in _FLOAT_KINDS for o in res):
             return
-        entry = TapeEntry(prim, tuple([snapshot(a) for a in args]), params, out)
+        entry = TapeEntry(prim, tuple(snaps), params, out, st.level, gen)
         for i, o in enumerate(res):
             o._node, o._idx = entry, i
     elif res._data.dtype.kind in _FLOAT_KINDS:  # integer/bool results carry no gradient
-        res._node = TapeEntry(prim, tuple([snapshot(a) for a in args]), params, out)
+        res._node = TapeEntry(prim, tuple(snaps), params, out, st.level, gen)
 
 
 def begin_grad() -> tuple:

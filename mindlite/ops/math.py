@@ -21,6 +21,9 @@ def _unb(g: Any, x: Any) -> Any:
     inputs): with promoted operands (float16 * float32) each input gets its own dtype back."""
     if not isinstance(x, Tensor):
         return None
+    gd, xd = g._data, x._data
+    if gd.shape == xd.shape and gd.dtype == xd.dtype:  # the common case, on the eager hot path
+        return g
     g = F.sum_to(g, x.shape)
     return g if g.dtype == x.dtype else F.cast(g, x.dtype)
 
