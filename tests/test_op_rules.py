@@ -247,10 +247,13 @@ NOT_IN_TABLE = {
     "lite_dense": "the inference runtime's fused kernels, made by lite's converter (tests/lite)",
     "qconv2d": "int8 kernels made by lite.quantize (tests/lite)",
     "qdense": "int8 kernels made by lite.quantize (tests/lite)",
+    **{c: "a collective: needs a communication group (tests/parallel, against numpy per rank)"
+       for c in ("all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter")},
 }
 
 
-LOADED_ON_USE = {"lite_conv2d", "lite_dense", "qconv2d", "qdense"}  # registered when mindlite.lite is imported
+LOADED_ON_USE = {"lite_conv2d", "lite_dense", "qconv2d", "qdense",
+                 "all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter"}  # registered on import of lite / communication
 
 
 def test_the_table_reaches_every_primitive() -> None:

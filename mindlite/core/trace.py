@@ -181,10 +181,15 @@ def check_rule(prim: Any, args: tuple, params: dict, out: Any) -> None:
     wants = want if isinstance(want, tuple) else (want,)
     outs = out if isinstance(out, tuple) else (out,)
     for k, (w, o) in enumerate(zip(wants, outs)):
-        if isinstance(w, Aval) and (tuple(w.shape) != tuple(o.shape) or np.dtype(w.dtype) != o.dtype):
+        if isinstance(w, Aval) and (not _shape_matches(w.shape, o.shape) or np.dtype(w.dtype) != o.dtype):
             raise RuntimeError(f"MINDLITE_CHECK: {prim.name}({describe(args)}) output {k}: the rule says "
                                f"{w}, the impl gave {Aval(tuple(o.shape), o.dtype)}; GRAPH_MODE would differ "
                                f"from PYNATIVE")
+
+
+def _shape_matches(rule: tuple, got: tuple) -> bool:
+    """A rule's -1 (a size only known at run time: unique, nonzero, loop stacks) matches any size."""
+    return len(rule) == len(got) and all(r < 0 or r == g for r, g in zip(rule, got))
 
 
 def describe(args: tuple) -> str:
