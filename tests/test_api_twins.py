@@ -361,6 +361,14 @@ def test_random_classes_respect_ranges_and_seeds():
     assert sorted(perm[:4].tolist()) == [0, 1, 2, 3] and perm[4:].tolist() == [-1, -1]
 
 
+def test_dtype_predicates():
+    f, i = ms.Tensor(np.zeros(2, np.float16)), ms.Tensor(np.zeros(2, np.int32))
+    assert ops.is_floating_point(f) and not ops.is_floating_point(i) and f.is_floating_point()
+    assert not ops.is_complex(f) and not i.is_complex()
+    with pytest.raises(TypeError, match="positive"):
+        ops.positive(ms.Tensor(np.array([True])))
+
+
 def test_print_twins(capsys):
     P.Print()(ms.Tensor(np.array([1.5, 2.0], np.float32)), "tag")
     ops.print_("tag", 3)
