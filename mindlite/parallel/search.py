@@ -45,7 +45,7 @@ def _tables(prob: Problem, domains: dict, lam: float) -> tuple:
     mem = {}
     for v, dom in domains.items():
         tm = [prob.node_cost(v, s) for s in dom]
-        unary[v] = np.array([t + lam * m for t, m in tm])
+        unary[v] = np.array([t + (lam * m if lam else 0.0) for t, m in tm])  # 0 * inf is nan
         mem[v] = np.array([m for _, m in tm])
     pair: dict = {}
     for e in prob.edges:
@@ -145,7 +145,7 @@ def dynamic_programming(prob: Problem, groups: Sequence[tuple]) -> dict:
         best = least
         for _ in range(40):
             lam = (lo + hi) / 2
-            u2 = {v: unary[v] + lam * mem[v] for v in unary}
+            u2 = {v: unary[v] + np.where(np.isfinite(mem[v]), lam * mem[v], np.inf) for v in unary}
             c = eliminate(u2, pair)
             if sum(mem[v][c[v]] for v in mem) <= cap:
                 hi, best = lam, c
@@ -156,35 +156,25 @@ def dynamic_programming(prob: Problem, groups: Sequence[tuple]) -> dict:
 
 
 def sharding_propagation(prob: Problem) -> dict:
-    """{node: Strategy}: breadth first from fixed nodes and the inputs (see the module notes)."""
-    g = prob.graph
+    """{node: Strategy}: from the fixed nodes and the inputs, in program order (see the module
+    notes); nodes that only read parameters (a weight's transpose) are decided last, from
+    their consumers, so a weight is stored the way its use wants it."""
     decided: dict = dict(prob.fixed)
     consumers: dict = {}
     producers: dict = {}
     for e in prob.edges:
         consumers.setdefault(e.src[1], []).append(e)
         producers.setdefault(e.dst[0], []).append(e)
-    active = prob.active
-    frontier = [v for v in active if v in decided]
-    frontier += [v for v in active if v not in decided and any(vv == v for vv, *_ in prob.unary_inputs)]
-    if not frontier and active:
-        frontier = [active[0]]
-    queue = list(dict.fromkeys(frontier))
-    seen = set(queue)
-    while queue:
-        v = queue.pop(0)
+    fed = {v for v, *_ in prob.unary_inputs}
+    param_only = [v for v in prob.active if v not in fed and
+                  all(e.src[0] == "param" for e in producers.get(v, []))]
+    late = set(param_only)
+    for v in prob.active:
+        if v not in decided and v not in late:
+            decided[v] = _best_follow(prob, v, decided, producers.get(v, []), consumers.get(v, []))
+    for v in reversed(param_only):
         if v not in decided:
             decided[v] = _best_follow(prob, v, decided, producers.get(v, []), consumers.get(v, []))
-        for e in producers.get(v, []) + consumers.get(v, []):
-            w = e.src[1] if e.dst[0] == v else e.dst[0]
-            if w not in seen:
-                seen.add(w)
-                queue.append(w)
-        if not queue:
-            rest = [w for w in active if w not in seen]
-            if rest:
-                seen.add(rest[0])
-                queue.append(rest[0])
     return decided
 
 
