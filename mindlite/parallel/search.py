@@ -143,7 +143,7 @@ def dynamic_programming(prob: Problem, groups: Sequence[tuple]) -> dict:
         t_scale = max(float(np.nanmax(np.where(np.isfinite(unary[v]), unary[v], 0))) for v in unary) or 1.0
         hi = t_scale / max(least_mem, 1.0) * 1e3
         best = least
-        for _ in range(40):
+        for _ in range(24):  # bisection on lambda, to about 1e-7 of the starting bracket
             lam = (lo + hi) / 2
             u2 = {v: unary[v] + np.where(np.isfinite(mem[v]), lam * mem[v], np.inf) for v in unary}
             c = eliminate(u2, pair)
