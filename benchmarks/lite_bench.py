@@ -4,6 +4,7 @@ time and federated averaging.
     python benchmarks/lite_bench.py                 # everything (a few minutes on 2 cores)
     python benchmarks/lite_bench.py --quick         # fewer timing repeats, FedAvg 5 rounds
     python benchmarks/lite_bench.py --out table.md  # also write the markdown there
+    python benchmarks/lite_bench.py --sections latency   # only some of latency,export,accuracy,fedavg
 
 Sections (markdown on stdout):
   1. latency, batch 1 and 32: a 3-conv CNN (32x32x3, conv-BN-ReLU-pool x3, dense) and
@@ -226,54 +227,76 @@ def fedavg(rounds: int) -> list:
     return out
 
 
+def latency_section(workdir: str, args: Any) -> list[str]:
+    from model_zoo.resnet.src.resnet import resnet18
+    ms.set_seed(0)
+    rows, counts = latency("3-conv CNN", randomize_bn(ThreeConv()), (3, 32, 32), workdir, args, int8=True)
+    ms.set_seed(0)
+    rn_rows, rn_counts = latency("ResNet-18", randomize_bn(resnet18(class_num=10)), (3, 32, 32), workdir, args,
+                                 int8=True)
+    lines = ["### Latency: best (median) ms of repeated calls, and the best's speed-up over mindlite PYNATIVE", "",
+             latency_table(rows + rn_rows), ""]
+    for label, c in (("3-conv CNN", counts), ("ResNet-18", rn_counts)):
+        lines.append(f"- {label}: O0 {c['O0 nodes']} nodes, O2 {c['O2 nodes']} nodes ({c['O2 passes']})")
+    return lines
+
+
+def export_section(workdir: str) -> list[str]:
+    from model_zoo.resnet.src.resnet import resnet18
+    net = randomize_bn(resnet18(class_num=10))
+    example = ms.Tensor(np.zeros((2, 3, 32, 32), np.float32))
+    t0 = time.perf_counter()
+    path = ms.export(net, example, file_name=os.path.join(workdir, "rn_time"))
+    t1 = time.perf_counter()
+    ms.load(path)
+    t2 = time.perf_counter()
+    lite.Converter().convert(path, os.path.join(workdir, "rn_time"), optimize="O2")
+    t3 = time.perf_counter()
+    return ["", "### Export / load / convert (ResNet-18, 11.2M parameters, dynamic batch: 3 traces)", "",
+            "| export MINDIR | load + verify | convert O2 |", "|---|---|---|",
+            f"| {t1 - t0:.2f} s | {t2 - t1:.2f} s | {t3 - t2:.2f} s |"]
+
+
+def size_section(workdir: str, sizes: list) -> list[str]:
+    for name in ("3-conv CNN", "ResNet-18"):
+        base = os.path.join(workdir, name)
+        for suffix, label in ((".mindir", ".mindir"), ("_o2.ms", ".ms O2 fp32"), ("_int8.ms", ".ms O2 int8"),
+                              (".onnx", ".onnx fp32"), ("_int8.onnx", ".onnx int8 QDQ")):
+            if os.path.exists(base + suffix):
+                sizes.append((f"{name} {label}", os.path.getsize(base + suffix)))
+    return ["", "### Model size", "", "| file | bytes |", "|---|---|"] + [f"| {n} | {b:,} |" for n, b in sizes]
+
+
+SECTIONS = ("latency", "export", "accuracy", "fedavg")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated subset of {SECTIONS}")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    args.repeats, args.budget = (3, 0.5) if args.quick else (7, 2.0)
+    sections = args.sections.split(",")
+    args.repeats, args.budget = (3, 0.5) if args.quick else (9, 3.0)
     lines = [f"Machine: {machine()}", ""]
+    sizes: list = []
     with tempfile.TemporaryDirectory() as workdir:
-        ms.set_seed(0)
-        rows, counts = latency("3-conv CNN", randomize_bn(ThreeConv()), (3, 32, 32), workdir, args, int8=True)
-        from model_zoo.resnet.src.resnet import resnet18
-        ms.set_seed(0)
-        rn_rows, rn_counts = latency("ResNet-18", randomize_bn(resnet18(class_num=10)), (3, 32, 32), workdir, args,
-                                     int8=True)
-        lines += ["### Latency: best (median) ms of repeated calls, and the best's speed-up over mindlite PYNATIVE",
-                  "",
-                  latency_table(rows + rn_rows), ""]
-        for label, c in (("3-conv CNN", counts), ("ResNet-18", rn_counts)):
-            lines.append(f"- {label}: O0 {c['O0 nodes']} nodes, O2 {c['O2 nodes']} nodes ({c['O2 passes']})")
-        # export / load / convert time
-        net = randomize_bn(resnet18(class_num=10))
-        example = ms.Tensor(np.zeros((2, 3, 32, 32), np.float32))
-        t0 = time.perf_counter()
-        path = ms.export(net, example, file_name=os.path.join(workdir, "rn_time"))
-        t1 = time.perf_counter()
-        ms.load(path)
-        t2 = time.perf_counter()
-        lite.Converter().convert(path, os.path.join(workdir, "rn_time"), optimize="O2")
-        t3 = time.perf_counter()
-        lines += ["", "### Export / load / convert (ResNet-18, 11.2M parameters, dynamic batch: 3 traces)", "",
-                  "| export MINDIR | load + verify | convert O2 |", "|---|---|---|",
-                  f"| {t1 - t0:.2f} s | {t2 - t1:.2f} s | {t3 - t2:.2f} s |"]
-        acc_rows, sizes = compression(workdir, epochs=2 if args.quick else 4)
-        lines += ["", "### Accuracy on digits (360 test images)", "", "| model | accuracy |", "|---|---|"]
-        lines += [f"| {name} | {acc * 100:.2f}% |" for name, acc in acc_rows]
-        for name in ("3-conv CNN", "ResNet-18"):
-            base = os.path.join(workdir, name)
-            for suffix, label in ((".mindir", ".mindir"), ("_o2.ms", ".ms O2 fp32"), ("_int8.ms", ".ms O2 int8"),
-                                  (".onnx", ".onnx fp32"), ("_int8.onnx", ".onnx int8 QDQ")):
-                if os.path.exists(base + suffix):
-                    sizes.append((f"{name} {label}", os.path.getsize(base + suffix)))
-        lines += ["", "### Model size", "", "| file | bytes |", "|---|---|"]
-        lines += [f"| {name} | {size:,} |" for name, size in sizes]
-    rounds = 5 if args.quick else 10
-    lines += ["", f"### FedAvg on digits (MLP 64-32-10, 4 clients, 1 local epoch, {rounds} rounds, GRAPH_MODE)", "",
-              "| split | client sizes | rounds/s | accuracy per round |", "|---|---|---|---|"]
-    for name, sizes_, rps, accs in fedavg(rounds):
-        lines.append(f"| {name} | {sizes_} | {rps:.2f} | {' '.join(f'{a * 100:.1f}' for a in accs)} |")
+        if "latency" in sections:
+            lines += latency_section(workdir, args)
+        if "export" in sections:
+            lines += export_section(workdir)
+        if "accuracy" in sections:
+            acc_rows, sizes = compression(workdir, epochs=2 if args.quick else 4)
+            lines += ["", "### Accuracy on digits (360 test images)", "", "| model | accuracy |", "|---|---|"]
+            lines += [f"| {name} | {acc * 100:.2f}% |" for name, acc in acc_rows]
+        if "latency" in sections or "accuracy" in sections:
+            lines += size_section(workdir, sizes)
+    if "fedavg" in sections:
+        rounds = 5 if args.quick else 10
+        lines += ["", f"### FedAvg on digits (MLP 64-32-10, 4 clients, 1 local epoch, {rounds} rounds, GRAPH_MODE)",
+                  "", "| split | client sizes | rounds/s | accuracy per round |", "|---|---|---|---|"]
+        for name, sizes_, rps, accs in fedavg(rounds):
+            lines.append(f"| {name} | {sizes_} | {rps:.2f} | {' '.join(f'{a * 100:.1f}' for a in accs)} |")
     text = "\n".join(lines)
     print(text)
     if args.out:

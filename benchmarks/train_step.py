@@ -264,7 +264,8 @@ def measure(name: str, framework: str, case: dict, profile: str | None = None) -
     rec["peak_rss_mib"] = rec["vm_hwm_mib"] if rec["vm_hwm_mib"] is not None else rec["ru_maxrss_mib"]
     if framework != "torch":
         jf = step.__dict__.get("_jit_fn")
-        exes = list(jf.cache.values()) if jf is not None else []
+        # cache: key -> list of executables (one per set of guards)
+        exes = [e for v in jf.cache.values() for e in (v if isinstance(v, list) else [v])] if jf is not None else []
         rec["executables"] = len(exes)
         rec["compile_seconds"] = sum(getattr(e, "compile_seconds", 0.0) for e in exes) if exes else None
         if exes:  # the memory planner's estimate, where the executor records one

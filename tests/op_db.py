@@ -1646,6 +1646,23 @@ spec("cosine_embedding_loss", lambda a, b, y: ops.cosine_embedding_loss(a, b, y,
                    _a([1.0, -1.0, -1.0]))], diff_args=(0, 1))
 
 
+def _np_clip_by_norm(a: np.ndarray, b: np.ndarray, max_norm: float) -> tuple:
+    total = np.sqrt((a ** 2).sum() + (b ** 2).sum())
+    coef = min(max_norm / (total + 1e-6), 1.0)
+    return a * coef, b * coef
+
+
+spec("std_mean", lambda x: ops.std_mean(x, 1, 1), lambda x: (x.std(1, ddof=1), x.mean(1)),
+     lambda rng: [(rnd(rng, (3, 4)),)])
+spec("var_mean", lambda x: ops.var_mean(x, None, 0, True), lambda x: (x.var(keepdims=True), x.mean(keepdims=True)),
+     lambda rng: [(rnd(rng, (3, 4)),)])
+spec("clip_by_norm", lambda a, b, m: ops.clip_by_norm((a, b), m), _np_clip_by_norm,
+     lambda rng: [(rnd(rng, (2, 3)), rnd(rng, (4,)), 0.5), (rnd(rng, (2, 3)) * 0.01, rnd(rng, (4,)) * 0.01, 5.0)])
+spec("t", ops.t, lambda x: x.T, lambda rng: [(rnd(rng, (2, 3)),), (rnd(rng, (4,)),)])
+spec("sgn", ops.sgn, np.sign, unary(away))
+spec("positive", ops.positive, lambda x: x, unary(rnd), skips={"infer": "returns its input: no primitive is applied"})
+
+
 def _rand_check(rng: np.random.Generator) -> None:
     ms.set_seed(11)
     a = ops.rand(3, 4)
@@ -1682,7 +1699,7 @@ hypot logaddexp logaddexp2 deg2rad rad2deg heaviside sinc float_power nan_to_num
 outer inner mm mv dot tensor_dot addmm baddbmm addbmm addr cross diagonal trace diag aminmax median msort nansum
 nanmean diff dist cosine_similarity fliplr flipud moveaxis narrow ravel repeat_interleave roll rot90 tensor_split
 hstack vstack dstack column_stack atleast_3d index_select huber_loss soft_margin_loss margin_ranking_loss
-hinge_embedding_loss cosine_embedding_loss rand""".split()
+hinge_embedding_loss cosine_embedding_loss rand std_mean var_mean clip_by_norm t sgn positive""".split()
 
 NOT_DIFFERENTIABLE = """equal not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 logical_xor isnan isinf isfinite argmax argmin one_hot argsort zeros ones fill full arange linspace eye zeros_like

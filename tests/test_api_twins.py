@@ -176,11 +176,13 @@ TWINS = [
     ("Median", lambda x: P.Median(axis=1)(x), lambda x: ops.median(x, 1),
      lambda x: (np.sort(x, 1)[:, 1], np.argsort(x, 1, kind="stable")[:, 1]), (r(2, 4),)),
     ("Cross", lambda a, b: P.Cross()(a, b), ops.cross, lambda a, b: np.cross(a, b), (r(4, 3), r(4, 3))),
-    ("NanToNum", lambda x: P.NanToNum(nan=2.0, posinf=5.0, neginf=-5.0)(x), lambda x: ops.nan_to_num(x, 2.0, 5.0, -5.0),
-     lambda x: np.nan_to_num(x, nan=2.0, posinf=5.0, neginf=-5.0), (np.array([np.nan, np.inf, -np.inf, 1.0], np.float32),)),
+    ("NanToNum", lambda x: P.NanToNum(nan=2.0, posinf=5.0, neginf=-5.0)(x),
+     lambda x: ops.nan_to_num(x, 2.0, 5.0, -5.0), lambda x: np.nan_to_num(x, nan=2.0, posinf=5.0, neginf=-5.0),
+     (np.array([np.nan, np.inf, -np.inf, 1.0], np.float32),)),
     ("SoftMarginLoss", lambda x, y: P.SoftMarginLoss()(x, y), ops.soft_margin_loss,
      lambda x, y: np.mean(np.log1p(np.exp(-y * x))), (X, np.where(Y > 0, 1.0, -1.0).astype(np.float32))),
-    ("Lerp", lambda a, b: P.Lerp()(a, b, 0.25), lambda a, b: ops.lerp(a, b, 0.25), lambda a, b: a + 0.25 * (b - a), (X, Y)),
+    ("Lerp", lambda a, b: P.Lerp()(a, b, 0.25), lambda a, b: ops.lerp(a, b, 0.25), lambda a, b: a + 0.25 * (b - a),
+     (X, Y)),
     ("Addcmul", lambda a, b: P.Addcmul()(a, b, a, 0.5), lambda a, b: ops.addcmul(a, b, a, 0.5),
      lambda a, b: a + 0.5 * b * a, (X, Y)),
     ("Trace", lambda x: P.Trace()(x), ops.trace, np.trace, (r(3, 4),)),
@@ -357,6 +359,14 @@ def test_random_classes_respect_ranges_and_seeds():
     np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())  # the same draw again under the same seeds
     perm = P.Randperm(max_length=6, pad=-1)(ms.Tensor(4, ms.int32)).asnumpy()
     assert sorted(perm[:4].tolist()) == [0, 1, 2, 3] and perm[4:].tolist() == [-1, -1]
+
+
+def test_dtype_predicates():
+    f, i = ms.Tensor(np.zeros(2, np.float16)), ms.Tensor(np.zeros(2, np.int32))
+    assert ops.is_floating_point(f) and not ops.is_floating_point(i) and f.is_floating_point()
+    assert not ops.is_complex(f) and not i.is_complex()
+    with pytest.raises(TypeError, match="positive"):
+        ops.positive(ms.Tensor(np.array([True])))
 
 
 def test_print_twins(capsys):

@@ -76,13 +76,20 @@ def _buffer_factory(g: Graph, xp: Any) -> Callable[[], list]:
     allocated on first use: each thread (and each compiled graph) owns its buffers."""
     plan = g.memory_plan
     local = threading.local()
+    nhwc = plan.channels_last if xp is np else set()  # the layout the values will have (passes/layout.py)
+
+    def view(raw: Any, k: int, shape: tuple, dt: Any) -> Any:
+        flat = raw[:np.dtype(dt).itemsize * int(np.prod(shape))].view(dt)
+        if k in nhwc:
+            n, c, h, w = shape
+            return flat.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        return flat.reshape(shape)
 
     def buffers() -> list:
         b = getattr(local, "b", None)
         if b is None:
             raw = {s: xp.empty(n, np.uint8) for s, n in plan.raw_bytes.items()}
-            b = local.b = [raw[s][:np.dtype(dt).itemsize * int(np.prod(shape))].view(dt).reshape(shape)
-                           for s, shape, dt in plan.buffers]
+            b = local.b = [view(raw[s], k, shape, dt) for k, (s, shape, dt) in enumerate(plan.buffers)]
         return b
     return buffers
 

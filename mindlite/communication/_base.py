@@ -267,7 +267,7 @@ def _xp(x: Any) -> Any:
 
 
 def _contig(x: Any) -> Any:
-    return _xp(x).ascontiguousarray(x)
+    return _xp(x).ascontiguousarray(x).reshape(x.shape)  # ascontiguousarray makes 0-d arrays 1-d
 
 
 def split_to_stacked(x: Any, parts: int, axis: int) -> Any:

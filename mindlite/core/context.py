@@ -23,14 +23,19 @@ _DEFAULTS: dict[str, Any] = {
     "max_call_depth": 1000,
     "jit_syntax_level": 2,
     "deterministic": "OFF",
+    # CPU threads of mindlite's own pool (core/threads.py); 0: one per CPU this process may use
+    "runtime_num_threads": 0,
+    # True keeps convolutions and pooling in NCHW on CPU; False lets them compute channels-last
+    # (NHWC memory behind the same NCHW-shaped tensors, ops/conv_cl.py)
+    "disable_format_transform": False,
 }
 # keys MindSpore accepts that change nothing here: accepted, logged once
 _IGNORED = {
     "max_device_memory", "variable_memory_max_size", "mempool_block_size", "enable_graph_kernel",
     "graph_kernel_flags", "ascend_config", "jit_config", "enable_compile_cache", "compile_cache_path",
-    "runtime_num_threads", "inter_op_parallel_num", "pynative_synchronize", "memory_optimize_level",
+    "inter_op_parallel_num", "pynative_synchronize", "memory_optimize_level",
     "enable_reduce_precision", "check_bprop", "print_file_path", "env_config_path", "precompile_only",
-    "enable_profiling", "profiling_options", "auto_tune_mode", "op_timeout", "disable_format_transform",
+    "enable_profiling", "profiling_options", "auto_tune_mode", "op_timeout",
     "gpu_config", "aoe_tune_mode", "aoe_config", "save_dump_path", "enable_task_sink", "enable_loop_sink",
     "enable_mem_reuse", "enable_auto_mixed_precision", "save_ms_model", "save_ms_model_path", "enable_dump",
     "reserve_class_name_in_scope", "enable_ge", "enable_sparse", "device_num", "memory_offload",
@@ -64,6 +69,12 @@ def set_context(**kwargs: Any) -> None:
         elif key == "device_id":
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"set_context: device_id must be a non-negative int, got {value!r}")
+        elif key == "runtime_num_threads":
+            from .threads import set_num_threads
+            set_num_threads(value)  # validates: a non-negative int
+        elif key == "disable_format_transform":
+            if not isinstance(value, bool):
+                raise ValueError(f"set_context: disable_format_transform must be a bool, got {value!r}")
         elif key in _IGNORED:
             _log.info("set_context(%s=...) has no effect in mindlite", key)
         elif key not in _DEFAULTS:

@@ -262,6 +262,26 @@ def _qnode(n: Node, q: np.ndarray, scale: np.ndarray, bias: np.ndarray, xq: tupl
     return Node(qconv2d_p if conv else qdense_p, ins, params, n.outs, n.loc)
 
 
+def _quantized(g: Graph, targets: list[int], plans: dict, ranges: dict, bias_correction: bool) -> Graph:
+    """g with each target node replaced by its int8 kernel (weights, ranges from `plans`)."""
+    outputs = {id(a) for a in g.outputs if isinstance(a, Var)}
+    consumers = {id(a) for n in g.nodes for a in n.inputs if isinstance(a, Var)}
+    nodes = list(g.nodes)
+    for i in targets:
+        n = nodes[i]
+        q, scale, _ = plans["qw"][i]
+        c = q.shape[0] if n.prim.name in ("conv2d", "lite_conv2d") else q.shape[1]
+        bias = np.asarray(n.inputs[2].value, np.float64) if n.prim.name.startswith("lite_") else np.zeros(c)
+        if bias_correction:
+            bias = bias + plans["shifts"][i]
+        # a fused layer feeding another op hands on int8 (requantised); a raw conv/matmul (its
+        # bias add follows) and the network's outputs stay float
+        fused = n.prim.name.startswith("lite_") and id(n.outs[0]) not in outputs and id(n.outs[0]) in consumers
+        oq = qparams(*ranges[(i, "out")]) if fused else (0.0, 0)
+        nodes[i] = _qnode(n, q, scale, bias, qparams(*ranges[(i, "in")]), oq)
+    return Graph(g.name, g.inputs, nodes, g.outputs)
+
+
 def quantize(graph: MindIRGraph, calib_data: Any, method: str = "MAX_MIN", per_channel: bool = True,
              bias_correction: bool = True, percentile: float = 99.99, num_bins: int = 2048) -> MindIRGraph:
     """An int8 copy of `graph` (a loaded/exported MINDIR or a converted model).
@@ -294,22 +314,8 @@ def quantize(graph: MindIRGraph, calib_data: Any, method: str = "MAX_MIN", per_c
             dw = {i: np.asarray(g.nodes[i].inputs[1].value) - qw[i][2] for i in targets}
             stats, shifts = calibrate(graph, batches, targets, method, int(num_bins), dw)
             plans.update(qw=qw, stats=stats, shifts=shifts)
-        outputs = {id(a) for a in g.outputs if isinstance(a, Var)}
-        consumers = {id(a) for n in g.nodes for a in n.inputs if isinstance(a, Var)}
-        nodes = list(g.nodes)
-        for i in targets:
-            n = nodes[i]
-            q, scale, _ = plans["qw"][i]
-            c = q.shape[0] if n.prim.name in ("conv2d", "lite_conv2d") else q.shape[1]
-            bias = np.asarray(n.inputs[2].value, np.float64) if n.prim.name.startswith("lite_") else np.zeros(c)
-            if bias_correction:
-                bias = bias + plans["shifts"][i]
-            xq = qparams(*plans["stats"][(i, "in")].range(method, int(num_bins), float(percentile)))
-            fused = n.prim.name.startswith("lite_") and id(n.outs[0]) not in outputs and id(n.outs[0]) in consumers
-            oq = qparams(*plans["stats"][(i, "out")].range(method, int(num_bins), float(percentile))) if fused \
-                else (0.0, 0)
-            nodes[i] = _qnode(n, q, scale, bias, xq, oq)
-        return Graph(g.name, g.inputs, nodes, g.outputs), sources, len(targets)
+        ranges = {key: st.range(method, int(num_bins), float(percentile)) for key, st in plans["stats"].items()}
+        return _quantized(g, targets, plans, ranges, bias_correction), sources, len(targets)
 
     out, n_layers = transform(graph, calibrated, "quantize")
     fp32 = sum(int(np.asarray(w).nbytes) for w in graph.weights.values()) or \

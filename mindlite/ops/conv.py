@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import conv_cl
 from .registry import Aval, Primitive
 from ..core.tensor import Tensor
 
@@ -293,6 +294,8 @@ def _conv2d_impl(xp: Any, x: Any, w: Any, stride: tuple, pads: tuple, dilation: 
     if x.dtype != w.dtype:
         _same_dtype("conv2d", "input", x, "weight", w)
     oh, ow = _conv_check("conv2d", x.shape, w.shape, stride, pads, dilation, groups)
+    if conv_cl.enabled(xp, groups):
+        return conv_cl.conv2d(x, w, stride, pads, dilation, (oh, ow))
     n, o = x.shape[0], w.shape[0]
     if _use_flat(xp, stride, w.shape[1], tuple(w.shape[2:]), (oh, ow)):
         return _conv_flat(xp, x, w, pads, dilation, groups, (oh, ow))
@@ -323,6 +326,8 @@ def _conv2d_input_impl(xp: Any, dout: Any, w: Any, input_shape: tuple, stride: t
     if dout.dtype != w.dtype:
         _same_dtype("conv2d_backprop_input", "dout", dout, "weight", w)
     _check_dout("conv2d_backprop_input", dout.shape, input_shape, w.shape, geo)
+    if conv_cl.enabled(xp, groups):
+        return conv_cl.conv2d_input(dout, w, tuple(input_shape), stride, pads, dilation)
     n, c = input_shape[:2]
     o, _, kh, kw = w.shape
     oh, ow = dout.shape[2:]
@@ -353,6 +358,8 @@ def _conv2d_filter_impl(xp: Any, dout: Any, x: Any, filter_shape: tuple, stride:
     if dout.dtype != x.dtype:
         _same_dtype("conv2d_backprop_filter", "dout", dout, "input", x)
     _check_dout("conv2d_backprop_filter", dout.shape, x.shape, filter_shape, (stride, pads, dilation, groups))
+    if conv_cl.enabled(xp, groups):
+        return conv_cl.conv2d_filter(dout, x, tuple(filter_shape), stride, pads, dilation)
     n, o, oh, ow = dout.shape
     if _use_flat(xp, stride, filter_shape[1], tuple(filter_shape[2:]), (oh, ow)):
         return _filter_flat(xp, dout, x, filter_shape, pads, dilation, groups)
@@ -425,6 +432,10 @@ def _first_max_hits(xp: Any, taps: list, y: Any) -> Any:
 
 def _max_pool_impl(xp: Any, x: Any, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple = (1, 1),
                    ceil_mode: bool = False) -> Any:
+    if conv_cl.enabled(xp) and x.ndim == 4:
+        oh, ow, eh, ew = _spatial("max_pool2d", x.shape, kernel, stride, pads, dilation, ceil_mode)
+        full = (pads[0], pads[1] + eh, pads[2], pads[3] + ew)
+        return conv_cl.max_pool2d(x, kernel, stride, full, dilation, (oh, ow), _lowest(x.dtype))
     taps, _, _ = _pool_taps(xp, x, _lowest(x.dtype), kernel, stride, pads, dilation, ceil_mode, "max_pool2d")
     out = taps[0].copy()
     for v in taps[1:]:
@@ -435,6 +446,11 @@ def _max_pool_impl(xp: Any, x: Any, kernel: tuple, stride: tuple, pads: tuple, d
 def _max_pool_grad_impl(xp: Any, x: Any, y: Any, dy: Any, kernel: tuple, stride: tuple, pads: tuple,
                         dilation: tuple = (1, 1), ceil_mode: bool = False) -> Any:
     """Route dy[window] to the window's first argmax in x (y = max_pool2d(x))."""
+    if conv_cl.enabled(xp) and x.ndim == 4:
+        oh, ow, eh, ew = _spatial("max_pool2d_grad", x.shape, kernel, stride, pads, dilation, ceil_mode)
+        if tuple(y.shape) == tuple(dy.shape) == x.shape[:2] + (oh, ow):
+            full = (pads[0], pads[1] + eh, pads[2], pads[3] + ew)
+            return conv_cl.max_pool2d_grad(x, y, dy, kernel, stride, full, dilation, (oh, ow), _lowest(x.dtype))
     taps, full, ohw = _pool_taps(xp, x, _lowest(x.dtype), kernel, stride, pads, dilation, ceil_mode,
                                  "max_pool2d_grad")
     hits, tmp = list(_first_max_hits(xp, taps, y)), xp.empty_like(dy)

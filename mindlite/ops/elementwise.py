@@ -117,6 +117,28 @@ def _float(op: str, x: Any) -> Tensor:
     return x
 
 
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    """The input itself (numeric tensors only)."""
+    if not isinstance(input, Tensor) or input.dtype.kind == "bool":
+        raise TypeError("positive: input must be a numeric Tensor")
+    return input
+
+
+def sgn(input: Tensor) -> Tensor:  # noqa: A002
+    """The sign of a real tensor (complex inputs are not supported)."""
+    if np.dtype(input.dtype.np).kind == "c":
+        raise TypeError("sgn: complex inputs are not supported by mindlite")
+    return F.sign(input)
+
+
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.dtype.is_floating_point
+
+
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    return np.dtype(input.dtype.np).kind == "c"
+
+
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
     """input + weight * (end - input)."""
     return input + weight * (end - input)

@@ -36,13 +36,14 @@ from .conv import (adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, conv2d_trans
                    max_pool2d)
 from .activation import (celu, elu, glu, hardshrink, hardsigmoid, hardtanh, logit, logsigmoid, mish, prelu, selu,
                          soft_shrink, softmin, softshrink, softsign, tanhshrink, threshold)
-from .elementwise import (addcdiv, addcmul, approximate_equal, deg2rad, div_no_nan, erfc, exp2, float_power, fmod,
-                          frac, heaviside, hypot, inv, invert, isclose, isneginf, isposinf, lerp, log10, log2,
-                          logaddexp, logaddexp2, nan_to_num, rad2deg, rint, sinc, squared_difference, trunc,
-                          truncate_div, truncate_mod, xdivy, xlogy)
+from .elementwise import (addcdiv, addcmul, approximate_equal, deg2rad, div_no_nan, erfc, exp2, float_power, fmod, frac,
+                          heaviside, hypot, inv, invert, is_complex, is_floating_point, isclose, isneginf, isposinf,
+                          lerp, log10, log2, logaddexp, logaddexp2, nan_to_num, positive, rad2deg, rint, sgn, sinc,
+                          squared_difference, trunc, truncate_div, truncate_mod, xdivy, xlogy)
 from .products import (addbmm, addmm, addmv, addr, baddbmm, cross, diag, diagonal, dot, ger, inner, mm, mv, outer,
-                       tensor_dot, trace)
-from .statistics import aminmax, cosine_similarity, diff, dist, median, msort, nanmean, nansum
+                       t, tensor_dot, trace)
+from .statistics import (aminmax, clip_by_norm, cosine_similarity, diff, dist, median, msort, nanmean, nansum,
+                         std_mean, var_mean)
 from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss, huber_loss, margin_ranking_loss,
                             soft_margin_loss)
 from .rand import rand, rand_like, randint_like, randn, randn_like

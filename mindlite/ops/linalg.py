@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import cpu_kernels
 from .registry import Aval, Primitive, broadcast_shapes
 from ..core.tensor import Tensor
 
@@ -18,7 +19,7 @@ def _same_dtype(x: Any, y: Any) -> None:
 def _matmul_impl(xp: Any, x: Any, y: Any) -> Any:
     if x.dtype != y.dtype:
         _same_dtype(x, y)
-    return xp.matmul(x, y)
+    return cpu_kernels.matmul(xp, x, y)  # large CPU GEMMs split over mindlite's threads
 
 
 def _matmul_infer(x: Aval, y: Aval) -> Aval:
@@ -50,7 +51,7 @@ def _swap(t: Tensor) -> Tensor:
 
 
 @matmul_p.def_bprop
-def _matmul_bprop(x, y, *, out, dout):
+def _matmul_bprop(x, y, *, out, dout, needs):
     # promote 1-D operands to matrices so one rule covers every case
     x2 = F.expand_dims(x, 0) if x.ndim == 1 else x
     y2 = F.expand_dims(y, -1) if y.ndim == 1 else y
@@ -59,11 +60,16 @@ def _matmul_bprop(x, y, *, out, dout):
         g = F.expand_dims(g, -1)
     if x.ndim == 1:
         g = F.expand_dims(g, -2)
-    dx = F.matmul(g, _swap(y2))
-    dy = F.matmul(_swap(x2), g)
-    dx = F.sum_to(dx, x2.shape)
-    dy = F.sum_to(dy, y2.shape)
-    return F.reshape(dx, x.shape), F.reshape(dy, y.shape)
+    # transposes are views: numpy hands them to BLAS as GEMM flags, no copies
+    dx = F.reshape(F.sum_to(F.matmul(g, _swap(y2)), x2.shape), x.shape) if needs[0] else None
+    if not needs[1]:
+        dy = None
+    elif y2.ndim == 2 and x2.ndim > 2:  # a weight shared over the batch: one GEMM over all rows,
+        # not one per batch entry summed afterwards
+        dy = F.reshape(F.matmul(_swap(F.reshape(x2, (-1, x2.shape[-1]))), F.reshape(g, (-1, g.shape[-1]))), y.shape)
+    else:
+        dy = F.reshape(F.sum_to(F.matmul(_swap(x2), g), y2.shape), y.shape)
+    return dx, dy
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _special
+from . import _special, cpu_kernels
 from .registry import (Aval, Primitive, broadcast_shapes, elementwise_infer, float_infer, predicate_infer, promote,
                        same_as_first)
 from ..core.tensor import Tensor
@@ -313,8 +313,18 @@ def _where_infer(c: Any, x: Any, y: Any) -> Aval:
 
 
 _where_xy = promoting(lambda xp, x, y: (x, y))
-where_p = Primitive("where", lambda xp, c, x, y: xp.where(c, *_where_xy(xp, x, y)), _where_infer,
-                    fuse_kind="elementwise", expr="c ? x : y")
+
+
+def _where_impl(xp: Any, c: Any, x: Any, y: Any) -> Any:
+    x, y = _where_xy(xp, x, y)
+    if xp is np:  # a branch-free select for large bool masks (cpu_kernels.select)
+        res = cpu_kernels.select(c, x, y)
+        if res is not None:
+            return res
+    return xp.where(c, x, y)
+
+
+where_p = Primitive("where", _where_impl, _where_infer, fuse_kind="elementwise", expr="c ? x : y")
 
 
 @where_p.def_bprop

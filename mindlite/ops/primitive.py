@@ -8,10 +8,12 @@ and work alike in PYNATIVE and GRAPH mode.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import sys
-from typing import Any, Callable
+import threading
+from typing import Any, Callable, Iterator
 
 
 class PrimitiveOp:
@@ -49,12 +51,19 @@ class PrimitiveOp:
         self.add_prim_attr("output_names", list(outputs))
 
     def shard(self, in_strategy: Any = None, out_strategy: Any = None) -> "PrimitiveOp":
-        """Record a per-input shard strategy, e.g. `MatMul().shard(((2, 1), (1, 1)))`."""
-        if in_strategy is not None and not all(isinstance(s, tuple) and all(isinstance(d, int) and d > 0 for d in s)
-                                               for s in in_strategy):
-            raise ValueError(f"{type(self).__name__}.shard: in_strategy must be a tuple of tuples of positive ints, "
-                             f"got {in_strategy!r}")
+        """Set a per-input shard strategy, e.g. `MatMul().shard(((2, 1), (1, 1)))` (one tuple of
+        splits per tensor input, or `Layout` objects), read by SEMI_AUTO/AUTO_PARALLEL."""
+        if in_strategy is not None and not (isinstance(in_strategy, tuple) and all(
+                _is_layout_spec(s) or (isinstance(s, tuple) and all(isinstance(d, int) and not isinstance(d, bool)
+                                                                     and d > 0 for d in s)) for s in in_strategy)):
+            raise ValueError(f"{type(self).__name__}.shard: in_strategy must be a tuple of tuples of positive ints "
+                             f"(or of Layout(...) results), got {in_strategy!r}")
+        if out_strategy is not None:
+            raise ValueError(f"{type(self).__name__}.shard: out_strategy is not supported: mindlite chooses how a "
+                             f"partial output is reduced (all-reduce or reduce-scatter) from its consumer's layout")
         self.in_strategy, self.out_strategy = in_strategy, out_strategy
+        if in_strategy is not None and not isinstance(self, _ShardRecorded):
+            self.__class__ = _recorded_class(type(self))
         return self
 
     def set_device(self, device_target: str) -> "PrimitiveOp":
@@ -72,6 +81,51 @@ class PrimitiveOp:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.attrs.items())
         return f"Prim[{self.name}]<{args}>"
+
+
+_SHARD_CALLS = threading.local()  # the sharding planner's record of sharded-op calls while it captures
+
+
+@contextlib.contextmanager
+def shard_recording(calls: list) -> Iterator[list]:
+    """While active (in this thread), each call of an op with a shard strategy appends
+    (op, args, first node, end node) of the graph trace it emits into."""
+    prev = getattr(_SHARD_CALLS, "calls", None)
+    _SHARD_CALLS.calls = calls
+    try:
+        yield calls
+    finally:
+        _SHARD_CALLS.calls = prev
+
+
+class _ShardRecorded:
+    """Mixin of an op instance given a strategy: its calls are recorded during planning."""
+
+    def __call__(self, *args: Any) -> Any:
+        calls = getattr(_SHARD_CALLS, "calls", None)
+        from ..core.prim import STATE
+        trace = STATE.trace
+        if calls is None or trace is None or not hasattr(trace, "nodes"):
+            return super().__call__(*args)
+        start = len(trace.nodes)
+        out = super().__call__(*args)
+        calls.append((self, args, start, len(trace.nodes)))
+        return out
+
+
+_RECORDED: dict = {}
+
+
+def _recorded_class(cls: type) -> type:
+    sub = _RECORDED.get(cls)
+    if sub is None:
+        sub = _RECORDED[cls] = type(cls.__name__, (_ShardRecorded, cls), {"__module__": cls.__module__,
+                                                                           "__doc__": cls.__doc__})
+    return sub
+
+
+def _is_layout_spec(s: Any) -> bool:
+    return type(s).__name__ == "TensorLayoutSpec"
 
 
 class PrimitiveWithInfer(PrimitiveOp):

@@ -28,6 +28,12 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
 ger = outer
 
 
+def t(input: Tensor) -> Tensor:  # noqa: A002
+    """Transpose of a tensor of at most 2 dimensions."""
+    _rank("t", "input", input, (0, 1, 2))
+    return F.transpose(input, (1, 0)) if input.ndim == 2 else input
+
+
 def inner(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Sum over the last axis of both inputs (a scalar operand multiplies)."""
     if input.ndim == 0 or other.ndim == 0:

@@ -8,6 +8,31 @@ from ..core import dtype as mstype
 from ..core.tensor import Tensor
 
 
+def std_mean(input: Tensor, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> tuple:  # noqa: A002
+    """(standard deviation with `ddof`, mean) over `axis`."""
+    return F.std(input, axis, ddof, keepdims), F.mean(input, axis, keepdims)
+
+
+def var_mean(input: Tensor, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> tuple:  # noqa: A002
+    """(variance with `ddof`, mean) over `axis`."""
+    return F.var(input, axis, ddof, keepdims), F.mean(input, axis, keepdims)
+
+
+def clip_by_norm(x: Any, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Any:
+    """Scale a tensor (or a tuple of tensors, by their joint norm) so its `norm_type`-norm is at most
+    `max_norm`; with error_if_nonfinite, a NaN/inf norm raises (PYNATIVE)."""
+    xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+    if norm_type == float("inf"):
+        total = F.amax(F.stack([F.amax(F.abs(t)) for t in xs]))
+    else:
+        total = F.pow(F.sum(F.stack([F.sum(F.pow(F.abs(t), norm_type)) for t in xs])), 1.0 / norm_type)
+    if error_if_nonfinite and not getattr(total._data, "is_symbolic", False) and not bool(F.isfinite(total)):
+        raise RuntimeError(f"clip_by_norm: the total {norm_type}-norm of the inputs is not finite")
+    coef = F.minimum(max_norm / (total + 1e-6), 1.0)
+    out = tuple(t * F.cast(coef, t.dtype) for t in xs)
+    return out if isinstance(x, (tuple, list)) else out[0]
+
+
 def nansum(input: Tensor, axis: Any = None, keepdims: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Sum treating NaN as zero."""
     out = F.sum(F.where(F.isnan(input), F.zeros_like(input), input), axis, keepdims)

@@ -8,10 +8,12 @@ the steps writing into `out=` buffers that are reused across steps, so a chain l
 allocating form). A GPU backend can instead generate one kernel from `steps.exprs`
 (each step's scalar expression).
 
-NOTE: PERF_NOTES suggests also splitting large arrays in two halves over a 2-thread pool
-(1.5x more on an idle machine). It was built and measured here and dropped: on the shared
-2-core machine the split ran slower than one thread (1.56x-1.85x against 1.87x-2.25x over
-unfused, 8x56x56x256 float32), since the second core is rarely free.
+On numpy a large fused node runs in blocks of ~128k elements along the output's outermost
+memory axes (ops/cpu_kernels.py): each block's temporaries stay in cache, and the blocks
+are shared out over mindlite's thread pool (core/threads.py), whose chunks are claimed
+dynamically, so a busy second core costs little. (An earlier fixed two-halves split over a
+2-thread pool lost on the shared machine: the second core was rarely free.) Temporaries take
+the memory layout of a same-shaped operand, so channels-last tensors stay channels-last.
 
 Fusion runs after autodiff, yet an optimised graph can still be differentiated (`grad`
 of a `jit` function in PYNATIVE mode), so the fused primitive's bprop replays its steps'
@@ -21,7 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from ..core import threads
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
+from ..ops.cpu_kernels import block_of, elementwise_blocks
 from ..ops.registry import Primitive
 from .cse import freeze
 from .outimpl import def_impl_out, impl_out, usable
@@ -92,9 +98,10 @@ def _generate(fs: FusedSteps) -> Any:
 
     The result's buffer is `out` when given; steps before the last may use it as their
     scratch buffer too, unless `alias` (out is one of the inputs, an in-place update):
-    then they get their own and only the last step writes `out`."""
+    then they get their own and only the last step writes `out`. Buffers are allocated from
+    the operands' runtime shapes (`_buf`), so the same function runs on blocks of the arrays."""
     n_in = 1 + max((p for st in fs.steps for k, p in st.args if k == IN), default=-1)
-    ns: dict[str, Any] = {}
+    ns: dict[str, Any] = {"_buf": _buf}
     lines = [f"def fused(xp, {''.join(f'i{k}, ' for k in range(n_in))}out=None, alias=False):"]
     last = len(fs.steps) - 1
     final = fs.steps[last].buf
@@ -104,11 +111,11 @@ def _generate(fs: FusedSteps) -> Any:
         for q, (k, p) in enumerate(st.args):
             ns[f"c{j}_{q}"] = p
             ops.append(f"i{p}" if k == IN else f"s{p}" if k == STEP else f"c{j}_{q}")
-        ns[f"f{j}"], ns[f"k{j}"], ns[f"S{j}"], ns[f"D{j}"] = st.into or st.prim.impl, st.params, st.shape, st.dtype
+        ns[f"f{j}"], ns[f"k{j}"], ns[f"D{j}"] = st.into or st.prim.impl, st.params, st.dtype
         if st.buf < 0:
             lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, **k{j})")
             continue
-        new = f"xp.empty(S{j}, D{j})"
+        new = f"_buf(xp, D{j}, {', '.join(ops)})"
         if st.buf == final and j == last and final not in made:
             target = f"{new} if out is None else out"
         elif st.buf == final:
@@ -128,13 +135,55 @@ def _generate(fs: FusedSteps) -> Any:
     return ns["fused"]
 
 
+def _buf(xp: Any, dtype: Any, *ops: Any) -> Any:
+    """An empty array of the operands' broadcast shape, laid out like a same-shaped operand
+    (numpy's `empty_like` keeps a channels-last layout), else C-ordered."""
+    shape = np.broadcast_shapes(*(getattr(o, "shape", ()) for o in ops))
+    if xp is np:
+        for o in ops:
+            if getattr(o, "shape", None) == shape and len(shape) > 1 and not o.flags.c_contiguous:
+                return np.empty_like(o, dtype=dtype)
+    return xp.empty(shape, dtype)
+
+
+def _like_inputs(args: tuple, shape: tuple, dtype: Any) -> Any:
+    """The result buffer of a fused node, laid out like its first same-shaped input."""
+    for a in args:
+        if getattr(a, "shape", None) == shape and isinstance(a, np.ndarray):
+            return np.empty_like(a, dtype=dtype)
+    return np.empty(shape, dtype)
+
+
+def _in_blocks(xp: Any, args: tuple, out: Any, steps: FusedSteps, alias: bool) -> Any:
+    """Run the steps block by block over the thread pool (numpy, large results), or None
+    when the node is too small to split."""
+    if xp is not np or steps.shape == () or np.prod(steps.shape) < 4 * (1 << 17):
+        return None
+    target = _like_inputs(args, steps.shape, steps.dtype) if out is None else out
+    blocks = elementwise_blocks(target)
+    if blocks is None:
+        return None
+    fn, shape = steps.compiled(), target.shape
+
+    def block(k: int) -> None:
+        idx = blocks[k]
+        fn(xp, *(block_of(a, shape, idx) for a in args), out=target[idx], alias=alias)
+    threads.parallel_for(len(blocks), block)
+    return target
+
+
 def _fused_impl(xp: Any, *args: Any, steps: FusedSteps) -> Any:
+    res = _in_blocks(xp, args, None, steps, False)
+    if res is not None:
+        return res
     res = steps.compiled()(xp, *args)
     return res.copy() if any(res is a for a in args) else res  # e.g. a same-dtype cast: make it fresh
 
 
 def _fused_into(xp: Any, *args: Any, out: Any, steps: FusedSteps) -> Any:
-    return steps.compiled()(xp, *args, out=out, alias=any(a is out for a in args))
+    alias = any(a is out for a in args)
+    res = _in_blocks(xp, args, out, steps, alias)
+    return res if res is not None else steps.compiled()(xp, *args, out=out, alias=alias)
 
 
 def _fused_infer(*avals: Any, steps: FusedSteps) -> Any:

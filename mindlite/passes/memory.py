@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir.graph import Graph, Var, aval_of_atom
+from .layout import channels_last_values
 from .outimpl import impl_out, returns_fresh, usable
 from .rewrite import Builder
 
@@ -41,18 +42,22 @@ class OutSpec:
 
 class MemoryPlan:
     """slots: node index -> slot per output; buffers: (slot, shape, dtype) per OutSpec buffer;
-    raw_bytes: bytes to allocate per slot for those buffers; report: the numbers."""
+    channels_last: the buffers whose values will be channels-last on numpy (layout.py), to be
+    allocated with NHWC memory; raw_bytes: bytes to allocate per slot for those buffers;
+    report: the numbers."""
 
     def __init__(self) -> None:
         self.slots: dict[int, tuple] = {}
         self.outs: dict[int, OutSpec] = {}
         self.buffers: list[tuple] = []
+        self.channels_last: set[int] = set()
         self.raw_bytes: dict[int, int] = {}
         self.report: dict[str, int] = {}
 
     def copy(self) -> MemoryPlan:
         p = MemoryPlan()
         p.slots, p.outs, p.buffers = dict(self.slots), dict(self.outs), list(self.buffers)
+        p.channels_last = set(self.channels_last)
         p.raw_bytes, p.report = dict(self.raw_bytes), dict(self.report)
         return p
 
@@ -186,10 +191,13 @@ def plan_graph(g: Graph) -> MemoryPlan:
     head = _in_place_chains(g, _out_candidates(g), end)
     plan.slots, sizes = _assign_slots(g, end, head)
     buf_of: dict[int, int] = {}  # chain head -> buffer: a chain passes one array object along
+    cl = channels_last_values(g) if head else set()
     for i, h in sorted(head.items()):
         n, slot = g.nodes[i], plan.slots[i][0]
         if h not in buf_of:
             buf_of[h] = len(plan.buffers)
+            if id(n.outs[0]) in cl:
+                plan.channels_last.add(len(plan.buffers))
             plan.buffers.append((slot, n.outs[0].shape, n.outs[0].dtype))
             plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), n.outs[0].nbytes)
         plan.outs[i] = OutSpec(impl_out(n.prim), buf=buf_of[h])

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import cpu_kernels
 from ..ops import linalg as _la
 from ..ops import math as _m
 from ..ops import nn as _nn
@@ -83,6 +84,18 @@ for _prim, _name, _consts in [
         (_m.exp_p, "exp", ()), (_m.log_p, "log", ()), (_m.sqrt_p, "sqrt", ()), (_m.tanh_p, "tanh", ()),
         (_m.square_p, "square", ()), (_m.abs_p, "abs", ()), (_m.relu_p, "maximum", (0,))]:
     def_impl_out(_prim, _ufunc(_name, *_consts))
+
+def _where_into(xp: Any, c: Any, x: Any, y: Any, *, out: Any) -> Any:
+    """where(c, x, y) into `out` (which may be x or y itself, an in-place chain): numpy's
+    branch-free select (ops/cpu_kernels.py) where it applies, else where() and a copy."""
+    x, y = _m._where_xy(xp, x, y)
+    if xp is np and cpu_kernels.select(c, x, y, out=out) is not None:
+        return out
+    out[...] = xp.where(c, x, y)
+    return out
+
+
+def_impl_out(_m.where_p, _where_into)
 
 for _prim in (_la.matmul_p, _nn.softmax_p, _nn.log_softmax_p):
     FRESH[_prim] = lambda n: True

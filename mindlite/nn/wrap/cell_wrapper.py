@@ -92,6 +92,16 @@ class TrainOneStepCell(Cell):
             if get_auto_parallel_context("parameter_broadcast"):
                 broadcast_parameters(network.get_parameters())
             self.grad_reducer = DistributedGradReducer(self.weights, get_auto_parallel_context("gradients_mean"))
+        # SEMI_AUTO / AUTO_PARALLEL: the network is planned and sharded on the first call (shapes known then)
+        object.__setattr__(self, "_shard_pending", self.parallel_mode in (ParallelMode.SEMI_AUTO_PARALLEL,
+                                                                          ParallelMode.AUTO_PARALLEL))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_shard_pending"):
+            from .parallel_cell import shard_train_cell
+            object.__setattr__(self, "_shard_pending", False)
+            shard_train_cell(self, args)
+        return super().__call__(*args, **kwargs)
 
     def forward_and_grads(self, *inputs: Any) -> tuple:
         """(loss, gradients) in one forward/backward pass."""

@@ -1,4 +1,5 @@
-"""`mindlite.ops.function.array_func`: MindSpore's array functions (shape, indexing, gather/scatter, creation) that mindlite implements."""
+"""`mindlite.ops.function.array_func`: MindSpore's array functions (shape, indexing,
+gather/scatter, creation) that mindlite implements."""
 from ._family import export, missing
 
 __all__ = export(globals(), """

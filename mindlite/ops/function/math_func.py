@@ -1,4 +1,5 @@
-"""`mindlite.ops.function.math_func`: MindSpore's math functions (elementwise, comparison, reduction, linear algebra) that mindlite implements."""
+"""`mindlite.ops.function.math_func`: MindSpore's math functions (elementwise,
+comparison, reduction, linear algebra) that mindlite implements."""
 from ._family import export, missing
 
 __all__ = export(globals(), """

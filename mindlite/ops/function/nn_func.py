@@ -1,4 +1,5 @@
-"""`mindlite.ops.function.nn_func`: MindSpore's neural-network functions (activations, convolution, pooling, normalisation, losses) that mindlite implements."""
+"""`mindlite.ops.function.nn_func`: MindSpore's neural-network functions
+(activations, convolution, pooling, normalisation, losses) that mindlite implements."""
 from ._family import export, missing
 
 __all__ = export(globals(), """
