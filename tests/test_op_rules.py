@@ -344,9 +344,11 @@ def test_batch_norm_rule_follows_mindspore_dtypes() -> None:
         batch_norm_p(ms.Tensor(np.ones((2, 3), np.int32)), *p, training=True, eps=1e-5)
 
 
-def test_rule_checker_reports_a_disagreement() -> None:
+def test_rule_checker_reports_a_disagreement(monkeypatch) -> None:
     """The checker itself: a primitive whose impl returns float32 where its rule says float16."""
+    from mindlite.core import context
     from mindlite.ops.math import exp_p
+    monkeypatch.setattr(context, "CHECK", False)  # the built-in check would raise first
     saved = exp_p.impl
     exp_p.impl = lambda xp, x: xp.exp(x).astype(np.float32)
     try:
@@ -355,3 +357,14 @@ def test_rule_checker_reports_a_disagreement() -> None:
     finally:
         exp_p.impl = saved
     assert len(rc.problems) == 1 and "exp(Float16[3]" in rc.problems[0] and "Float32[3]" in rc.problems[0]
+
+
+def test_mindlite_check_raises_on_a_disagreement(monkeypatch) -> None:
+    """MINDLITE_CHECK=1: every eager application is checked against its rule."""
+    from mindlite.core import context
+    from mindlite.ops.math import exp_p
+    monkeypatch.setattr(context, "CHECK", True)
+    monkeypatch.setattr(exp_p, "impl", lambda xp, x: xp.exp(x).astype(np.float32))
+    with pytest.raises(RuntimeError, match=r"MINDLITE_CHECK: exp\(Float16\[3\]\) output 0: the rule says "
+                                           r"Float16\[3\], the impl gave Float32\[3\]"):
+        ops.exp(ms.Tensor(np.ones(3, np.float16)))

@@ -51,6 +51,11 @@ def aval_of(x: Any) -> Any:
     return Aval(tuple(data.shape), np.dtype(data.dtype))
 
 
+class ValueDependentShape(ValueError):
+    """Raised by a shape rule whose output shape depends on the input values (unique,
+    nonzero, masked_select): such ops run eagerly only."""
+
+
 class _ThreadState(threading.local):
     """Per-thread trace state. `xp` (a class attribute) is shared by every thread."""
 

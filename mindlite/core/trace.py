@@ -13,7 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import context
-from .prim import REGISTRY, STATE, Aval, Trace, aval_of, exec_context, install_dispatch, new_generation
+from .prim import REGISTRY, STATE, Aval, Trace, ValueDependentShape, aval_of, exec_context, install_dispatch, new_generation
 from .tensor import Parameter, Tensor
 
 _new_tensor = Tensor.__new__
@@ -175,6 +175,8 @@ def check_rule(prim: Any, args: tuple, params: dict, out: Any) -> None:
         return
     try:
         want = prim.infer(*[aval_of(a) for a in args], **params)
+    except ValueDependentShape:
+        return  # nothing to compare: the op runs eagerly only
     except Exception as e:  # noqa: BLE001
         raise RuntimeError(f"MINDLITE_CHECK: the shape rule of {prim.name} failed on inputs that its impl "
                            f"accepted ({describe(args)}): {e}") from e

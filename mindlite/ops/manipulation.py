@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
+from ..core.prim import ValueDependentShape
 from .registry import Primitive
 
 
@@ -338,7 +339,7 @@ def _unique_impl(xp: Any, x: Any) -> tuple:
 
 def _value_shape_infer(op: str) -> Any:
     def infer(*avals: Any, **params: Any) -> Any:
-        raise ValueError(f"{op}: the output shape depends on the input values and cannot be inferred")
+        raise ValueDependentShape(f"{op}: the output shape depends on the input values and cannot be inferred")
     return infer
 
 
