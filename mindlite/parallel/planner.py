@@ -546,16 +546,14 @@ class ParallelPlan:
 
 
 def dataset_layouts(avals: Sequence[tuple], dataset_strategy: Any, device_num: int) -> list:
-    """Layouts of the network's inputs: batch split over every device ('data_parallel'),
-    whole on every device ('full_batch'), or MindSpore's tuple of split tuples."""
+    """Layouts of the network's inputs, from one rank's input shapes: batch split over every
+    device ('data_parallel'), whole on every device ('full_batch'), or MindSpore's tuple of
+    split tuples."""
     out = []
     for k, (shape, _) in enumerate(avals):
         if dataset_strategy == "full_batch" or len(shape) == 0:
             out.append(replicated(len(shape), (device_num,)))
-        elif dataset_strategy == "data_parallel":
-            if shape[0] % device_num:
-                raise ValueError(f"dataset_strategy 'data_parallel': input {k} has global batch {shape[0]}, not "
-                                 f"divisible by device_num {device_num}")
+        elif dataset_strategy == "data_parallel":  # `shape` is a rank's share: the global batch is n times it
             out.append(TensorLayout((device_num,), ((0,),) + ((),) * (len(shape) - 1)))
         else:
             if k >= len(dataset_strategy) or len(dataset_strategy[k]) != len(shape):
