@@ -249,6 +249,11 @@ class Problem:
         self.n = math.prod(self.dm)
         self.cost = cost
         g = self.graph
+        for node in g.nodes:
+            if not node.prim.is_pure:  # a random op: each rank would draw its own numbers
+                raise ValueError(f"parallel plan: {node.prim.name} (at {node.loc or 'the network'}) draws random "
+                                 f"numbers, which the ranks of a sharded network would draw differently; set dropout "
+                                 f"rates to 0 or train with DATA_PARALLEL")
         self.specs: list = [spec_of(node) for node in g.nodes]
         self.input_index = {id(v): k for k, v in enumerate(g.inputs)}
         self.producer: dict = {}

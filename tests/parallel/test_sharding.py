@@ -468,3 +468,17 @@ def test_cell_shard_sets_input_layouts(mode):
         assert logged == predicted
     with pytest.raises(ValueError, match="parameter_plan is not supported"):
         models.mlp((2, 2)).shard(((1, 1),), parameter_plan={"w": (1, 1)})
+
+
+def test_random_ops_are_refused():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(p=0.5)
+
+        def construct(self, x):
+            return self.drop(x) * 2.0
+    net = Net().set_train()
+    cap = capture(net, [((4, 4), np.float32)])
+    with pytest.raises(ValueError, match="draws random numbers"):
+        plan_graph(cap, 2, mode=ms.ParallelMode.AUTO_PARALLEL)
