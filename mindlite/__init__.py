@@ -33,7 +33,7 @@ from .train.dataset_helper import DatasetHelper, connect_network_with_dataset  #
 from ._version import __version__  # noqa: F401,E402
 from .te.custom import Custom as _Custom  # noqa: E402
 ops.Custom = _Custom  # te sits above ops (it builds primitives on the table): the root joins them
-from . import communication  # noqa: E402
+from . import communication, parallel  # noqa: E402
 for _name in ("AllReduce", "AllGather", "ReduceScatter", "AlltoAll", "Broadcast", "ReduceOp"):
     setattr(ops, _name, getattr(communication, _name))  # collectives live beside ops: the root joins them
 del _name

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ops import conv as _conv
 from ..ops.linalg import matmul_p
 from ..ops.registry import Aval, Primitive
@@ -34,17 +36,21 @@ def _bias_act(xp: Any, y: Any, b: Any, act: str, bshape: tuple) -> Any:
 
 def _conv_into(xp: Any, x: Any, w: Any, b: Any, stride: tuple, pads: tuple, dilation: tuple, groups: int,
                act: str, out: Any = None) -> Any:
+    """im2col + one GEMM per sample, written into `out` when given (else a new array): the
+    same arithmetic either way, so the planned and the allocating forms agree bit for bit.
+    NOTE: NCHW im2col rather than conv2d's channels-last kernel: on ResNet-18 at 32x32 (2 busy
+    cores) the whole O2 model ran 7x faster at batch 1, 2x at batch 8 and on par at batch 32."""
     oh, ow = _conv._conv_check("lite_conv2d", x.shape, w.shape, stride, pads, dilation, groups)
     n, o = x.shape[0], w.shape[0]
-    if out is None or groups != 1 or _conv._use_flat(xp, stride, w.shape[1], tuple(w.shape[2:]), (oh, ow)):
-        y = _conv._conv2d_impl(xp, x, w, stride, pads, dilation, groups)
+    cols = _conv._im2col(xp, x, tuple(w.shape[2:]), stride, pads, dilation, (oh, ow))
+    if groups == 1:
+        y = xp.empty((n, o, oh, ow), np.result_type(x.dtype, w.dtype)) if out is None else out
+        xp.matmul(w.reshape(o, -1), cols, out=y.reshape(n, o, oh * ow))
+    else:  # (g, o/g, K) @ (N, g, K, L): one batched matmul
+        y = xp.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, oh * ow)).reshape(n, o, oh, ow)
         if out is not None:
             out[...] = y
             y = out
-    else:  # the GEMM writes straight into the planned buffer
-        cols = _conv._im2col(xp, x, tuple(w.shape[2:]), stride, pads, dilation, (oh, ow))
-        xp.matmul(w.reshape(o, -1), cols, out=out.reshape(n, o, oh * ow))
-        y = out
     return _bias_act(xp, y, b, act, (1, o, 1, 1))
 
 

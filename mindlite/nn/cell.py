@@ -204,6 +204,13 @@ class Cell:
             return run_autocast(self._mixed_precision_type, self._call, *args, **kwargs)
         return self._call(*args, **kwargs)
 
+    def shard(self, in_strategy: Any, out_strategy: Any = None, parameter_plan: Any = None, device: str = "Ascend",
+              level: int = 0) -> "Cell":
+        """Fix the layouts of this cell's tensor inputs under SEMI_AUTO/AUTO_PARALLEL (one tuple of
+        splits, or a `Layout` result, per input); its ops follow by sharding propagation."""
+        from .wrap.parallel_cell import enable_cell_shard
+        return enable_cell_shard(self, in_strategy, out_strategy, parameter_plan)
+
     def compile(self, *args: Any) -> None:
         """Compile the graph for these inputs without running it."""
         _jit.cell_function(self).executable(args)

@@ -77,6 +77,8 @@ def capture(network: Any, avals: Sequence[tuple], name: str = "parallel") -> Cap
         annotations.append((op, atoms, start, end))
     names = {}
     for path, cell in network.cells_and_names():
+        if getattr(cell, "in_strategy", None) is not None:
+            names[id(cell)] = path or type(cell).__name__
         for attr, v in vars(cell).items():
             if getattr(v, "in_strategy", None) is not None:
                 names.setdefault(id(v), f"{path}.{attr}" if path else attr)
@@ -113,6 +115,8 @@ def group_input_layouts(op: Any, atoms: list, nodes: list, specs: list, first: i
     {id(var or Lit): TensorLayout}. Raises ValueError naming the op, input and dimension."""
     from .layout import TensorLayoutSpec
     strategy = op.in_strategy
+    if hasattr(op, "cells_and_names"):  # Cell.shard: each input's layout on its own device matrix
+        return _cell_input_layouts(op, atoms, device_num, label)
     tensors = [(i, a) for i, a in enumerate(atoms) if a is not None]
     if not isinstance(strategy, tuple) or len(strategy) != len(tensors):
         n = len(strategy) if isinstance(strategy, tuple) else strategy
@@ -205,6 +209,29 @@ def group_input_layouts(op: Any, atoms: list, nodes: list, specs: list, first: i
     return out
 
 
+def _cell_input_layouts(cell: Any, atoms: list, device_num: int, label: str) -> dict:
+    from .layout import TensorLayoutSpec
+    out = {}
+    for k, (a, s) in enumerate(zip(atoms, cell.in_strategy)):
+        shape = a.shape if isinstance(a, Var) else tuple(np.shape(a.value))
+        if isinstance(s, TensorLayoutSpec):
+            lay = s.layout
+        else:
+            if len(s) != len(shape):
+                raise ValueError(f"{label}: strategy {s!r} of input {k} must have one split per dimension of its "
+                                 f"shape {list(shape)} ({len(shape)} values)")
+            used = math.prod(s)
+            if device_num % used:
+                raise ValueError(f"{label}: the splits {s} of input {k} multiply to {used}, which does not divide "
+                                 f"device_num {device_num}")
+            lay = TensorLayout((device_num // used,) + tuple(s), tuple((d + 1,) if v > 1 else () for d, v in enumerate(s)))
+        for d, (n, k_) in enumerate(zip(shape, lay.splits())):
+            if n % k_:
+                raise ValueError(f"{label}: input {k} dimension {d} of size {n} is not divisible by its split {k_}")
+        out[id(a)] = lay
+    return out
+
+
 # ---- the problem ----------------------------------------------------------------------------------------
 @dataclass
 class Edge:
@@ -222,6 +249,11 @@ class Problem:
         self.n = math.prod(self.dm)
         self.cost = cost
         g = self.graph
+        for node in g.nodes:
+            if not node.prim.is_pure:  # a random op: each rank would draw its own numbers
+                raise ValueError(f"parallel plan: {node.prim.name} (at {node.loc or 'the network'}) draws random "
+                                 f"numbers, which the ranks of a sharded network would draw differently; set dropout "
+                                 f"rates to 0 or train with DATA_PARALLEL")
         self.specs: list = [spec_of(node) for node in g.nodes]
         self.input_index = {id(v): k for k, v in enumerate(g.inputs)}
         self.producer: dict = {}
@@ -546,16 +578,14 @@ class ParallelPlan:
 
 
 def dataset_layouts(avals: Sequence[tuple], dataset_strategy: Any, device_num: int) -> list:
-    """Layouts of the network's inputs: batch split over every device ('data_parallel'),
-    whole on every device ('full_batch'), or MindSpore's tuple of split tuples."""
+    """Layouts of the network's inputs, from one rank's input shapes: batch split over every
+    device ('data_parallel'), whole on every device ('full_batch'), or MindSpore's tuple of
+    split tuples."""
     out = []
     for k, (shape, _) in enumerate(avals):
         if dataset_strategy == "full_batch" or len(shape) == 0:
             out.append(replicated(len(shape), (device_num,)))
-        elif dataset_strategy == "data_parallel":
-            if shape[0] % device_num:
-                raise ValueError(f"dataset_strategy 'data_parallel': input {k} has global batch {shape[0]}, not "
-                                 f"divisible by device_num {device_num}")
+        elif dataset_strategy == "data_parallel":  # `shape` is a rank's share: the global batch is n times it
             out.append(TensorLayout((device_num,), ((0,),) + ((),) * (len(shape) - 1)))
         else:
             if k >= len(dataset_strategy) or len(dataset_strategy[k]) != len(shape):

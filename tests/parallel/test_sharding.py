@@ -438,3 +438,47 @@ def test_lamb_is_refused_with_sharded_parameters():
         step(Tensor(np.ones((2, 2), np.float32)), Tensor(np.ones((2, 2), np.float32)))
     with pytest.raises(RuntimeError, match="Lamb's trust ratio needs whole-parameter norms"):
         sim.spawn(rank, 2)
+
+
+def test_cell_shard_sets_input_layouts(mode):
+    """`Cell.shard(in_strategy)`: the cell's input takes the given layout (here the batch split
+    two ways and the features two ways on 4 devices) and its ops follow by propagation."""
+    weights = models.draw_weights(models.mlp((8, 16, 4)), seed=9)
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(8, 8)).astype(np.float32), rng.normal(size=(8, 4)).astype(np.float32)
+
+    def train(shard):
+        net = models.set_weights(models.mlp((8, 16, 4)), weights)
+        if shard:
+            net.shard(((2, 2),))
+        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.SGD(net.trainable_params(), 0.1))
+        return [float(step(Tensor(x), Tensor(y)).asnumpy()) for _ in range(3)], step
+    ref, _ = train(False)
+    ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.SEMI_AUTO_PARALLEL, full_batch=True)
+
+    def rank():
+        init()
+        losses, step = train(True)
+        plan = step.network._parallel_plan
+        first = plan.graph.nodes[0]
+        return losses, first.prim.name, plan.node_strategy(0), comm_log().bytes, 3 * plan.predicted_bytes(get_rank())
+    for losses, name, strategy, logged, predicted in sim.spawn(rank, 4):
+        np.testing.assert_allclose(losses, ref, rtol=1e-5)
+        assert name == "identity" and strategy == ((2, 2),)
+        assert logged == predicted
+    with pytest.raises(ValueError, match="parameter_plan is not supported"):
+        models.mlp((2, 2)).shard(((1, 1),), parameter_plan={"w": (1, 1)})
+
+
+def test_random_ops_are_refused():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(p=0.5)
+
+        def construct(self, x):
+            return self.drop(x) * 2.0
+    net = Net().set_train()
+    cap = capture(net, [((4, 4), np.float32)])
+    with pytest.raises(ValueError, match="draws random numbers"):
+        plan_graph(cap, 2, mode=ms.ParallelMode.AUTO_PARALLEL)
