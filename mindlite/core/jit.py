@@ -316,13 +316,17 @@ def compiles(cell: Any) -> bool:
                                     or "_jit_forced" in cell.__dict__)
 
 
-def jit(fn: Callable | None = None, *args: Any, input_signature: Any = None, **kwargs: Any) -> Any:
+def jit(fn: Callable | None = None, mode: str = "PSJit", input_signature: Any = None, hash_args: Any = None,
+        jit_config: Any = None, compile_once: bool = False, **kwargs: Any) -> Any:
     """`mindlite.jit`: compile `fn` (a function, a method, a Cell's construct, or a Cell)
     into one graph, whatever the global mode. Usable bare (`@jit`) or with MindSpore's
-    keywords (`@jit(mode="PSJit")`, `capture_mode=...`, `jit_level=...`), which are
-    accepted and change nothing here."""
+    keywords. `mode`, `hash_args`, `jit_config`, `compile_once` and MindSpore's other
+    compile options select how MindSpore compiles; they cannot change the numbers, and
+    mindlite always compiles one guarded graph per argument signature."""
+    if mode not in ("PSJit", "PIJit"):
+        raise ValueError(f"jit: mode must be 'PSJit' or 'PIJit', got {mode!r}")
     if input_signature is not None:
-        raise TypeError("jit(input_signature=...) (dynamic-shape declarations) is not supported yet: mindlite "
+        raise TypeError("jit(input_signature=...) (dynamic-shape declarations) is not supported: mindlite "
                         "compiles one graph per concrete input shape")
     if fn is None or isinstance(fn, str):
         return lambda f: jit(f)
@@ -334,6 +338,12 @@ def jit(fn: Callable | None = None, *args: Any, input_signature: Any = None, **k
     return JitFunction(fn)
 
 
-ms_function = jit
+def ms_function(fn: Callable | None = None, obj: Any = None, input_signature: Any = None) -> Any:
+    """MindSpore 1.x's name for `jit` (`obj` is the instance a method is bound to)."""
+    if fn is not None and obj is not None:
+        fn = fn.__get__(obj, type(obj))
+    return jit(fn, input_signature=input_signature)
+
+
 __all__ = ["jit", "ms_function", "JitFunction", "Executable", "cell_function", "compiles", "set_compiler",
            "Parameter"]
