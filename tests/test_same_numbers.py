@@ -371,3 +371,27 @@ def test_differentiated_loop_stores_typed_stacks():
     assert len(saves) == 1 and not [n for n in graph.nodes if n.prim.name == "while"]
     stacks = saves[0].outs[2:]
     assert [(s.shape, s.dtype.name) for s in stacks] == [((-1,), "int64"), ((-1, 2), "float64")]
+
+
+HELPER_GAIN = 2.0
+
+
+def _helper_scale(x):
+    return x * HELPER_GAIN
+
+
+def test_globals_read_by_converted_helpers_are_guarded():
+    global HELPER_GAIN
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            return _helper_scale(x) + 1.0
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        net = Net()
+        assert float(net(Tensor(1.0)).asnumpy()) == 3.0
+        HELPER_GAIN = 5.0
+        assert float(net(Tensor(1.0)).asnumpy()) == 6.0
+    finally:
+        HELPER_GAIN = 2.0
+        ms.set_context(mode=ms.PYNATIVE_MODE)

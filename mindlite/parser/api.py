@@ -16,6 +16,7 @@ import types
 from typing import Any
 
 from ..ops import control
+from ..core.prim import STATE
 from . import runtime
 from .build import CTRL, UNDEF
 from .translate import translate
@@ -160,7 +161,12 @@ def _callee(fn: types.FunctionType) -> types.FunctionType:
     library = _LIBRARY_FILES.get(filename)
     if library is None:
         library = _LIBRARY_FILES[filename] = _is_library_file(filename)
-    return fn if library else _convert_function(fn, True)
+    if library:
+        return fn
+    guards = STATE.guards
+    if guards is not None:  # a user helper's named globals are baked in too: guard them
+        guards.add_code_constants(fn)
+    return _convert_function(fn, True)
 
 
 _LIBRARY_FILES: dict[str, bool] = {}
