@@ -249,6 +249,9 @@ NOT_IN_TABLE = {
     "qdense": "int8 kernels made by lite.quantize (tests/lite)",
     **{c: "a collective: needs a communication group (tests/parallel, against numpy per rank)"
        for c in ("all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter")},
+    **{c: "SPMD markers of a sharded plan: identity forward, backward by the sum-over-ranks convention rather "
+          "than the forward's derivative (tests/parallel/test_sharding.py, against single-process training)"
+       for c in ("mirror", "parallel_output")},
 }
 
 
