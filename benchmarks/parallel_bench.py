@@ -1,6 +1,6 @@
 """Parallel engine benchmark (issue 17).
 
-    python benchmarks/parallel_bench.py planner [--dp-devices 8,64] [--layers 24]
+    python benchmarks/parallel_bench.py planner [--dp-devices 8,64] [--layers 24] [--models bert,resnet]
     python benchmarks/parallel_bench.py bytes
     python benchmarks/parallel_bench.py scaling [--ranks 1,2,4] [--steps 5]
     python benchmarks/parallel_bench.py fusion [--ranks 2]
@@ -104,7 +104,7 @@ def planner(args: argparse.Namespace) -> None:
     from mindlite.parallel.layout import TensorLayout
     rows = []
     dp_devices = [int(d) for d in args.dp_devices.split(",") if d]
-    for n in (8, 64, 512):
+    for n in ((8, 64, 512) if "bert" in args.models else ()):
         mp = 8 if n >= 64 else 4
         dp = n // mp
         cap = _capture_bert(args.layers, (dp, mp))
@@ -128,7 +128,7 @@ def planner(args: argparse.Namespace) -> None:
                        dp_MiB=round(best.memory / 2 ** 20), dp_plan=best.search)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    for n in (8, 64, 512):
+    for n in ((8, 64, 512) if "resnet" in args.models else ()):
         cap = _capture_resnet50()
         b = min(n, 256)  # batch 256 splits at most 256 ways; the rest of 512 must split something else
         split = [TensorLayout((n // b, b), ((1,), (), (), ())), TensorLayout((n // b, b), ((1,),))]
@@ -261,6 +261,7 @@ def main() -> None:
     ap.add_argument("what", choices=["planner", "bytes", "scaling", "fusion", "_scaling_worker", "_fusion_worker"])
     ap.add_argument("--dp-devices", default="8,64")
     ap.add_argument("--layers", type=int, default=24)
+    ap.add_argument("--models", default="bert,resnet")
     ap.add_argument("--ranks", default="1,2,4")
     ap.add_argument("--steps", type=int, default=5)
     args = ap.parse_args()

@@ -353,6 +353,8 @@ class Problem:
         for _, ax in st.assign:
             shards *= group_size(self.dm, ax)
         time = self.cost.compute(spec.flops, shards)
+        for kind, grp, nbytes in self.sync_calls(v, st, 0):
+            time += self.cost.collective(kind, grp, nbytes)
         mem = 0.0
         for o, lay in zip(node.outs, outs):
             mem += math.prod(lay.local_shape(o.shape)) * o.dtype.itemsize
@@ -382,6 +384,22 @@ class Problem:
         for lay, labels in zip(ins, spec.in_labels):  # a pending sum cannot meet a fixed input
             pass
         return time, mem
+
+    def sync_calls(self, v: int, st: Strategy, rank: int, training: bool = True) -> list:
+        """The all-reduces of a synchronised batch norm whose batch `st` splits: the per-channel
+        sum and sum of squares, and in a training step their adjoints."""
+        spec = self.specs[v]
+        axes = tuple(a for lb in spec.sync for a in st.axes(lb))
+        if not axes:
+            return []
+        x = self.graph.nodes[v].inputs[0]
+        c_label = spec.in_labels[0][1]
+        channels = x.shape[1] // group_size(self.dm, st.axes(c_label))
+        grp = TensorLayout(self.dm, ()).group(rank, axes)
+        calls = [("all_reduce", grp, channels * x.dtype.itemsize)] * 2
+        if training and id(x) in self._grad_vars:
+            calls = calls * 2
+        return calls
 
     def edge_cost(self, e: Edge, su: Strategy, sv: Strategy) -> float:
         kind, u, k = e.src
@@ -542,6 +560,8 @@ class ParallelPlan:
                 calls.append((st.kind, grp, st.nbytes))
                 if training and t.backward and len(grp) > 1:
                     calls.append((adjoint(st.kind), grp, adjoint_bytes(st.kind, st.nbytes, len(grp))))
+        for v in self.problem.active:
+            calls += self.problem.sync_calls(v, self.strategies[v], rank, training)
         if training:
             for gi, lay in self.param_layout.items():
                 var = self.graph.inputs[gi]
