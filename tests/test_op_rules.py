@@ -237,6 +237,8 @@ def test_rules_match_impls_for_every_dtype(spec: OpSpec) -> None:
 # Primitives the op table does not reach, each with the reason (they have tests of their own).
 NOT_IN_TABLE = {
     "fused_elementwise": "made by the elementwise-fusion pass inside compiled graphs (tests/test_passes.py)",
+    "summary": "side effect of the summary operators, no numbers to compare (tests/insight/test_summary_ops.py)",
+    "watch": "the debugger's check inserted into watched compiled steps (tests/insight/test_debugger.py)",
     "cond": "tensor-dependent `if` of a captured graph (tests/test_graph_capture.py)",
     "while": "tensor-dependent `while`/`for` of a captured graph (tests/test_graph_capture.py)",
     "while_save": "the differentiated `while` (tests/test_graph_capture.py)",

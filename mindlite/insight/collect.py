@@ -195,7 +195,7 @@ class SummaryCollector(Callback):
         rec = self._open()
         if self.collect["collect_metric"] and self._last_loss is not None:
             rec.add_value("scalar", "loss/auto", np.float32(self._last_loss))
-        lr = self._learning_rate(_optimizer(cb))
+        lr = self._learning_rate(_optimizer(cb)) if self.collect["collect_metric"] else None
         if lr is not None:
             rec.add_value("scalar", "learning_rate/auto", np.float32(lr))
         for name, p in self._histogram_params(cb.get("train_network")):

@@ -6,7 +6,7 @@ A payload is one UTF-8 JSON object
 
 with `value` by plugin:
   * scalar: a number (NaN and infinities as the strings "NaN", "Infinity", "-Infinity");
-  * histogram: {"edges": [b0 .. bn], "counts": [c1 .. cn], "min", "max", "sum", "count",
+  * histogram: {"edges": [b0 .. bn], "counts": [c1 .. cn], "min", "max", "sum", "sum_squares", "count",
     "nan", "pos_inf", "neg_inf"} over the finite values (numpy.histogram's bins);
   * image: {"format": "png", "width", "height", "channels", "n", "data": base64 PNG} - a
     batch is tiled into one grid;
@@ -59,12 +59,12 @@ def histogram_value(arr: np.ndarray, bins: int = HISTOGRAM_BINS) -> dict:
     out: dict[str, Any] = {"count": int(a.size), "nan": int(np.isnan(a).sum()),
                            "pos_inf": int(np.isposinf(a).sum()), "neg_inf": int(np.isneginf(a).sum())}
     if finite.size == 0:
-        out.update(edges=[], counts=[], min=None, max=None, sum=0.0)
+        out.update(edges=[], counts=[], min=None, max=None, sum=0.0, sum_squares=0.0)
         return out
     lo, hi = float(finite.min()), float(finite.max())
     counts, edges = np.histogram(finite, bins=bins, range=(lo, hi) if hi > lo else (lo - 0.5, hi + 0.5))
     out.update(edges=[float(e) for e in edges], counts=[int(c) for c in counts], min=lo, max=hi,
-               sum=float(finite.sum()))
+               sum=float(finite.sum()), sum_squares=float(np.square(finite).sum()))
     return out
 
 

@@ -131,7 +131,9 @@ def layout(doc: dict, expanded: set[str] | None = None) -> dict:
                 units[u] = {"id": u, "kind": "scope", "label": u[len("scope:"):].rsplit("/", 1)[-1],
                             "scope": u[len("scope:"):], "count": 0}
             else:
-                units[u] = {"id": u, "kind": "input" if n["scope"] == "input" else "op", "label": n["op"],
+                is_input = n["scope"] == "input"
+                units[u] = {"id": u, "kind": "input" if is_input else "op",
+                            "label": n["id"].split("/", 1)[-1] if is_input else n["op"],
                             "scope": n["scope"], "op": n["op"], "shape": n["shape"], "dtype": n["dtype"],
                             "loc": n.get("loc", ""), "count": 1}
         if units[u]["kind"] == "scope":

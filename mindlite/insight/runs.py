@@ -163,7 +163,7 @@ class RunStore:
         self._last_poll = 0.0
         self._lock = threading.Lock()
 
-    def _candidates(self) -> dict[str, str]:
+    def find_runs(self) -> dict[str, str]:
         out = {}
         try:
             entries = sorted(os.listdir(self.base_dir))
@@ -187,7 +187,7 @@ class RunStore:
             if not force and now - self._last_poll < self.min_interval:
                 return
             self._last_poll = now
-            for name, path in self._candidates().items():
+            for name, path in self.find_runs().items():
                 if name not in self.runs:
                     self.runs[name] = Run(name, path)
             for run in self.runs.values():
