@@ -39,7 +39,7 @@ from ..core.tensor import Tensor
 from ..core.trace import bind
 from ..ir.graph import Graph, Node, Var
 from .graph_view import node_names
-from .scopes import GRADIENTS, scope_at
+from .scopes import GRADIENTS, recording_scopes, scope_at
 
 _log = logging.getLogger("mindlite.insight")
 
@@ -169,6 +169,7 @@ class Debugger:
         self._weights: list = []
         self._before: dict[str, np.ndarray] = {}
         self._trace: WatchTrace | None = None
+        self._scopes: Any = None
         self._lock = threading.Lock()
         if network is not None:
             self.watch_network(network)
@@ -188,6 +189,9 @@ class Debugger:
         if context.get_context("mode") == context.PYNATIVE_MODE and self._trace is None:
             self._trace = WatchTrace(self, STATE.trace)
             STATE.trace = self._trace
+        elif self._scopes is None:  # steps compiled from now on get their nodes' cell scopes
+            self._scopes = recording_scopes()
+            self._scopes.__enter__()
         return self
 
     def stop(self) -> None:
@@ -198,6 +202,9 @@ class Debugger:
             if STATE.trace is self._trace:
                 STATE.trace = self._trace.parent
             self._trace = None
+        if self._scopes is not None:
+            self._scopes.__exit__(None, None, None)
+            self._scopes = None
 
     def __enter__(self) -> "Debugger":
         return self.start()
