@@ -187,8 +187,31 @@ def gather_parameters(params: Sequence[Any]) -> None:
         del p._parallel_layout
 
 
+def merged_parameters(network: Any) -> dict:
+    """{parameter name: whole value as a numpy array} of a network trained sharded, on every
+    rank (a collective: every rank must call it). For a checkpoint of the whole model:
+
+        params = mindlite.parallel.merged_parameters(net)
+        if get_rank() == 0:
+            ms.save_checkpoint(params, "net.ckpt")
+    """
+    from ..communication.management import current
+    from ..core.tensor import Tensor
+    rank = current().world_rank
+    out = {}
+    for name, p in network.parameters_and_names():
+        info = getattr(p, "_parallel_layout", None)
+        data = p._data
+        if info is not None:
+            lay, shape = info
+            full = TensorLayout(lay.dev_matrix, ((),) * len(shape))
+            data = R.apply(Tensor(data), rank, R.plan(shape, data.dtype, lay, full), R.dev_matrix_of(lay, full))._data
+        out[p.name] = np.asarray(data.get() if hasattr(data, "get") else data)
+    return out
+
+
 def local_size(shape: Sequence[int], lay: TensorLayout) -> int:
     return math.prod(lay.local_shape(shape))
 
 
-__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "mirror_p", "parallel_output_p", "F"]
+__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "merged_parameters", "mirror_p", "parallel_output_p", "F"]

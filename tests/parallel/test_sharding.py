@@ -535,3 +535,36 @@ def test_batch_split_batch_norm_synchronises_statistics(mode):
         assert bn_strategy == (2, 1, 1, 1)
         np.testing.assert_allclose(moving_mean, ref_net.bn.moving_mean.asnumpy(), rtol=1e-5, atol=1e-7)
         assert logged == predicted
+
+
+def test_merged_checkpoint_from_rank_zero(tmp_path):
+    """Sharded training, then rank 0 saves the whole model; it loads into a single-device
+    network and equals the single-process training's parameters."""
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.normal(size=(4, 6)).astype(np.float32), rng.normal(size=(6, 3)).astype(np.float32)
+    x, y = rng.normal(size=(8, 4)).astype(np.float32), rng.normal(size=(8, 3)).astype(np.float32)
+
+    def train(s1=None, s2=None):
+        net = _TwoMatMul(w1, w2, s1, s2)
+        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+        for _ in range(3):
+            step(Tensor(x), Tensor(y))
+        return net
+    ref = train()
+    path = str(tmp_path / "merged.ckpt")
+    ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.SEMI_AUTO_PARALLEL, full_batch=True)
+
+    def rank():
+        init()
+        net = train(((1, 2), (2, 1)), ((1, 2), (2, 1)))
+        from mindlite.parallel import merged_parameters
+        params = merged_parameters(net)
+        if get_rank() == 0:
+            ms.save_checkpoint(params, path)
+        return sorted(params)
+    assert sim.spawn(rank, 2)[0] == ["w1", "w2"]
+    ms.reset_auto_parallel_context()
+    fresh = _TwoMatMul(np.zeros_like(w1), np.zeros_like(w2))
+    ms.load_param_into_net(fresh, ms.load_checkpoint(path))
+    for p, q in zip(fresh.trainable_params(), ref.trainable_params()):
+        np.testing.assert_allclose(p.asnumpy(), q.asnumpy(), rtol=1e-5, atol=1e-6)
