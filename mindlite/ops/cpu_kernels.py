@@ -157,3 +157,43 @@ def select(c: Any, x: Any, y: Any, out: Any = None) -> Any:
         np.bitwise_and(ob, m, out=ob)
         np.bitwise_xor(ob, yb, out=ob)
     return out
+
+
+# ---- batch norm over rows -----------------------------------------------------------------------------
+def channel_rows(x: Any) -> Any:
+    """The (rows, C) C-contiguous view of x whose channel axis 1 is innermost in memory
+    (channels-last 4-D, or a C-ordered 2-D (N, C)); None when there is none."""
+    if x.ndim == 2:
+        return x if x.flags.c_contiguous else None
+    if x.ndim != 4:
+        return None
+    v = x.transpose(0, 2, 3, 1)
+    return v.reshape(-1, x.shape[1]) if v.flags.c_contiguous else None
+
+
+def batch_norm_rows(x2: Any, gamma: Any, beta: Any, eps: float) -> tuple:
+    """Training BatchNorm of (M, C) rows: (y (M, C), batch mean, 1/sqrt(var + eps)), in three
+    passes over blocks of rows shared out over the pool: sums, centred squares (the two-pass
+    variance), then `y = (x - mean) * gamma * invstd + beta` in place. Per-block partial sums
+    are added in block order (the same bits for any thread count)."""
+    m, c = x2.shape
+    bounds = threads.chunks(m, max(1, ELEMWISE_CHUNK // max(c, 1)), max_chunks=256)
+    parts = np.empty((len(bounds), c), x2.dtype)
+    threads.parallel_for(len(bounds), lambda j: np.add.reduce(x2[bounds[j][0]:bounds[j][1]], axis=0, out=parts[j]))
+    mu = np.add.reduce(parts, axis=0) / m
+    y = np.empty_like(x2)
+
+    def centred(j: int) -> None:
+        a, b = bounds[j]
+        yc = np.subtract(x2[a:b], mu, out=y[a:b])
+        np.add.reduce(np.square(yc), axis=0, out=parts[j])
+    threads.parallel_for(len(bounds), centred)
+    invstd = (1.0 / np.sqrt(np.add.reduce(parts, axis=0) / m + eps)).astype(x2.dtype, copy=False)
+    scale = gamma * invstd
+
+    def affine(j: int) -> None:
+        a, b = bounds[j]
+        np.multiply(y[a:b], scale, out=y[a:b])
+        np.add(y[a:b], beta, out=y[a:b])
+    threads.parallel_for(len(bounds), affine)
+    return y, mu, invstd
