@@ -204,7 +204,8 @@ def _scaling_worker(args: argparse.Namespace) -> None:
     net = nn.SequentialCell([nn.Dense(2048, 2048, activation="relu") for _ in range(3)] + [nn.Dense(2048, 2048)])
     step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.01, 0.9))
     rng = np.random.default_rng(get_rank())
-    x, y = Tensor(rng.normal(size=(128, 2048)).astype(np.float32)), Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
+    x = Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
+    y = Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
     step(x, y)  # compile
     comm_log().clear()
     times = []
@@ -251,7 +252,8 @@ def _fusion_worker(args: argparse.Namespace) -> None:
             reducer(grads)
             times.append(time.perf_counter() - t)
         if get_rank() == 0:
-            print(json.dumps({"fusion": label, "calls": comm_log().calls // 5, "MB": round(comm_log().bytes / 5 / 2 ** 20, 1),
+            print(json.dumps({"fusion": label, "calls": comm_log().calls // 5,
+                              "MB": round(comm_log().bytes / 5 / 2 ** 20, 1),
                               "median_s": round(float(np.median(times)), 4), "best_s": round(min(times), 4)}),
                   flush=True)
 

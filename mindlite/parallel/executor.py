@@ -12,7 +12,6 @@ bprops make the backward parallel too. Two more primitives complete the SPMD pic
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -210,8 +209,5 @@ def merged_parameters(network: Any) -> dict:
     return out
 
 
-def local_size(shape: Sequence[int], lay: TensorLayout) -> int:
-    return math.prod(lay.local_shape(shape))
-
-
-__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "merged_parameters", "mirror_p", "parallel_output_p", "F"]
+__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "merged_parameters", "mirror_p",
+           "parallel_output_p", "sync_batch_norm"]

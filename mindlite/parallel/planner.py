@@ -18,12 +18,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..ir.graph import Graph, Lit, Node, Var
+from ..ir.graph import Graph, Lit, Var
 from . import redistribution as R
 from .cost_model import CostModel, adjoint, adjoint_bytes, group_size
-from .layout import TensorLayout, canonical, refine, replicated, to_matrix
-from .rules import OpSpec, spec_of
-from .strategy import Strategy, check, follow_inputs, in_layouts, out_layouts, replicated_strategy
+from .layout import TensorLayout, replicated, to_matrix
+from .rules import spec_of
+from .strategy import Strategy, check, in_layouts, out_layouts, replicated_strategy
 
 
 # ---- capture ------------------------------------------------------------------------------------------
@@ -224,7 +224,8 @@ def _cell_input_layouts(cell: Any, atoms: list, device_num: int, label: str) -> 
             if device_num % used:
                 raise ValueError(f"{label}: the splits {s} of input {k} multiply to {used}, which does not divide "
                                  f"device_num {device_num}")
-            lay = TensorLayout((device_num // used,) + tuple(s), tuple((d + 1,) if v > 1 else () for d, v in enumerate(s)))
+            tmap = tuple((d + 1,) if v > 1 else () for d, v in enumerate(s))
+            lay = TensorLayout((device_num // used,) + tuple(s), tmap)
         for d, (n, k_) in enumerate(zip(shape, lay.splits())):
             if n % k_:
                 raise ValueError(f"{label}: input {k} dimension {d} of size {n} is not divisible by its split {k_}")
@@ -381,8 +382,6 @@ class Problem:
             if u != v or kind != "out":
                 continue
             time += self.redistribution(var, outs[k], replicated(len(var.shape), self.dm))[2]
-        for lay, labels in zip(ins, spec.in_labels):  # a pending sum cannot meet a fixed input
-            pass
         return time, mem
 
     def sync_calls(self, v: int, st: Strategy, rank: int, training: bool = True) -> list:
@@ -627,11 +626,3 @@ def global_avals(local: Sequence[Any], layouts: Sequence[TensorLayout]) -> list:
         shape = tuple(int(s) * k for s, k in zip(x.shape, lay.splits()))
         out.append((shape, np.dtype(getattr(x, "dtype", np.float32) if not hasattr(x, "_data") else x._data.dtype)))
     return out
-
-
-def plan_mesh(layouts: Sequence[TensorLayout], device_num: int) -> tuple:
-    return refine([lay.dev_matrix for lay in layouts] + [(device_num,)])
-
-
-def canonical_layout(lay: TensorLayout, dm: tuple) -> TensorLayout:
-    return canonical(to_matrix(lay, dm))

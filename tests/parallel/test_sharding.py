@@ -271,7 +271,7 @@ def test_two_shard_calls_give_megatron(n, mp):
     names = [node.prim.name for node in plan.graph.nodes]
     matmuls = [v for v, name in enumerate(names) if name == "matmul"]
     per_layer = len(matmuls) // 2
-    dp_axes, mp_axes = set(), set()
+    mp_axes = set()
     for layer in range(2):
         q, k, v_, scores, ctx, out, fc1, fc2 = matmuls[layer * per_layer:(layer + 1) * per_layer]
         for col in (q, k, v_, fc1):   # column split: the output features by mp
