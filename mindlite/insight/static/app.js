@@ -119,7 +119,11 @@ async function drawHistograms(run) {
     const ys = (c) => H - B - c / cmax * (H - B - T);
     for (const s of data.samples.slice(0, -1).slice(-8)) {  // earlier steps as outlines
       let d = "";
-      s.counts.forEach((c, i) => { d += (i ? " L" : "M") + xs((s.edges[i] + s.edges[i + 1]) / 2) + "," + ys(c); });
+      s.counts.forEach((c, i) => {
+        const mid = (s.edges[i] + s.edges[i + 1]) / 2;
+        if (mid < lo || mid > hi) return;  // outside the latest step's range
+        d += (d ? " L" : "M") + xs(mid) + "," + ys(c);
+      });
       svgEl("path", { class: "hist-old", d }, svg);
     }
     last.counts.forEach((c, i) => {
