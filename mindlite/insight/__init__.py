@@ -25,4 +25,5 @@ def export_tensorboard(src: str, dst: str) -> list:
 
 
 __all__ = ["SummaryRecord", "SummaryCollector", "Watchpoint", "WatchpointHit", "Debugger", "export_tensorboard",
-           "RecordReader", "read_records", "RunStore", "load_run", "capture_graph", "network_graph"]
+           "RecordReader", "read_records", "encode_record", "decode_event", "RunStore", "load_run", "capture_graph",
+           "network_graph"]

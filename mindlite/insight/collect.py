@@ -133,7 +133,8 @@ class SummaryCollector(Callback):
         if data is None:
             return dict(DEFAULT_DATA)
         if not isinstance(data, dict):
-            raise TypeError(f"SummaryCollector: collect_specified_data must be a dict or None, got {type(data).__name__}")
+            raise TypeError("SummaryCollector: collect_specified_data must be a dict or None, got "
+                            f"{type(data).__name__}")
         unknown = set(data) - set(DEFAULT_DATA)
         if unknown:
             raise ValueError(f"SummaryCollector: unknown collect_specified_data keys {sorted(unknown)}; expected "
@@ -263,12 +264,17 @@ class SummaryCollector(Callback):
             lr = lr[0] if lr else None
         return None if lr is None else float(np.asarray(lr.asnumpy() if isinstance(lr, Tensor) else lr).reshape(-1)[0])
 
+    @staticmethod
+    def _model_params(net: Any) -> list:
+        """(name, parameter) of the trainable parameters, without the optimizer's own state."""
+        opt = _optimizer_of(net)
+        own = {id(p) for p in opt.get_parameters()} - {id(p) for p in opt.parameters} if opt is not None else set()
+        return [(p.name, p) for p in net.trainable_params() if id(p) not in own]
+
     def _histogram_params(self, net: Any) -> list:
         if self._hist_params is None:
             regular = self.collect["histogram_regular"]
-            opt = _optimizer_of(net)
-            own = {id(p) for p in opt.get_parameters()} - {id(p) for p in opt.parameters} if opt is not None else set()
-            params = [(p.name, p) for p in net.trainable_params() if id(p) not in own] if net is not None else []
+            params = self._model_params(net) if net is not None else []
             if regular is None:
                 params = params[:DEFAULT_HISTOGRAMS]
             elif regular == "":
@@ -293,7 +299,7 @@ class SummaryCollector(Callback):
                  "loss_function": type(loss_fn).__name__ if loss_fn is not None else None,
                  "epoch": int(cb.get("epoch_num", 0)), "parallel_mode": cb.get("parallel_mode"),
                  "batch_size": dataset_info(ds).get("batch_size") if ds is not None else None}
-        n_params = sum(int(np.prod(p.shape)) for p in backbone.trainable_params()) if backbone is not None else None
+        n_params = sum(int(np.prod(p.shape)) for _, p in self._model_params(backbone)) if backbone is not None else None
         return {"hyper_parameters": hyper, "dataset": dataset_info(ds) if ds is not None else {},
                 "model": {"network": type(backbone).__name__ if backbone is not None else None,
                           "parameters": n_params, "steps": int(cb.get("cur_step_num", 0))},
