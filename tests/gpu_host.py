@@ -62,8 +62,8 @@ def _plain(t: str) -> str:
 
 
 class HostKernel:
-    def __init__(self, kernel: Any, lib: Any) -> None:
-        self.kernel, self.fn = kernel, lib.te_host_launch
+    def __init__(self, kernel: Any, lib: Any, symbol: str = "te_host_launch") -> None:
+        self.kernel, self.fn = kernel, getattr(lib, symbol)
         self.fn.argtypes = [ctypes.c_uint, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
         self.fn.restype = None
 
@@ -103,6 +103,49 @@ def build(kernel: Any) -> HostKernel:
     return HostKernel(kernel, ctypes.CDLL(so))
 
 
+def _preludes() -> tuple:
+    from mindlite.backend import codegen_cuda as cg
+    return (cg.PRELUDE, cg.HALF_PRELUDE, cg.PHILOX_PRELUDE, cg.ROW_PRELUDE)
+
+
+def translation_unit(kernels: list) -> str:
+    """One source holding every kernel (their shared preludes once): compiling many
+    kernels costs one compiler run (NVRTC or the host compiler)."""
+    pre = _preludes()
+    body = []
+    for k in kernels:
+        src = k.source
+        for p in pre:
+            src = src.replace(p, "")
+        body.append(src)
+    return "\n".join(pre) + "\n" + "\n".join(body)
+
+
+def build_many(kernels: list) -> dict:
+    """Host builds of many kernels from one compiler run: {kernel name: HostKernel}."""
+    kernels = list({k.name: k for k in kernels}.values())
+    wrappers = []
+    for k in kernels:
+        casts = ", ".join(f"*({_plain(t)}*)a[{j}]" for j, (t, _) in enumerate(k.params))
+        wrappers.append(f'extern "C" void te_host_launch_{k.name}(unsigned grid, unsigned block, void** a) {{\n'
+                        f"  gridDim.x = grid; blockDim.x = block; gridDim.y = gridDim.z = blockDim.y = blockDim.z = 1;\n"
+                        f"  for (unsigned b = 0; b < grid; ++b) for (unsigned t = 0; t < block; ++t) {{\n"
+                        f"    blockIdx.x = b; threadIdx.x = t; {k.name}({casts});\n  }}\n}}\n")
+    src = SHIM + translation_unit(kernels) + "\n" + "".join(wrappers)
+    h = hashlib.sha1(src.encode()).hexdigest()[:20]
+    so = os.path.join(_BUILD_DIR, f"m{h}.so")
+    if not os.path.exists(so):
+        cpp = os.path.join(_BUILD_DIR, f"m{h}.cpp")
+        with open(cpp, "w") as f:
+            f.write(src)
+        r = subprocess.run([CXX, "-O1", "-std=c++17", "-shared", "-fPIC", "-w", "-o", so, cpp],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"host build failed:\n{r.stderr[:4000]}")
+    lib = ctypes.CDLL(so)
+    return {k.name: HostKernel(k, lib, f"te_host_launch_{k.name}") for k in kernels}
+
+
 class HostRunner:
     """The runner interface over numpy, launching host builds of the generated kernels."""
 
@@ -116,6 +159,12 @@ class HostRunner:
         self.cache = runtime.KernelCache(build, self.arch)
         self.launches: list[str] = []
         self._keep: list = []
+
+    def prebuild(self, kernels: list) -> None:
+        """Compile many kernels in one compiler run and seed the cache with them."""
+        built = build_many(kernels)
+        for k in kernels:
+            self.cache._fns[runtime.kernel_key(k, self.arch)] = built[k.name]
 
     def launch(self, kernel: Any, args: list, blocks: int | None = None) -> None:
         self.launches.append(kernel.name)

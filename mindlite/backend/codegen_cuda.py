@@ -119,6 +119,8 @@ def _operand_type(n: CNode) -> np.dtype:
     """The type a node's operands are computed in (numpy's promotion of the operands)."""
     if n.op in _COMPARE:
         return np.result_type(*[a.dtype for a in n.args])
+    if n.op in ("isnan", "isinf", "isfinite"):  # a bool of a number: test the number itself
+        return n.args[0].dtype
     if n.op in _LOGICAL:
         return np.dtype(bool)
     return n.dtype
@@ -493,15 +495,16 @@ def dag_from_steps(steps: Sequence[Any], inputs: Sequence[CNode], expr_of: Any =
     (2, inline constant). `inputs` are the region's inputs as "in" nodes. Raises
     NotImplementedError naming a step whose primitive has no scalar expression.
 
-    expr_of: `expr_of(step) -> str | None`, the expression of a step whose primitive has
-        none of its own (a parameterised one such as gelu), tried when `prim.expr` is None.
+    expr_of: `expr_of(step) -> str | None` gives each step's expression instead of
+        `prim.expr` (a backend's table: parameterised primitives such as gelu, and forms
+        exact for the step's types).
     widen_half: float16/bfloat16 steps are computed in float and rounded to their type
         after every step (`round_half`), as numpy's half loops do; their "in" nodes must
         then be float32 (the kernel loads half words as float).
     values: if given, receives every step's value (multi-output regions read several)."""
     vals: list[CNode] = [] if values is None else values
     for st in steps:
-        expr = st.prim.expr if st.prim.expr is not None or expr_of is None else expr_of(st)
+        expr = st.prim.expr if expr_of is None else expr_of(st)
         if expr is None:
             raise NotImplementedError(f"primitive {st.prim.name} has no scalar expression (Primitive.expr)")
         dtype = compute_dtype(st.dtype) if widen_half else np.dtype(st.dtype)

@@ -51,7 +51,9 @@ def flat_layout(shapes: Sequence[tuple], dtypes: Sequence[Any], align: int = ALI
 
 def _ptr(a: Any) -> int:
     data = getattr(a, "data", None)
-    return int(data.ptr) if hasattr(data, "ptr") else -1
+    if hasattr(data, "ptr"):
+        return int(data.ptr)
+    return int(a.ctypes.data) if isinstance(a, np.ndarray) else -1
 
 
 def _same(a: Any, s: Any) -> bool:

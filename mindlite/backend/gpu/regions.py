@@ -42,12 +42,24 @@ def _gelu_expr(params: dict) -> str:
 
 EXPRS: dict[str, Any] = {"gelu": _gelu_expr}  # primitive name -> expr(params)
 
+# Where a primitive's own expression is not numpy's semantics for some operand types:
+# integer floor division and modulo round toward -inf (C's `/` truncates, and `floor` of an
+# integer quotient is too late), logical_xor compares truth values, not values.
+_INT_OVERRIDES = {"floor_div": "te_floordiv(x, y)", "mod": "te_mod(x, y)"}
+_OVERRIDES = {"logical_xor": "!x != !y"}
+
 
 def expr_of(step: Any) -> str | None:
-    """The scalar expression of a step: its primitive's `expr`, else one from `EXPRS`."""
+    """The scalar expression of a step: an override where the primitive's own is not exact
+    for the step's types, else the primitive's `expr`, else one from `EXPRS`."""
+    name = step.prim.name
+    if name in _INT_OVERRIDES and np.dtype(step.dtype).kind in "iu":
+        return _INT_OVERRIDES[name]
+    if name in _OVERRIDES:
+        return _OVERRIDES[name]
     if step.prim.expr is not None:
         return step.prim.expr
-    fn = EXPRS.get(step.prim.name)
+    fn = EXPRS.get(name)
     return fn(step.params) if fn is not None else None
 
 
@@ -385,6 +397,7 @@ def _plan_multi(region: Region, ins: list, kinds: tuple) -> tuple:
     scalars = [(f"a{k}", ins[k].dtype) for k in range(len(ins)) if kinds[k] == "s"]
     order = [k for k in range(len(ins)) if kinds[k] == "e"] + [k for k in range(len(ins)) if kinds[k] == "s"]
     outputs = [(f"y{p}", ins[inplace[p]].dtype, node) for p, node in enumerate(dags)]
-    kernel = cg.multi_tensor_kernel(f"mt_{region.digest}", elems, scalars, outputs)
+    tag = hashlib.sha1(repr((kinds, [np.dtype(a.dtype).str for a in ins])).encode()).hexdigest()[:8]
+    kernel = cg.multi_tensor_kernel(f"mt_{region.digest}_{tag}", elems, scalars, outputs)
     record_path("optimizer update", "multi-tensor kernel", f"{region.segments} tensors, one launch")
     return kernel, order

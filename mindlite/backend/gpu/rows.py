@@ -22,7 +22,6 @@ from ...passes.cse import freeze
 from .runtime import record_path, runner_for
 
 N = cg.CNode
-F32 = np.dtype(np.float32)
 
 
 class RowOp:
@@ -60,41 +59,38 @@ def _impl(xp: Any, *arrays: Any, op: RowOp) -> list:
 gpu_rows_p = Primitive("gpu_rows", _impl, _infer, multiple_results=True)
 
 
-def _c(v: float, dt: Any = F32) -> cg.CNode:
-    return N("const", value=v, dtype=dt)
-
-
-def _in(name: str) -> cg.CNode:
-    return N("in", value=name, dtype=F32)
-
-
 def row_spec(kind: str, rows: int, cols: int, dtype: Any, eps: float = 0.0) -> cg.RawKernel:
-    """The row kernel of `kind` for a (rows, cols) problem of `dtype` (statistics in float)."""
+    """The row kernel of `kind` for a (rows, cols) problem of `dtype` (statistics in float,
+    or double for float64)."""
     dt = np.dtype(dtype)
-    x = _in("x")
+    ct = cg.compute_dtype(dt)
+
+    def c(v: float) -> cg.CNode:
+        return N("const", value=v, dtype=ct)
+
+    def v(name: str) -> cg.CNode:
+        return N("in", value=name, dtype=ct)
+
+    def op(name: str, *args: cg.CNode) -> cg.CNode:
+        return N(name, list(args), dtype=ct)
+    x = v("x")
     name = f"rows_{kind}_{rows}x{cols}_{dt.name}"
     if kind in ("softmax", "log_softmax"):
-        m = cg.RowStat("m", "max", x, _in("m_acc"))
-        xm = N("sub", [x, _in("m")], dtype=F32)
-        s = cg.RowStat("s", "sum", N("exp", [xm], dtype=F32), _in("s_acc"))
-        if kind == "softmax":
-            y = N("div", [N("exp", [xm], dtype=F32), _in("s")], dtype=F32)
-        else:
-            y = N("sub", [xm, N("log", [_in("s")], dtype=F32)], dtype=F32)
+        m = cg.RowStat("m", "max", x, v("m_acc"))
+        xm = op("sub", x, v("m"))
+        s = cg.RowStat("s", "sum", op("exp", xm), v("s_acc"))
+        y = op("div", op("exp", xm), v("s")) if kind == "softmax" else op("sub", xm, op("log", v("s")))
         return cg.row_kernel(name, rows, cols, [("x", dt)], [], [m, s], [("y", dt, y)])
     if kind == "layer_norm":
         # numpy's order: mu in x's type, xc = x - mu, rstd = 1 / sqrt(mean(xc^2) + eps) in
         # x's type, y = xc * rstd * gamma + beta
-        mean = cg.RowStat("mean", "sum", x,
-                          cg.round_half(N("div", [_in("mean_acc"), _c(float(cols))], dtype=F32), dt))
-        xc = N("sub", [x, _in("mean")], dtype=F32)
-        var = N("div", [_in("rstd_acc"), _c(float(cols))], dtype=F32)
-        rstd_val = N("div", [_c(1.0), N("sqrt", [N("add", [var, _c(float(eps))], dtype=F32)], dtype=F32)], dtype=F32)
-        rstd = cg.RowStat("rstd", "sum", N("mul", [xc, xc], dtype=F32), cg.round_half(rstd_val, dt))
-        y = N("add", [N("mul", [N("mul", [xc, _in("rstd")], dtype=F32), _in("gamma")], dtype=F32), _in("beta")],
-              dtype=F32)
+        mean = cg.RowStat("mean", "sum", x, cg.round_half(op("div", v("mean_acc"), c(float(cols))), dt))
+        xc = op("sub", x, v("mean"))
+        rstd_val = op("div", c(1.0), op("sqrt", op("add", op("div", v("rstd_acc"), c(float(cols))), c(float(eps)))))
+        rstd = cg.RowStat("rstd", "sum", op("mul", xc, xc), cg.round_half(rstd_val, dt))
+        y = op("add", op("mul", op("mul", xc, v("rstd")), v("gamma")), v("beta"))
         return cg.row_kernel(name, rows, cols, [("x", dt)], [("gamma", dt), ("beta", dt)], [mean, rstd],
-                             [("y", dt, y)], [("mu", dt, _in("mean")), ("rstd", dt, _in("rstd"))])
+                             [("y", dt, y)], [("mu", dt, v("mean")), ("rstd", dt, v("rstd"))])
     raise ValueError(f"row kernel: unknown kind {kind!r}")
 
 
@@ -145,8 +141,6 @@ def _lowerable(n: Node) -> bool:
         cg.storage_ctype(x.dtype)
     except (NotImplementedError, TypeError):
         return False
-    if np.dtype(x.dtype).kind == "f" and np.dtype(x.dtype).itemsize == 8:
-        return False  # statistics are kept in float: float64 keeps the primitive
     if name in ("softmax", "log_softmax"):
         axis = n.params["axis"]
         return axis in (-1, x.ndim - 1)
