@@ -114,6 +114,10 @@ class SummaryCollector(Callback):
         if not isinstance(keep_default_action, bool):
             raise TypeError(f"SummaryCollector: keep_default_action must be a bool, got {keep_default_action!r}")
         self.collect = self._specified(collect_specified_data, keep_default_action)
+        if (collect_specified_data or {}).get("collect_input_data"):
+            # NOTE: Model hands callbacks no batch; say so instead of recording nothing quietly
+            _log.warning("SummaryCollector: collect_input_data is not supported (callbacks do not see the batch); "
+                         "record inputs with ops.ImageSummary in construct instead")
         self.custom_lineage = check_lineage("custom_lineage_data", custom_lineage_data) \
             if custom_lineage_data is not None else {}
         self.summary_dir = summary_dir
