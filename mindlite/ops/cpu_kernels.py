@@ -15,8 +15,10 @@ import numpy as np
 
 from ..core import threads
 
-# a chunk should be worth ~0.05-0.1 ms of one core: waking a sleeping worker costs ~10 us
-GEMM_CHUNK_FLOPS = 8e6
+# a chunk should be worth ~0.2 ms of one core: waking a sleeping worker costs ~10 us, and a worker
+# preempted mid-chunk on a busy machine stalls the region for a scheduler round (milliseconds), so
+# small products (an MLP's) are not worth splitting
+GEMM_CHUNK_FLOPS = 32e6
 GEMM_MIN_SIDE = 64          # rows (or columns) per GEMM chunk at least: thinner GEMMs lose BLAS efficiency
 ELEMWISE_CHUNK = 1 << 17   # elements per elementwise chunk (512 KiB of float32: stays in L2)
 
