@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -127,6 +128,10 @@ def test_blas_is_pinned_to_one_thread():
     assert threads.blas_pinned()
     blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
     assert blas and all(p["num_threads"] == 1 for p in blas)
+    threadpoolctl.threadpool_limits(2, user_api="blas")  # someone else changes it ...
+    time.sleep(0.06)
+    threads.parallel_for(2, lambda i: None)  # ... and the next parallel region puts it back
+    assert all(p["num_threads"] == 1 for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
 
 
 # ---- split kernels: the same bits for any thread count -----------------------------------------------
