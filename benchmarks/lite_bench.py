@@ -287,7 +287,7 @@ def main() -> None:
             lines += export_section(workdir)
         if "accuracy" in sections:
             acc_rows, sizes = compression(workdir, epochs=2 if args.quick else 4)
-            lines += ["", "### Accuracy on digits (360 test images)", "", "| model | accuracy |", "|---|---|"]
+            lines += ["", "### Accuracy on digits (397 test images)", "", "| model | accuracy |", "|---|---|"]
             lines += [f"| {name} | {acc * 100:.2f}% |" for name, acc in acc_rows]
         if "latency" in sections or "accuracy" in sections:
             lines += size_section(workdir, sizes)

@@ -1,6 +1,6 @@
 """Parallel engine benchmark (issue 17).
 
-    python benchmarks/parallel_bench.py planner [--dp-devices 8,64] [--layers 24]
+    python benchmarks/parallel_bench.py planner [--dp-devices 8,64] [--layers 24] [--models bert,resnet]
     python benchmarks/parallel_bench.py bytes
     python benchmarks/parallel_bench.py scaling [--ranks 1,2,4] [--steps 5]
     python benchmarks/parallel_bench.py fusion [--ranks 2]
@@ -104,7 +104,7 @@ def planner(args: argparse.Namespace) -> None:
     from mindlite.parallel.layout import TensorLayout
     rows = []
     dp_devices = [int(d) for d in args.dp_devices.split(",") if d]
-    for n in (8, 64, 512):
+    for n in ((8, 64, 512) if "bert" in args.models else ()):
         mp = 8 if n >= 64 else 4
         dp = n // mp
         cap = _capture_bert(args.layers, (dp, mp))
@@ -128,7 +128,7 @@ def planner(args: argparse.Namespace) -> None:
                        dp_MiB=round(best.memory / 2 ** 20), dp_plan=best.search)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    for n in (8, 64, 512):
+    for n in ((8, 64, 512) if "resnet" in args.models else ()):
         cap = _capture_resnet50()
         b = min(n, 256)  # batch 256 splits at most 256 ways; the rest of 512 must split something else
         split = [TensorLayout((n // b, b), ((1,), (), (), ())), TensorLayout((n // b, b), ((1,),))]
@@ -204,7 +204,8 @@ def _scaling_worker(args: argparse.Namespace) -> None:
     net = nn.SequentialCell([nn.Dense(2048, 2048, activation="relu") for _ in range(3)] + [nn.Dense(2048, 2048)])
     step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.01, 0.9))
     rng = np.random.default_rng(get_rank())
-    x, y = Tensor(rng.normal(size=(128, 2048)).astype(np.float32)), Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
+    x = Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
+    y = Tensor(rng.normal(size=(128, 2048)).astype(np.float32))
     step(x, y)  # compile
     comm_log().clear()
     times = []
@@ -251,7 +252,8 @@ def _fusion_worker(args: argparse.Namespace) -> None:
             reducer(grads)
             times.append(time.perf_counter() - t)
         if get_rank() == 0:
-            print(json.dumps({"fusion": label, "calls": comm_log().calls // 5, "MB": round(comm_log().bytes / 5 / 2 ** 20, 1),
+            print(json.dumps({"fusion": label, "calls": comm_log().calls // 5,
+                              "MB": round(comm_log().bytes / 5 / 2 ** 20, 1),
                               "median_s": round(float(np.median(times)), 4), "best_s": round(min(times), 4)}),
                   flush=True)
 
@@ -261,6 +263,7 @@ def main() -> None:
     ap.add_argument("what", choices=["planner", "bytes", "scaling", "fusion", "_scaling_worker", "_fusion_worker"])
     ap.add_argument("--dp-devices", default="8,64")
     ap.add_argument("--layers", type=int, default=24)
+    ap.add_argument("--models", default="bert,resnet")
     ap.add_argument("--ranks", default="1,2,4")
     ap.add_argument("--steps", type=int, default=5)
     args = ap.parse_args()

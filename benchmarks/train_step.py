@@ -51,7 +51,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-FRAMEWORKS = ("graph", "pynative", "torch")
+FRAMEWORKS = ("graph", "pynative", "torch", "torch_cl", "jax")
+DEFAULT_FRAMEWORKS = ("graph", "pynative", "torch")
+# peers that apply to some networks only: torch_cl = PyTorch with channels_last memory (conv nets),
+# jax = plain JAX jit (the MLP; its interpreter is --jax-python)
+ONLY_FOR = {"torch_cl": ("resnet",), "jax": ("mlp",)}
 TORCH_THREADS = 2
 
 # steps: timed steps; warmup: untimed steps first (the first one compiles in GRAPH mode);
@@ -174,7 +178,7 @@ def build_mindlite(case: dict, mode: str):
     return step, n_params, inputs, lambda loss: float(loss.asnumpy())
 
 
-def build_torch(case: dict):
+def build_torch(case: dict, channels_last: bool = False):
     import torch
     torch.set_num_threads(TORCH_THREADS)
     torch.manual_seed(0)
@@ -184,8 +188,11 @@ def build_torch(case: dict):
     arrays = make_inputs(case)
     if kind in ("mlp", "resnet"):
         model = T.mlp([784, 256, 256, 10]) if kind == "mlp" else T.ResNet50(case["classes"])
-        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         x, y = torch.from_numpy(arrays[0]), torch.from_numpy(arrays[1]).long()
+        if channels_last:
+            model = model.to(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         loss_fn = torch.nn.CrossEntropyLoss()
 
         def loss_of() -> Any:
@@ -218,8 +225,13 @@ def measure(name: str, framework: str, case: dict, profile: str | None = None) -
     """Build, warm up and time one (case, framework); `profile`: None, "step" (cProfile one extra
     steady step) or "first" (cProfile the first call, i.e. GRAPH capture + compile + first run)."""
     t_build = time.perf_counter()
-    if framework == "torch":
-        step, n_params, inputs, to_float = build_torch(case)
+    if framework in ("torch", "torch_cl"):
+        step, n_params, inputs, to_float = build_torch(case, channels_last=framework == "torch_cl")
+    elif framework == "jax":
+        sys.path.insert(0, HERE)
+        import train_step_jax
+        step, n_params, to_float = train_step_jax.build(case, make_inputs(case))
+        inputs = ()
     else:
         step, n_params, inputs, to_float = build_mindlite(case, framework)
     build_s = time.perf_counter() - t_build
@@ -262,7 +274,7 @@ def measure(name: str, framework: str, case: dict, profile: str | None = None) -
     # VmHWM is this process image's own high-water mark; ru_maxrss survives exec on Linux and so
     # can show the parent's peak (the parent's GEMM matrices) for a small child.
     rec["peak_rss_mib"] = rec["vm_hwm_mib"] if rec["vm_hwm_mib"] is not None else rec["ru_maxrss_mib"]
-    if framework != "torch":
+    if framework in ("graph", "pynative"):
         jf = step.__dict__.get("_jit_fn")
         # cache: key -> list of executables (one per set of guards)
         exes = [e for v in jf.cache.values() for e in (v if isinstance(v, list) else [v])] if jf is not None else []
@@ -293,8 +305,9 @@ def measure(name: str, framework: str, case: dict, profile: str | None = None) -
 
 
 # ---- driver (parent process) -------------------------------------------------------------------
-def run_child(name: str, framework: str, case_over: dict, timeout: float, profile: str | None) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--only", f"{name}/{framework}"]
+def run_child(name: str, framework: str, case_over: dict, timeout: float, profile: str | None,
+              python: str | None = None) -> dict:
+    cmd = [python or sys.executable, os.path.abspath(__file__), "--only", f"{name}/{framework}"]
     if case_over:
         cmd += ["--case-json", json.dumps(case_over)]
     if profile:
@@ -337,7 +350,7 @@ def markdown(results: list[dict], cases: list[str], gemm: dict, meta: dict) -> s
              "",
              "float32 GEMM 2048^3 (GFLOP/s): " + ", ".join(f"{k} {v:.0f}" for k, v in gemm.items() if v),
              "", ("| case | framework | throughput: median (mean, best step) | median step (s) | steps timed "
-                  "| GRAPH/PYNATIVE | GRAPH/torch | first call (s) | compile (s): first - step / compile_seconds "
+                  "| GRAPH/PYNATIVE | GRAPH/peer | first call (s) | compile (s): first - step / compile_seconds "
                   "| peak RSS (MiB) | MFU | loss first -> last |"),
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in cases:
@@ -358,7 +371,9 @@ def markdown(results: list[dict], cases: list[str], gemm: dict, meta: dict) -> s
                 return (f"{a['throughput_median'] / b['throughput_median']:.2f}x "
                         f"({a['throughput'] / b['throughput']:.2f}x)")
             if fw == "graph":
-                ratio_p, ratio_t = ratio(r, p), ratio(r, t)
+                ratio_p = ratio(r, p)
+                peers = [(f, by.get((name, f))) for f in ("torch", "torch_cl", "jax")]
+                ratio_t = "; ".join(f"{f} {ratio(r, q)}" for f, q in peers if q and "error" not in q)
             elif fw == "pynative":
                 ratio_t = "PYNATIVE/torch " + ratio(r, t) if t and "error" not in t else ""
             comp = f"{r['compile_s']:.1f}"
@@ -411,7 +426,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="MLP + ResNet-50 32x32 + 2-layer BERT, fewer steps")
     ap.add_argument("--cases", help=f"comma-separated subset of {', '.join(CASES)}")
-    ap.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="comma-separated subset of graph,pynative,torch")
+    ap.add_argument("--frameworks", default=",".join(DEFAULT_FRAMEWORKS),
+                    help="comma-separated subset of " + ",".join(FRAMEWORKS) + " (torch_cl: ResNet only, jax: MLP only)")
+    ap.add_argument("--jax-python", help="interpreter with jax installed, for the jax framework (default: this one)")
     ap.add_argument("--only", help="NAME/FRAMEWORK: run one measurement in this process and print its JSON line")
     ap.add_argument("--case-json", help=argparse.SUPPRESS)  # overrides passed to a child
     ap.add_argument("--profile", nargs="?", const="", default=None,
@@ -455,7 +472,9 @@ def main() -> None:
             over = overrides.get(name, {})
             timeout = args.timeout or over.get("timeout_s", CASES[name]["timeout_s"])
             prof = "first" if f"{name}/{fw}:first" in to_profile else "step" if f"{name}/{fw}" in to_profile else None
-            rec = run_child(name, fw, over, timeout, prof)
+            if fw in ONLY_FOR and CASES[name]["kind"] not in ONLY_FOR[fw]:
+                continue
+            rec = run_child(name, fw, over, timeout, prof, args.jax_python if fw == "jax" else None)
             print(json.dumps({k: v for k, v in rec.items() if k not in ("profile", "stderr_tail")}), flush=True)
             results.append(rec)
     if "slowest" in to_profile:

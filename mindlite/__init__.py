@@ -34,6 +34,8 @@ from ._version import __version__  # noqa: F401,E402
 from .te.custom import Custom as _Custom  # noqa: E402
 ops.Custom = _Custom  # te sits above ops (it builds primitives on the table): the root joins them
 from . import communication, parallel  # noqa: E402
+from . import insight  # noqa: E402  (summaries and the debugger; installs the summary sink and the watch hook)
+from .insight import SummaryCollector, SummaryRecord  # noqa: E402,F401
 for _name in ("AllReduce", "AllGather", "ReduceScatter", "AlltoAll", "Broadcast", "ReduceOp"):
     setattr(ops, _name, getattr(communication, _name))  # collectives live beside ops: the root joins them
 del _name

@@ -29,7 +29,7 @@ _NAMES = {
         reset_ps_context restore_group_info_list RowTensor run_check RunContext safetensors_to_ckpt
         save_checkpoint save_mindir saved_tensors_hooks seed set_algo_parameters set_auto_parallel_context
         set_context set_deterministic set_device set_dump set_ps_context set_recursion_limit set_rng_state
-        set_seed short single SparseTensor string SummaryCollector SummaryLandscape SummaryRecord Symbol Tensor
+        set_seed short single SparseTensor string SummaryLandscape Symbol Tensor
         tensor tensor_type TimeMonitor train tuple_ type_none ubyte uint uint16 uint32 uint64 uint8 uintc uintp
         ushort value_and_grad vjp vmap
     """,
@@ -87,9 +87,9 @@ _NAMES = {
         glu GLU grad GradOperation greater Greater greater_equal GreaterEqual grid_sample GridSampler2D
         GridSampler3D group_norm gt gumbel_softmax hamming_window HammingWindow hann_window hardshrink
         hardsigmoid hardswish hardtanh Heaviside heaviside hinge_embedding_loss histc Histogram
-        HistogramFixedWidth HistogramSummary HookBackward HShrink HSigmoid hsplit hstack HSVToRGB HSwish
+        HistogramFixedWidth HookBackward HShrink HSigmoid hsplit hstack HSVToRGB HSwish
         huber_loss HyperMap hypot Hypot i0 Identity identity IdentityN igamma Igamma Igammac igammac Im2Col imag
-        Imag ImageSummary index_add index_fill index_select IndexAdd IndexFill IndexPut inner inplace_add
+        Imag index_add index_fill index_select IndexAdd IndexFill IndexPut inner inplace_add
         inplace_index_add inplace_sub inplace_update InplaceAdd InplaceIndexAdd InplaceSub InplaceUpdate
         InplaceUpdateV2 InsertGradientOf interpolate InTopK intopk inv Inv inverse invert Invert
         InvertPermutation IOU iou is_complex is_floating_point is_nonzero is_tensor IsClose isclose isfinite
@@ -127,7 +127,7 @@ _NAMES = {
         ResizeBilinearV2 ResizeLinear1D ResizeNearestNeighbor ResizeNearestNeighborV2 reverse reverse_sequence
         ReverseSequence ReverseV2 RGBToHSV RightShift Rint rms_norm RNNTLoss ROIAlign roll Roll rot90 Round
         round row_stack rrelu rsqrt Rsqrt SameTypeShape SampleDistortedBoundingBoxV2 scalar_cast
-        scalar_to_tensor ScalarCast ScalarSummary ScalarToArray ScalarToTensor ScaleAndTranslate Scan scatter
+        scalar_to_tensor ScalarCast ScalarToArray ScalarToTensor ScaleAndTranslate Scan scatter
         scatter_add scatter_div scatter_max scatter_min scatter_mul scatter_nd scatter_nd_add scatter_nd_div
         scatter_nd_max scatter_nd_min scatter_nd_mul scatter_nd_sub scatter_update ScatterAdd ScatterAddWithAxis
         ScatterDiv ScatterMax ScatterMin ScatterMul ScatterNd ScatterNdAdd ScatterNdDiv ScatterNdMax
@@ -146,7 +146,7 @@ _NAMES = {
         tan Tan Tanh tanh tanhshrink TBERegOp tensor_add tensor_dot tensor_scatter_add tensor_scatter_div
         tensor_scatter_elements tensor_scatter_max tensor_scatter_min tensor_scatter_mul tensor_scatter_sub
         tensor_split TensorDump TensorScatterAdd TensorScatterDiv TensorScatterMax TensorScatterMin
-        TensorScatterMul TensorScatterSub TensorScatterUpdate TensorShape TensorSummary threshold Tile tile TopK
+        TensorScatterMul TensorScatterSub TensorScatterUpdate TensorShape threshold Tile tile TopK
         topk trace Trace Transpose transpose trapz TridiagonalMatMul Tril tril tril_indices TrilIndices
         triplet_margin_loss TripletMarginLoss Triu triu triu_indices TriuIndices true_divide Trunc trunc
         truncate_div truncate_mod TruncateDiv TruncatedNormal TruncateMod tuple_to_array TupleToArray unbind
@@ -307,7 +307,7 @@ _NAMES = {
         LossScaleManager MAE MeanSurfaceDistance Metric metrics model Model ModelCheckpoint MSE names
         OcclusionSensitivity OnRequestExit ParallelMode Perplexity Precision rearrange_inputs Recall
         ReduceLROnPlateau ROC RootMeanSquareDistance RunContext save_checkpoint serialization summary
-        SummaryCollector TimeMonitor Top1CategoricalAccuracy Top5CategoricalAccuracy TopKCategoricalAccuracy
+        TimeMonitor Top1CategoricalAccuracy Top5CategoricalAccuracy TopKCategoricalAccuracy
     """,
     "amp": """
         all_finite auto_mixed_precision build_train_network custom_mixed_precision DynamicLossScaleManager

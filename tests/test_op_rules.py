@@ -237,6 +237,8 @@ def test_rules_match_impls_for_every_dtype(spec: OpSpec) -> None:
 # Primitives the op table does not reach, each with the reason (they have tests of their own).
 NOT_IN_TABLE = {
     "fused_elementwise": "made by the elementwise-fusion pass inside compiled graphs (tests/test_passes.py)",
+    "summary": "side effect of the summary operators, no numbers to compare (tests/insight/test_summary_ops.py)",
+    "watch": "the debugger's check inserted into watched compiled steps (tests/insight/test_debugger.py)",
     "cond": "tensor-dependent `if` of a captured graph (tests/test_graph_capture.py)",
     "while": "tensor-dependent `while`/`for` of a captured graph (tests/test_graph_capture.py)",
     "while_save": "the differentiated `while` (tests/test_graph_capture.py)",
@@ -249,6 +251,9 @@ NOT_IN_TABLE = {
     "qdense": "int8 kernels made by lite.quantize (tests/lite)",
     **{c: "a collective: needs a communication group (tests/parallel, against numpy per rank)"
        for c in ("all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter")},
+    **{c: "SPMD markers of a sharded plan: identity forward, backward by the sum-over-ranks convention rather "
+          "than the forward's derivative (tests/parallel/test_sharding.py, against single-process training)"
+       for c in ("mirror", "parallel_output")},
 }
 
 

@@ -7,11 +7,16 @@ __all__ = ["Device", "current_device", "set_device"]
 def _install() -> None:
     """Register the graph compiler with the core (which never imports the backend)."""
     from ..core.jit import set_compiler
-    from ..core.prim import set_graph_runner
+    from ..core.prim import STATE, set_graph_runner
     from ..passes.pipeline import optimize
     from .executor import compile_graph, optimize_and_compile
 
     def compile_step(graph, inplace):
+        xp = STATE.xp
+        if xp.__name__ != "numpy":
+            from .gpu.compile import compile_gpu_step, gpu_lowering_enabled
+            if gpu_lowering_enabled():  # generated kernels, cuBLAS/cuDNN, one CUDA graph per step
+                return compile_gpu_step(graph, inplace, xp)
         g = optimize(graph, state_outs=inplace)
         return g, compile_graph(g)
     set_compiler(compile_step)

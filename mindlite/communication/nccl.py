@@ -19,7 +19,6 @@ from ._base import Communicator, Group, ReduceOp
 
 def _nccl() -> Any:
     try:
-        import cupy  # noqa: F401
         from cupy.cuda import nccl
     except ImportError as e:
         raise RuntimeError("communication backend 'nccl' needs cupy with NCCL: pip install cupy-cuda13x "
@@ -69,7 +68,8 @@ class NcclCommunicator(Communicator):
     backend = "nccl"
     world_group_name = "nccl_world_group"
 
-    def __init__(self, nccl: Any = None, rank: int | None = None, size: int | None = None, mpi_comm: Any = None) -> None:
+    def __init__(self, nccl: Any = None, rank: int | None = None, size: int | None = None,
+                 mpi_comm: Any = None) -> None:
         self.nccl = nccl if nccl is not None else _nccl()
         if rank is None:
             rank, size, mpi_comm = _world_from_mpi()

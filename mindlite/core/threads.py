@@ -29,6 +29,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,8 +38,9 @@ _log = logging.getLogger("mindlite")
 _requested = 0          # runtime_num_threads (0: automatic)
 _pool: "_Pool | None" = None
 _pool_lock = threading.Lock()
-_blas_limiter: Any = None  # threadpoolctl's limiter object, kept so the limit stays applied
-_blas_pinned = False
+_blas_libs: list = []     # threadpoolctl's controllers of the BLAS libraries, pinned to one thread
+_blas_pinned = False      # pin_blas has run
+_blas_checked = 0.0       # when the pin was last checked
 _local = threading.local()  # .in_worker: this thread is one of the pool's workers
 
 
@@ -68,24 +70,35 @@ def set_num_threads(n: int) -> None:
 
 
 def pin_blas() -> bool:
-    """Keep BLAS at one thread (our pool parallelises instead). True if BLAS is pinned: with
-    threadpoolctl absent BLAS keeps its own threads and kernels do not split GEMMs."""
-    global _blas_limiter, _blas_pinned
+    """Keep BLAS at one thread (our pool parallelises instead); True if BLAS is pinned. With
+    threadpoolctl absent BLAS keeps its own threads and kernels do not split GEMMs. A limit
+    changed since (a `threadpool_limits` block ending, say) is put back, checked at most every
+    50 ms (~1 us per check)."""
+    global _blas_pinned, _blas_checked
     if _blas_pinned:
-        return _blas_limiter is not None
+        now = time.monotonic()
+        if _blas_libs and now - _blas_checked > 0.05:
+            _blas_checked = now
+            for lib in _blas_libs:
+                if lib.get_num_threads() != 1:
+                    lib.set_num_threads(1)
+        return bool(_blas_libs)
     _blas_pinned = True
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:
         _log.warning("threadpoolctl is not installed: BLAS keeps its own threads, which stall on a busy machine "
                      "(pip install threadpoolctl)")
         return False
-    _blas_limiter = threadpool_limits(limits=1, user_api="blas")
-    return True
+    _blas_libs[:] = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+    for lib in _blas_libs:
+        lib.set_num_threads(1)
+    _blas_checked = time.monotonic()
+    return bool(_blas_libs)
 
 
 def blas_pinned() -> bool:
-    """True once BLAS runs one thread per caller (GEMMs may then be split over the pool)."""
+    """True while BLAS runs one thread per caller (GEMMs may then be split over the pool)."""
     return pin_blas()
 
 
@@ -183,8 +196,7 @@ def _serial(fn: Callable[[int], Any], n: int) -> None:
 
 def _get_pool() -> "_Pool | None":
     global _pool
-    if not _blas_pinned:
-        pin_blas()
+    pin_blas()
     size = num_threads()
     if size <= 1:
         return None

@@ -25,6 +25,7 @@ from .tensor_algebra import CumProd, DiagPart, Einsum, MatrixInverse  # noqa: F4
 from .sequence import ReverseSequence  # noqa: F401
 from .categorical import DropoutDoMask, DropoutGenMask, RandomCategorical  # noqa: F401
 from .ctc import CTCLoss  # noqa: F401
+from .summary import HistogramSummary, ImageSummary, ScalarSummary, TensorSummary  # noqa: F401
 from .conv3d import MaxPoolWithArgmax  # noqa: F401
 from .rnn_ops import DynamicGRUV2, DynamicRNN  # noqa: F401
 from .optimizer_updates import Adam, AdamWeightDecay, FusedWeightScaleApplyMomentum  # noqa: F401

@@ -15,47 +15,55 @@ import numpy as np
 
 from ..core import threads
 
-# a chunk should be worth ~0.1 ms of one core: waking a sleeping worker costs tens of us
-GEMM_CHUNK_FLOPS = 16e6
+# a chunk should be worth ~0.2 ms of one core: waking a sleeping worker costs ~10 us, and a worker
+# preempted mid-chunk on a busy machine stalls the region for a scheduler round (milliseconds), so
+# small products (an MLP's) are not worth splitting
+GEMM_CHUNK_FLOPS = 32e6
+GEMM_MIN_SIDE = 64          # rows (or columns) per GEMM chunk at least: thinner GEMMs lose BLAS efficiency
 ELEMWISE_CHUNK = 1 << 17   # elements per elementwise chunk (512 KiB of float32: stays in L2)
 
 
-def gemm_chunks(rows: int, flops_per_row: float) -> list[tuple[int, int]]:
-    """Row ranges of a GEMM-like loop, each worth at least GEMM_CHUNK_FLOPS (at most 16)."""
-    grain = max(1, int(-(-GEMM_CHUNK_FLOPS // max(flops_per_row, 1.0))))
+def gemm_chunks(rows: int, flops_per_row: float, least: int = 1) -> list[tuple[int, int]]:
+    """Ranges of a GEMM-like loop, each worth at least GEMM_CHUNK_FLOPS and `least` rows (at most 16)."""
+    grain = max(least, int(-(-GEMM_CHUNK_FLOPS // max(flops_per_row, 1.0))))
     return threads.chunks(rows, grain, max_chunks=16)
 
 
 def matmul(xp: Any, a: Any, b: Any, out: Any = None) -> Any:
-    """`xp.matmul(a, b)`, split over the pool by batch or by rows when it is large.
-
-    Splits the leading batch axis when it is not broadcast and has >= 2 entries, else the
-    rows of `a` (`b` shared by every chunk); 1-D operands and object arrays take the plain
-    call."""
-    if xp is not np or a.ndim < 2 or b.ndim < 2 or a.dtype.kind not in "fc" or not threads.blas_pinned():
+    """`xp.matmul(a, b)`, split over the pool when it is large: by the leading batch axis
+    (when it is not broadcast), else by rows of `a`, else (few rows) by columns of `b`; 1-D
+    operands and non-float arrays take the plain call."""
+    if xp is not np or a.ndim < 2 or b.ndim < 2 or a.dtype.kind not in "fc":
         return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n)
-    batch = int(np.prod(shape[:-2], dtype=np.int64))
+    if a.ndim == b.ndim == 2:
+        shape, batch = (m, n), 1
+    else:
+        shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (m, n)
+        batch = int(np.prod(shape[:-2], dtype=np.int64))
     flops = 2.0 * batch * m * k * n
-    if flops < 2 * GEMM_CHUNK_FLOPS:
+    if not threads.blas_pinned() or flops < 2 * GEMM_CHUNK_FLOPS:  # (pins BLAS on first use)
         return xp.matmul(a, b) if out is None else xp.matmul(a, b, out=out)
     if out is None:
         out = np.empty(shape, np.result_type(a.dtype, b.dtype))
     nd = len(shape)
-    a_b = a.ndim == nd and a.shape[0] == shape[0]  # operand has the batch axis (not broadcast)
-    b_b = b.ndim == nd and b.shape[0] == shape[0]
     if nd >= 3 and shape[0] >= 2:
-        per = flops / shape[0]
-        bounds = gemm_chunks(shape[0], per)
+        a_b = a.ndim == nd and a.shape[0] == shape[0]  # the operand has the batch axis (not broadcast)
+        b_b = b.ndim == nd and b.shape[0] == shape[0]
+        bounds = gemm_chunks(shape[0], flops / shape[0])
 
         def part(lo: int, hi: int) -> None:
             np.matmul(a[lo:hi] if a_b else a, b[lo:hi] if b_b else b, out=out[lo:hi])
-    else:
-        bounds = gemm_chunks(m, flops / m)
+    elif m >= 2 * GEMM_MIN_SIDE or n < 2 * GEMM_MIN_SIDE:
+        bounds = gemm_chunks(m, flops / m, GEMM_MIN_SIDE)
 
         def part(lo: int, hi: int) -> None:
             np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :])
+    else:  # few rows, many columns: split the columns (strided slices are GEMM leading dimensions)
+        bounds = gemm_chunks(n, flops / n, GEMM_MIN_SIDE)
+
+        def part(lo: int, hi: int) -> None:
+            np.matmul(a, b[..., lo:hi], out=out[..., lo:hi])
     if len(bounds) == 1:
         return np.matmul(a, b, out=out)
     threads.map_chunks(bounds, part)
@@ -151,3 +159,43 @@ def select(c: Any, x: Any, y: Any, out: Any = None) -> Any:
         np.bitwise_and(ob, m, out=ob)
         np.bitwise_xor(ob, yb, out=ob)
     return out
+
+
+# ---- batch norm over rows -----------------------------------------------------------------------------
+def channel_rows(x: Any) -> Any:
+    """The (rows, C) C-contiguous view of x whose channel axis 1 is innermost in memory
+    (channels-last 4-D, or a C-ordered 2-D (N, C)); None when there is none."""
+    if x.ndim == 2:
+        return x if x.flags.c_contiguous else None
+    if x.ndim != 4:
+        return None
+    v = x.transpose(0, 2, 3, 1)
+    return v.reshape(-1, x.shape[1]) if v.flags.c_contiguous else None
+
+
+def batch_norm_rows(x2: Any, gamma: Any, beta: Any, eps: float) -> tuple:
+    """Training BatchNorm of (M, C) rows: (y (M, C), batch mean, 1/sqrt(var + eps)), in three
+    passes over blocks of rows shared out over the pool: sums, centred squares (the two-pass
+    variance), then `y = (x - mean) * gamma * invstd + beta` in place. Per-block partial sums
+    are added in block order (the same bits for any thread count)."""
+    m, c = x2.shape
+    bounds = threads.chunks(m, max(1, ELEMWISE_CHUNK // max(c, 1)), max_chunks=256)
+    parts = np.empty((len(bounds), c), x2.dtype)
+    threads.parallel_for(len(bounds), lambda j: np.add.reduce(x2[bounds[j][0]:bounds[j][1]], axis=0, out=parts[j]))
+    mu = np.add.reduce(parts, axis=0) / m
+    y = np.empty_like(x2)
+
+    def centred(j: int) -> None:
+        a, b = bounds[j]
+        yc = np.subtract(x2[a:b], mu, out=y[a:b])
+        np.add.reduce(np.square(yc), axis=0, out=parts[j])
+    threads.parallel_for(len(bounds), centred)
+    invstd = (1.0 / np.sqrt(np.add.reduce(parts, axis=0) / m + eps)).astype(x2.dtype, copy=False)
+    scale = gamma * invstd
+
+    def affine(j: int) -> None:
+        a, b = bounds[j]
+        np.multiply(y[a:b], scale, out=y[a:b])
+        np.add(y[a:b], beta, out=y[a:b])
+    threads.parallel_for(len(bounds), affine)
+    return y, mu, invstd

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import cpu_kernels
 from .registry import Aval, Primitive
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
@@ -97,6 +98,13 @@ def _batch_norm_impl(xp: Any, x: Any, gamma: Any, beta: Any, mean: Any, var: Any
     if not (x.dtype.kind == gamma.dtype.kind == "f" and gamma.dtype == beta.dtype == mean.dtype == var.dtype):
         _bn_check_dtypes(x.dtype, gamma.dtype, beta.dtype, mean.dtype, var.dtype)
     ct = np.result_type(x.dtype, gamma.dtype)
+    if training and xp is np and x.dtype == ct and x.size >= 1 << 16:
+        rows = cpu_kernels.channel_rows(x)  # channels innermost (channels-last, or (N, C))
+        if rows is not None:
+            y, mu, invstd = cpu_kernels.batch_norm_rows(rows, gamma, beta, eps)
+            y = y.reshape(x.shape) if x.ndim == 2 else y.reshape(x.shape[0], x.shape[2], x.shape[3], -1) \
+                .transpose(0, 3, 1, 2)
+            return y, mu.astype(gamma.dtype, copy=False), invstd.astype(gamma.dtype, copy=False)
     shape = _bn_shape(x.ndim, x.shape[1])
     xw = x.astype(ct, copy=False)
     if training:

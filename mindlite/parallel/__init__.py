@@ -12,7 +12,7 @@ from ..parallel_context import ParallelMode  # noqa: F401
 from .api import build_plan, get_strategies, load_strategy, plan_graph, save_strategy  # noqa: F401
 from .cost_model import (CostModel, get_cost_model_context, reset_cost_model_context,  # noqa: F401
                          set_cost_model_context)
-from .executor import LocalProgram, gather_parameters, slice_parameters  # noqa: F401
+from .executor import LocalProgram, gather_parameters, merged_parameters, slice_parameters  # noqa: F401
 from .layout import Layout, TensorLayout  # noqa: F401
 from .planner import ParallelPlan, capture  # noqa: F401
 
@@ -35,4 +35,5 @@ def reset_algo_parameters():  # noqa: ANN201
 __all__ = ["ParallelMode", "Layout", "TensorLayout", "build_plan", "plan_graph", "get_strategies", "save_strategy",
            "load_strategy", "set_cost_model_context", "get_cost_model_context", "reset_cost_model_context",
            "CostModel", "ParallelPlan", "capture", "LocalProgram", "slice_parameters", "gather_parameters",
+           "merged_parameters",
            "set_algo_parameters", "get_algo_parameters", "reset_algo_parameters"]

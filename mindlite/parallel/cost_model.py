@@ -48,8 +48,8 @@ def set_cost_model_context(**kwargs: Any) -> None:
             raise ValueError(f"set_cost_model_context: {k} must be a non-negative number, got {v!r}")
         if k in ("device_num_per_node", "optimizer_state_factor") and \
                 (isinstance(v, bool) or not isinstance(v, int) or v < (1 if k == "device_num_per_node" else 0)):
-            raise ValueError(f"set_cost_model_context: {k} must be a {'positive' if k == 'device_num_per_node' else 'non-negative'} "
-                             f"int, got {v!r}")
+            kind = "positive" if k == "device_num_per_node" else "non-negative"
+            raise ValueError(f"set_cost_model_context: {k} must be a {kind} int, got {v!r}")
     _ctx.update(kwargs)
 
 

@@ -12,7 +12,6 @@ bprops make the backward parallel too. Two more primitives complete the SPMD pic
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -59,6 +58,12 @@ class LocalProgram:
             params = spec.local_params(node.params, in_shapes, out_shapes) if spec.local_params else node.params
             self.local_params.append(params)
             self.local_lits.append(lits)
+        self.sync_groups: dict = {}
+        for v in prob.active:
+            axes = tuple(a for lb in prob.specs[v].sync for a in plan.strategies[v].axes(lb))
+            if axes:
+                grp = TensorLayout(plan.dm, ()).group(rank, axes)
+                self.sync_groups[v] = (grp, len(grp))
         self.mirror_groups: dict = {}
         for gi, lay in plan.param_layout.items():
             p = prob.cap.params[gi]
@@ -98,7 +103,11 @@ class LocalProgram:
                     args.append(_lit_tensor(self.local_lits[v][i].value))
                 else:
                     args.append(_lit_tensor(a.value) if a.is_array else a.value)
-            res = bind(node.prim, *args, **self.local_params[v])
+            if v in self.sync_groups:
+                res = sync_batch_norm(*args[:3], eps=node.params["eps"], group=self.sync_groups[v][0],
+                                      replicas=self.sync_groups[v][1])
+            else:
+                res = bind(node.prim, *args, **self.local_params[v])
             outs = res if node.prim.multiple_results else (res,)
             for o, r in zip(node.outs, outs):
                 env[id(o)] = r
@@ -112,6 +121,21 @@ class LocalProgram:
                 x = parallel_output_p(x, replicas=plan.device_num)
             results.append(x)
         return tuple(results[:prob.cap.n_out]), tuple(results[prob.cap.n_out:])
+
+
+def sync_batch_norm(x: Any, gamma: Any, beta: Any, eps: float, group: tuple, replicas: int) -> tuple:
+    """Training batch norm of a batch split over `group`: per-channel statistics of the whole
+    batch from all-reduced sums (two passes, as the single-device kernel); returns what
+    batch_norm_p does: (y, mean, 1/sqrt(var + eps))."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    count = float((x.size // x.shape[1]) * replicas)
+    mean = all_reduce_p(F.sum(x, axes), op="sum", group=group) / count
+    xc = x - F.reshape(mean, shape)
+    var = all_reduce_p(F.sum(xc * xc, axes), op="sum", group=group) / count
+    invstd = F.rsqrt(var + eps)
+    y = xc * F.reshape(invstd * gamma, shape) + F.reshape(beta, shape)
+    return y, F.cast(mean, gamma.dtype), F.cast(invstd, gamma.dtype)
 
 
 def _lit_tensor(value: Any) -> Any:
@@ -162,8 +186,28 @@ def gather_parameters(params: Sequence[Any]) -> None:
         del p._parallel_layout
 
 
-def local_size(shape: Sequence[int], lay: TensorLayout) -> int:
-    return math.prod(lay.local_shape(shape))
+def merged_parameters(network: Any) -> dict:
+    """{parameter name: whole value as a numpy array} of a network trained sharded, on every
+    rank (a collective: every rank must call it). For a checkpoint of the whole model:
+
+        params = mindlite.parallel.merged_parameters(net)
+        if get_rank() == 0:
+            ms.save_checkpoint(params, "net.ckpt")
+    """
+    from ..communication.management import current
+    from ..core.tensor import Tensor
+    rank = current().world_rank
+    out = {}
+    for name, p in network.parameters_and_names():
+        info = getattr(p, "_parallel_layout", None)
+        data = p._data
+        if info is not None:
+            lay, shape = info
+            full = TensorLayout(lay.dev_matrix, ((),) * len(shape))
+            data = R.apply(Tensor(data), rank, R.plan(shape, data.dtype, lay, full), R.dev_matrix_of(lay, full))._data
+        out[p.name] = np.asarray(data.get() if hasattr(data, "get") else data)
+    return out
 
 
-__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "mirror_p", "parallel_output_p", "F"]
+__all__ = ["LocalProgram", "slice_parameters", "gather_parameters", "merged_parameters", "mirror_p",
+           "parallel_output_p", "sync_batch_norm"]

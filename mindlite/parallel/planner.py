@@ -18,12 +18,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..ir.graph import Graph, Lit, Node, Var
+from ..ir.graph import Graph, Lit, Var
 from . import redistribution as R
 from .cost_model import CostModel, adjoint, adjoint_bytes, group_size
-from .layout import TensorLayout, canonical, refine, replicated, to_matrix
-from .rules import OpSpec, spec_of
-from .strategy import Strategy, check, follow_inputs, in_layouts, out_layouts, replicated_strategy
+from .layout import TensorLayout, replicated, to_matrix
+from .rules import spec_of
+from .strategy import Strategy, check, in_layouts, out_layouts, replicated_strategy
 
 
 # ---- capture ------------------------------------------------------------------------------------------
@@ -224,7 +224,8 @@ def _cell_input_layouts(cell: Any, atoms: list, device_num: int, label: str) -> 
             if device_num % used:
                 raise ValueError(f"{label}: the splits {s} of input {k} multiply to {used}, which does not divide "
                                  f"device_num {device_num}")
-            lay = TensorLayout((device_num // used,) + tuple(s), tuple((d + 1,) if v > 1 else () for d, v in enumerate(s)))
+            tmap = tuple((d + 1,) if v > 1 else () for d, v in enumerate(s))
+            lay = TensorLayout((device_num // used,) + tuple(s), tmap)
         for d, (n, k_) in enumerate(zip(shape, lay.splits())):
             if n % k_:
                 raise ValueError(f"{label}: input {k} dimension {d} of size {n} is not divisible by its split {k_}")
@@ -353,6 +354,8 @@ class Problem:
         for _, ax in st.assign:
             shards *= group_size(self.dm, ax)
         time = self.cost.compute(spec.flops, shards)
+        for kind, grp, nbytes in self.sync_calls(v, st, 0):
+            time += self.cost.collective(kind, grp, nbytes)
         mem = 0.0
         for o, lay in zip(node.outs, outs):
             mem += math.prod(lay.local_shape(o.shape)) * o.dtype.itemsize
@@ -379,9 +382,23 @@ class Problem:
             if u != v or kind != "out":
                 continue
             time += self.redistribution(var, outs[k], replicated(len(var.shape), self.dm))[2]
-        for lay, labels in zip(ins, spec.in_labels):  # a pending sum cannot meet a fixed input
-            pass
         return time, mem
+
+    def sync_calls(self, v: int, st: Strategy, rank: int, training: bool = True) -> list:
+        """The all-reduces of a synchronised batch norm whose batch `st` splits: the per-channel
+        sum and sum of squares, and in a training step their adjoints."""
+        spec = self.specs[v]
+        axes = tuple(a for lb in spec.sync for a in st.axes(lb))
+        if not axes:
+            return []
+        x = self.graph.nodes[v].inputs[0]
+        c_label = spec.in_labels[0][1]
+        channels = x.shape[1] // group_size(self.dm, st.axes(c_label))
+        grp = TensorLayout(self.dm, ()).group(rank, axes)
+        calls = [("all_reduce", grp, channels * x.dtype.itemsize)] * 2
+        if training and id(x) in self._grad_vars:
+            calls = calls * 2
+        return calls
 
     def edge_cost(self, e: Edge, su: Strategy, sv: Strategy) -> float:
         kind, u, k = e.src
@@ -542,6 +559,8 @@ class ParallelPlan:
                 calls.append((st.kind, grp, st.nbytes))
                 if training and t.backward and len(grp) > 1:
                     calls.append((adjoint(st.kind), grp, adjoint_bytes(st.kind, st.nbytes, len(grp))))
+        for v in self.problem.active:
+            calls += self.problem.sync_calls(v, self.strategies[v], rank, training)
         if training:
             for gi, lay in self.param_layout.items():
                 var = self.graph.inputs[gi]
@@ -607,11 +626,3 @@ def global_avals(local: Sequence[Any], layouts: Sequence[TensorLayout]) -> list:
         shape = tuple(int(s) * k for s, k in zip(x.shape, lay.splits()))
         out.append((shape, np.dtype(getattr(x, "dtype", np.float32) if not hasattr(x, "_data") else x._data.dtype)))
     return out
-
-
-def plan_mesh(layouts: Sequence[TensorLayout], device_num: int) -> tuple:
-    return refine([lay.dev_matrix for lay in layouts] + [(device_num,)])
-
-
-def canonical_layout(lay: TensorLayout, dm: tuple) -> TensorLayout:
-    return canonical(to_matrix(lay, dm))

@@ -34,10 +34,6 @@ class Step:
     itemsize: int = 4
 
     @property
-    def group_size_axes(self) -> tuple:
-        return self.axes
-
-    @property
     def nbytes(self) -> int:
         return 0 if self.kind == "slice" else math.prod(self.in_shape) * self.itemsize
 

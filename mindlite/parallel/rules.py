@@ -32,6 +32,7 @@ class OpSpec:
     linear: tuple = ()   # input indices that may carry a pending sum
     linear_mode: str = "one"  # "one": at most one linear input partial; "all": every tensor input equally partial
     flops: float = 0.0
+    sync: frozenset = frozenset()  # labels whose split needs cross-rank statistics (batch norm's batch)
     local_params: Callable[[dict, list, list], dict] | None = None
     label_order: list = field(default_factory=list)  # MindSpore's device-matrix order of the op's dimensions
 
@@ -276,9 +277,11 @@ def batch_norm(node: Node) -> OpSpec:
     labels = ("n", "c") + tuple(f"s{i}" for i in range(len(s) - 2))
     stat = ("c",)
     training = node.params.get("training", False)
-    fixed = frozenset({"n"} | set(labels[2:])) if training else frozenset()
+    # in training the statistics span the batch and the spatial dims: a batch split all-reduces
+    # the per-channel sums (synchronised batch norm), spatial splits are not supported
+    fixed = frozenset(labels[2:]) if training else frozenset()
     return _spec(node, [labels, stat, stat, stat, stat], [labels, stat, stat], dict(zip(labels, s)),
-                 fixed=fixed, flops=10.0 * _size(s))
+                 fixed=fixed, sync=frozenset({"n"}) if training else frozenset(), flops=10.0 * _size(s))
 
 
 RULES: dict = {

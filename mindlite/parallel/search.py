@@ -137,8 +137,8 @@ def dynamic_programming(prob: Problem, groups: Sequence[tuple]) -> dict:
         if least_mem > cap:
             raise MemoryError(f"auto parallel: no plan fits device_memory_capacity: the plan using least memory on "
                               f"device matrix {list(prob.dm)} needs {least_mem / 2 ** 20:.1f} MiB per device, the "
-                              f"capacity is {cap / 2 ** 20:.1f} MiB (set_cost_model_context(device_memory_capacity=...) "
-                              f"or use more devices)")
+                              f"capacity is {cap / 2 ** 20:.1f} MiB "
+                              f"(set_cost_model_context(device_memory_capacity=...) or use more devices)")
         lo, hi = 0.0, 1.0
         t_scale = max(float(np.nanmax(np.where(np.isfinite(unary[v]), unary[v], 0))) for v in unary) or 1.0
         hi = t_scale / max(least_mem, 1.0) * 1e3

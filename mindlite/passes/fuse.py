@@ -98,11 +98,12 @@ def _generate(fs: FusedSteps) -> Any:
 
     The result's buffer is `out` when given; steps before the last may use it as their
     scratch buffer too, unless `alias` (out is one of the inputs, an in-place update):
-    then they get their own and only the last step writes `out`. Buffers are allocated from
-    the operands' runtime shapes (`_buf`), so the same function runs on blocks of the arrays."""
+    then they get their own and only the last step writes `out`. With `blk` (a block of the
+    arrays) or for 4-D values (whose layout may be channels-last) buffers are allocated from
+    the operands at run time (`_buf`), else from the static shapes."""
     n_in = 1 + max((p for st in fs.steps for k, p in st.args if k == IN), default=-1)
     ns: dict[str, Any] = {"_buf": _buf}
-    lines = [f"def fused(xp, {''.join(f'i{k}, ' for k in range(n_in))}out=None, alias=False):"]
+    lines = [f"def fused(xp, {''.join(f'i{k}, ' for k in range(n_in))}out=None, alias=False, blk=False):"]
     last = len(fs.steps) - 1
     final = fs.steps[last].buf
     made: set[int] = set()
@@ -111,11 +112,13 @@ def _generate(fs: FusedSteps) -> Any:
         for q, (k, p) in enumerate(st.args):
             ns[f"c{j}_{q}"] = p
             ops.append(f"i{p}" if k == IN else f"s{p}" if k == STEP else f"c{j}_{q}")
-        ns[f"f{j}"], ns[f"k{j}"], ns[f"D{j}"] = st.into or st.prim.impl, st.params, st.dtype
+        ns[f"f{j}"], ns[f"k{j}"], ns[f"S{j}"], ns[f"D{j}"] = st.into or st.prim.impl, st.params, st.shape, st.dtype
         if st.buf < 0:
             lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, **k{j})")
             continue
-        new = f"_buf(xp, D{j}, {', '.join(ops)})"
+        new = f"_buf(xp, D{j}, {', '.join(ops)})"  # runtime shape (a block) and layout (4-D: channels-last?)
+        if len(st.shape) != 4:
+            new = f"({new} if blk else xp.empty(S{j}, D{j}))"
         if st.buf == final and j == last and final not in made:
             target = f"{new} if out is None else out"
         elif st.buf == final:
@@ -167,7 +170,7 @@ def _in_blocks(xp: Any, args: tuple, out: Any, steps: FusedSteps, alias: bool) -
 
     def block(k: int) -> None:
         idx = blocks[k]
-        fn(xp, *(block_of(a, shape, idx) for a in args), out=target[idx], alias=alias)
+        fn(xp, *(block_of(a, shape, idx) for a in args), out=target[idx], alias=alias, blk=True)
     threads.parallel_for(len(blocks), block)
     return target
 

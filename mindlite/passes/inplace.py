@@ -22,23 +22,39 @@ from .memory import MemoryPlan, OutSpec, fresh, last_uses
 from .outimpl import impl_out, usable
 
 
-def _aliases(g: Graph, v: Var) -> set[int]:
-    """Ids of v and of every value that may share its buffer (through non-fresh nodes)."""
-    alias = {id(v)}
+def _alias_edges(g: Graph) -> dict[int, list[int]]:
+    """Var id -> ids of the outputs of non-fresh nodes reading it (values that may share its
+    buffer), built once per graph."""
+    edges: dict[int, list[int]] = {}
     for n in g.nodes:
-        if not fresh(n) and any(isinstance(a, Var) and id(a) in alias for a in n.inputs):
-            alias.update(id(o) for o in n.outs)
+        if fresh(n):
+            continue
+        outs = [id(o) for o in n.outs]
+        for a in n.inputs:
+            if isinstance(a, Var):
+                edges.setdefault(id(a), []).extend(outs)
+    return edges
+
+
+def _aliases(v: Var, edges: dict[int, list[int]]) -> set[int]:
+    """Ids of v and of every value that may share its buffer (through non-fresh nodes)."""
+    alias, work = {id(v)}, [id(v)]
+    while work:
+        for o in edges.get(work.pop(), ()):
+            if o not in alias:
+                alias.add(o)
+                work.append(o)
     return alias
 
 
-def _safe(g: Graph, i: int, param: Var, last: dict[int, int]) -> bool:
+def _safe(g: Graph, i: int, param: Var, last: dict[int, int], edges: dict[int, list[int]],
+          returned: set[int]) -> bool:
     n, out = g.nodes[i], g.nodes[i].outs[0]
     if len(n.outs) != 1 or out.shape != param.shape or out.dtype != param.dtype:
         return False
     if not usable(n.prim, tuple(aval_of_atom(a) for a in n.inputs), out):
         return False
-    returned = {id(a) for a in g.outputs if isinstance(a, Var)}
-    for a in _aliases(g, param):
+    for a in _aliases(param, edges):
         if a in returned:
             return False  # the old value (or a view of it) is handed back to the caller
         if last.get(a, -1) > i or (a != id(param) and last.get(a, -1) == i):
@@ -53,12 +69,14 @@ def update_in_place(g: Graph, state_outs: dict[int, int]) -> Graph:
     last = last_uses(g)
     plan = (g.memory_plan or MemoryPlan()).copy()  # adds to plan_memory's plan, if any
     done: set[int] = set()
+    edges = _alias_edges(g)
+    returned = {id(a) for a in g.outputs if isinstance(a, Var)}
     for out_idx, in_idx in sorted(state_outs.items()):
         v, param = g.outputs[out_idx], g.inputs[in_idx]
         i = prod.get(id(v)) if isinstance(v, Var) else None
         if i is None or i in plan.outs or in_idx in done or impl_out(g.nodes[i].prim) is None:
             continue
-        if _safe(g, i, param, last):
+        if _safe(g, i, param, last, edges, returned):
             plan.outs[i] = OutSpec(impl_out(g.nodes[i].prim), input=in_idx)
             done.add(in_idx)
     if not done:

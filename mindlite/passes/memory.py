@@ -18,6 +18,7 @@ without it, so a plan can never go stale.
 """
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from ..ir.graph import Graph, Var, aval_of_atom
@@ -155,18 +156,25 @@ def _assign_slots(g: Graph, end: dict[int, int], head: dict[int, int]) -> tuple[
     near the liveness peak."""
     values = sorted(_values(g, end, head), key=lambda v: (-v[0], v[1], v[2]))
     sizes: list[int] = []
-    spans: list[list[tuple[int, int]]] = []  # slot -> lifetimes of its values
+    starts: list[list[int]] = []  # slot -> starts of its values' lifetimes, sorted (they never overlap,
+    ends: list[list[int]] = []    # so their ends are sorted too)
     where: dict[tuple[int, int], int] = {}
     for nbytes, i, k, e in values:
         best = None
         for s in range(len(sizes)):
-            if (best is None or sizes[s] < sizes[best]) and all(e < a or b < i for a, b in spans[s]):
+            if best is not None and sizes[s] >= sizes[best]:
+                continue
+            j = bisect.bisect_right(starts[s], e) - 1  # the last value starting before we end
+            if j < 0 or ends[s][j] < i:
                 best = s
         if best is None:
             best = len(sizes)
             sizes.append(nbytes)
-            spans.append([])
-        spans[best].append((i, e))
+            starts.append([])
+            ends.append([])
+        j = bisect.bisect_right(starts[best], i)
+        starts[best].insert(j, i)
+        ends[best].insert(j, e)
         where[(i, k)] = best
     slots = {i: tuple(where.get((head.get(i, i), k)) for k in range(len(n.outs))) for i, n in enumerate(g.nodes)}
     return slots, sizes

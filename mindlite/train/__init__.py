@@ -15,5 +15,8 @@ from ..parallel_context import ParallelMode  # noqa: F401
 
 
 def __getattr__(name: str):  # noqa: ANN202 - a MindSpore name mindlite lacks gets an error saying so
+    if name in ("SummaryRecord", "SummaryCollector"):  # insight sits beside train; imported on use
+        from .. import insight
+        return getattr(insight, name)
     from .._api_names import missing_attribute
     raise missing_attribute(__name__, name, "train")

@@ -3,7 +3,6 @@ parallel BERT), for planning tests: `shard` the QKV and fc1 matmuls and the plan
 should rediscover Megatron's layout for the rest."""
 import numpy as np
 
-import mindlite as ms
 from mindlite import Parameter, Tensor, nn, ops
 
 

@@ -9,8 +9,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-import mindlite as ms  # noqa: E402
-from mindlite import Tensor, nn, ops  # noqa: E402
+from mindlite import Tensor, nn  # noqa: E402
 
 
 def set_weights(net, weights):

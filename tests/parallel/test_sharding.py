@@ -108,10 +108,18 @@ def _families():
         "avg_pool": (lambda x: ops.avg_pool2d(x, 2, 2), [a(4, 4, 4, 4)]),
         "batch_norm_eval": (lambda x, g, b, m, v: ops.batch_norm(x, m, v, g, b, False)[0] if False else
                             nn_bn(x, g, b, m, v), [a(4, 4, 2, 2), a(4), a(4), a(4), np.abs(a(4)) + 0.5]),
+        "batch_norm_train": (lambda x, g, b, m, v: _bn_train(x, g, b, m, v), [a(4, 4, 2, 2), a(4), a(4), a(4),
+                                                                             np.abs(a(4)) + 0.5]),
         "softmax_cross_entropy": (lambda x, y: nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="none")(x, y),
                                   [a(8, 4), np.array([0, 1, 2, 3, 3, 2, 1, 0], np.int32)]),
         "concat_split": (lambda x, y: ops.split(ops.concat((x, y), 1), 4, 1)[1], [a(4, 4), a(4, 4)]),
     }
+
+
+def _bn_train(x, g, b, m, v):
+    from mindlite.ops.nn import batch_norm_p
+    y, mu, inv = batch_norm_p(x, g, b, m, v, training=True, eps=1e-5)
+    return y + ops.reshape(mu * inv, (1, 4, 1, 1))  # the statistics are outputs too
 
 
 def nn_bn(x, g, b, m, v):
@@ -263,7 +271,7 @@ def test_two_shard_calls_give_megatron(n, mp):
     names = [node.prim.name for node in plan.graph.nodes]
     matmuls = [v for v, name in enumerate(names) if name == "matmul"]
     per_layer = len(matmuls) // 2
-    dp_axes, mp_axes = set(), set()
+    mp_axes = set()
     for layer in range(2):
         q, k, v_, scores, ctx, out, fc1, fc2 = matmuls[layer * per_layer:(layer + 1) * per_layer]
         for col in (q, k, v_, fc1):   # column split: the output features by mp
@@ -482,3 +490,81 @@ def test_random_ops_are_refused():
     cap = capture(net, [((4, 4), np.float32)])
     with pytest.raises(ValueError, match="draws random numbers"):
         plan_graph(cap, 2, mode=ms.ParallelMode.AUTO_PARALLEL)
+
+
+class _ConvBN(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, pad_mode="same", has_bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Dense(4, 3)
+
+    def construct(self, x):
+        h = ops.relu(self.bn(self.conv(x)))
+        return self.fc(ops.mean(h, (2, 3)))
+
+
+def test_batch_split_batch_norm_synchronises_statistics(mode):
+    """A batch split through BatchNorm (training) all-reduces the per-channel sums, so the
+    sharded run equals the single-process run on the whole batch (running statistics too)."""
+    weights = models.draw_weights(_ConvBN(), seed=11)
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(8, 3, 6, 6)).astype(np.float32), rng.integers(0, 3, 8).astype(np.int32)
+
+    def train(shard):
+        net = models.set_weights(_ConvBN(), weights).set_train()
+        if shard:
+            net.shard(((2, 1, 1, 1),))
+        loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+        step = nn.TrainOneStepCell(nn.WithLossCell(net, loss), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+        losses = [float(step(Tensor(x), Tensor(y)).asnumpy()) for _ in range(3)]
+        return losses, step, net
+    ref, _, ref_net = train(False)
+    ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.SEMI_AUTO_PARALLEL, full_batch=True)
+    set_cost_model_context(costmodel_alpha=0.0)  # tiny tensors: let bytes, not message counts, decide
+
+    def rank():
+        init()
+        losses, step, net = train(True)
+        plan = step.network._parallel_plan
+        bn = next(v for v, n in enumerate(plan.graph.nodes) if n.prim.name == "batch_norm")
+        return (losses, plan.node_strategy(bn)[0], net.bn.moving_mean.asnumpy(), comm_log().bytes,
+                3 * plan.predicted_bytes(get_rank()))
+    for losses, bn_strategy, moving_mean, logged, predicted in sim.spawn(rank, 2):
+        np.testing.assert_allclose(losses, ref, rtol=1e-5)
+        assert bn_strategy == (2, 1, 1, 1)
+        np.testing.assert_allclose(moving_mean, ref_net.bn.moving_mean.asnumpy(), rtol=1e-5, atol=1e-7)
+        assert logged == predicted
+
+
+def test_merged_checkpoint_from_rank_zero(tmp_path):
+    """Sharded training, then rank 0 saves the whole model; it loads into a single-device
+    network and equals the single-process training's parameters."""
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.normal(size=(4, 6)).astype(np.float32), rng.normal(size=(6, 3)).astype(np.float32)
+    x, y = rng.normal(size=(8, 4)).astype(np.float32), rng.normal(size=(8, 3)).astype(np.float32)
+
+    def train(s1=None, s2=None):
+        net = _TwoMatMul(w1, w2, s1, s2)
+        step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+        for _ in range(3):
+            step(Tensor(x), Tensor(y))
+        return net
+    ref = train()
+    path = str(tmp_path / "merged.ckpt")
+    ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.SEMI_AUTO_PARALLEL, full_batch=True)
+
+    def rank():
+        init()
+        net = train(((1, 2), (2, 1)), ((1, 2), (2, 1)))
+        from mindlite.parallel import merged_parameters
+        params = merged_parameters(net)
+        if get_rank() == 0:
+            ms.save_checkpoint(params, path)
+        return sorted(params)
+    assert sim.spawn(rank, 2)[0] == ["w1", "w2"]
+    ms.reset_auto_parallel_context()
+    fresh = _TwoMatMul(np.zeros_like(w1), np.zeros_like(w2))
+    ms.load_param_into_net(fresh, ms.load_checkpoint(path))
+    for p, q in zip(fresh.trainable_params(), ref.trainable_params()):
+        np.testing.assert_allclose(p.asnumpy(), q.asnumpy(), rtol=1e-5, atol=1e-6)

@@ -12,6 +12,7 @@ and otherwise a 64 MB size limit ("auto"). A bucket holds one dtype; with
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Sequence
 
 import numpy as np
@@ -136,10 +137,15 @@ def _float32() -> Any:
 def warn_shard_in_data_parallel(network: Cell) -> None:
     """MindSpore ignores `shard` strategies in DATA_PARALLEL; say so once per process."""
     from ...ops.primitive import PrimitiveOp
-    if _WARNED[0]:
-        return
+    with _WARN_LOCK:  # simulated ranks are threads: warn once per process
+        if _WARNED[0]:
+            return
+        _warn_if_sharded(network, PrimitiveOp)
+
+
+def _warn_if_sharded(network: Cell, PrimitiveOp: type) -> None:
     for name, cell in network.cells_and_names():
-        sharded = getattr(cell, "_shard_in_strategy", None) is not None or any(
+        sharded = getattr(cell, "in_strategy", None) is not None or any(
             isinstance(v, PrimitiveOp) and v.in_strategy is not None for v in vars(cell).values())
         if sharded:
             import logging
@@ -152,6 +158,7 @@ def warn_shard_in_data_parallel(network: Cell) -> None:
 
 
 _WARNED = [False]
+_WARN_LOCK = threading.Lock()
 
 
 def broadcast_parameters(params: Sequence[Tensor], root: int = 0) -> None:
