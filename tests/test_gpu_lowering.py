@@ -276,14 +276,29 @@ def test_conv_path_selection_says_which_path_ran(convs, path, reason, monkeypatc
     assert bool(calls) == (path != "cuDNN")
 
 
-def test_cudnn_graph_description_builds_without_a_gpu():
+def test_cudnn_graph_descriptions_build_without_a_gpu():
+    """With the frontend (and cuDNN runtime) wheels installed, each plan becomes a frontend
+    graph whose description has the plan's node, dims and strides (building the execution
+    plan needs a GPU)."""
+    import json
     cudnn = conv.cudnn_module()
     if cudnn is None:
-        pytest.skip("nvidia-cudnn-frontend not installed (the gpu extra)")
-    x, w = np.zeros((2, 4, 8, 8), np.float32), np.zeros((6, 4, 3, 3), np.float32)
-    plan = conv.make_plan("fprop", x, w, {"stride": (1, 1), "pads": (1, 1, 1, 1), "dilation": (1, 1), "groups": 1})
-    graph = conv.build_cudnn_graph(cudnn, plan)[0]
-    assert "conv_fprop" in str(graph).lower() or "convolution" in str(graph).lower()
+        pytest.skip("nvidia-cudnn-frontend / nvidia-cudnn-cu13 not installed (the gpu extra)")
+    x = np.zeros((8, 6, 6, 4), np.float16).transpose(0, 3, 1, 2)  # channels-last
+    w, dy = np.zeros((5, 4, 3, 3), np.float16), np.zeros((8, 5, 3, 3), np.float16)
+    geo = {"stride": (2, 2), "pads": (1, 1, 1, 1), "dilation": (1, 1), "groups": 1}
+    for kind, a, b, extra, node, out in [("fprop", x, w, {}, "CONV_FPROP", "Y"),
+                                         ("dgrad", dy, w, {"input_shape": (8, 4, 6, 6)}, "CONV_DGRAD", "DX"),
+                                         ("wgrad", dy, x, {"filter_shape": (5, 4, 3, 3)}, "CONV_WGRAD", "DW")]:
+        plan = conv.make_plan(kind, a, b, dict(geo, **extra))
+        desc = json.loads(str(conv.build_cudnn_graph(cudnn, plan)[0]))
+        assert desc["nodes"][0]["type"] == node
+        tensors = desc["tensors"]
+        named = {name: tensors.get(name) or tensors[desc["nodes"][0]["outputs"][out]]
+                 for name in plan.describe()["tensors"]}
+        for name, t in plan.describe()["tensors"].items():
+            assert named[name]["dim"] == t["dim"] and named[name]["stride"] == t["stride"], (kind, name)
+    assert plan.layout == "NHWC"
 
 
 # ---- the CUDA-graph step wrapper with a stand-in for cupy -----------------------------------------------

@@ -170,12 +170,31 @@ def im2col_conv(runner: Any, plan: ConvPlan, a: Any, b: Any) -> Any:
 
 
 # ---- the cuDNN path -----------------------------------------------------------------------------------
+def _preload_cudnn() -> None:
+    """Load the cuDNN runtime of an `nvidia-cudnn-cu*` wheel on sys.path (globally), so the
+    frontend finds it wherever the two wheels were installed (a --target folder, say)."""
+    import ctypes
+    import glob
+    import os
+    import sys
+    for root in sys.path:
+        for path in sorted(glob.glob(os.path.join(root or ".", "nvidia", "cudnn", "lib", "libcudnn.so*"))):
+            try:
+                ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+                return
+            except OSError:
+                continue
+
+
 def cudnn_module() -> Any:
-    """The cuDNN frontend module, or None when the `gpu` extra's frontend is not installed."""
+    """The cuDNN frontend module, or None when the `gpu` extra's frontend (or the cuDNN
+    runtime) is not installed."""
     try:
+        _preload_cudnn()  # before the import: the frontend resolves the library when first used
         import cudnn  # noqa: F401  (nvidia-cudnn-frontend)
+        cudnn.backend_version()
         return cudnn
-    except Exception:  # noqa: BLE001 - missing wheel or missing runtime library
+    except Exception:  # noqa: BLE001 - missing wheel or runtime library
         return None
 
 

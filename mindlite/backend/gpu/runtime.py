@@ -121,7 +121,7 @@ class CupyRunner:
         self._conv: Any = None
 
     def _compile(self, kernel: RawKernel) -> Any:
-        mod = self.xp.RawModule(code=kernel.source, options=("--std=c++17",), backend="nvrtc")
+        mod = self.xp.RawModule(code=kernel.source, backend="nvrtc")  # cupy 14 compiles as C++17
         return mod.get_function(kernel.name)
 
     def launch(self, kernel: RawKernel, args: list, blocks: int | None = None) -> None:
