@@ -395,3 +395,28 @@ def test_globals_read_by_converted_helpers_are_guarded():
     finally:
         HELPER_GAIN = 2.0
         ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+# ---- declared inputs -------------------------------------------------------------------------------------
+def test_set_inputs_accepts_any_size_along_none_axes(mode):
+    class Net(nn.Cell):
+        def construct(self, x):
+            return ops.sum(x * 2.0, 1)
+    net = Net()
+    net.set_inputs(Tensor(shape=[None, 3], dtype=ms.float32))
+    for n in (1, 4, 7):
+        x = np.arange(3 * n, dtype=np.float32).reshape(n, 3)
+        np.testing.assert_allclose(net(Tensor(x)).asnumpy(), (x * 2).sum(1))
+    with pytest.raises(ValueError, match=r"input 0 has shape \[2, 4\], declared \[None, 3\]"):
+        net(Tensor(np.ones((2, 4), np.float32)))
+    with pytest.raises(TypeError, match="declared float32, got float64"):
+        net(Tensor(np.ones((2, 3), np.float64)))
+
+
+def test_jit_input_signature():
+    f = ms.jit(lambda x: x + 1.0, input_signature=(Tensor(shape=[None], dtype=ms.float32),))
+    np.testing.assert_allclose(f(Tensor(np.zeros(5, np.float32))).asnumpy(), np.ones(5))
+    with pytest.raises(ValueError, match="declared"):
+        f(Tensor(np.zeros((2, 2), np.float32)))
+    with pytest.raises(TypeError, match="Tensor declaration"):
+        ms.jit(lambda x: x, input_signature=(3,))

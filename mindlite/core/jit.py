@@ -229,12 +229,23 @@ class JitFunction:
         functions = [self.fn] + [type(c).construct for c in cells if hasattr(type(c), "construct")]
         return cells, functions
 
+    def _signature(self) -> Any:
+        owner = self.cell if self.cell is not None else getattr(self.fn, "__self__", None)
+        if owner is not None and hasattr(owner, "__dict__") and "_input_signature" in owner.__dict__:
+            return owner.__dict__["_input_signature"]
+        return self.input_signature
+
+    input_signature: Any = None
+
     def _extra_key(self) -> Any:
         owner = self.cell if self.cell is not None else getattr(self.fn, "__self__", None)
         return owner._graph_key() if hasattr(owner, "_graph_key") else ()
 
     # ---- lookup -------------------------------------------------------------------------------
     def executable(self, args: tuple) -> Executable:
+        signature = self._signature()
+        if signature is not None:
+            check_signature(self.name, signature, args)
         leaves, key = _split_args(args)
         key = (key, self._extra_key())
         entries = self.cache.get(key)
@@ -326,16 +337,49 @@ def jit(fn: Callable | None = None, mode: str = "PSJit", input_signature: Any = 
     if mode not in ("PSJit", "PIJit"):
         raise ValueError(f"jit: mode must be 'PSJit' or 'PIJit', got {mode!r}")
     if input_signature is not None:
-        raise TypeError("jit(input_signature=...) (dynamic-shape declarations) is not supported: mindlite "
-                        "compiles one graph per concrete input shape")
+        input_signature = declared_inputs("jit(input_signature=...)", input_signature)
     if fn is None or isinstance(fn, str):
-        return lambda f: jit(f)
+        return lambda f: jit(f, input_signature=input_signature)
     if hasattr(fn, "construct") and hasattr(fn, "parameters_and_names"):
         fn.__dict__["_jit_forced"] = True
         return fn
     if not callable(fn):
         raise TypeError(f"jit: expected a function or a Cell, got {type(fn).__name__}")
-    return JitFunction(fn)
+    jf = JitFunction(fn)
+    jf.input_signature = input_signature
+    return jf
+
+
+# ---- declared inputs (Cell.set_inputs, jit(input_signature=)) ------------------------------------------
+def declared_inputs(where: str, inputs: Any) -> tuple:
+    """Validate a declaration: Tensors, with None (or -1) for a dimension of any size."""
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    for k, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{where}: input {k} must be a Tensor declaration such as "
+                            f"Tensor(shape=[None, 3], dtype=ms.float32), got {type(t).__name__}")
+    return inputs
+
+
+def check_signature(name: str, signature: tuple, args: tuple) -> None:
+    """Arguments must match the declared inputs: the dtype, the rank and every fixed size.
+
+    A declared `None` dimension accepts any size. mindlite compiles one graph per concrete
+    size it meets (graphs have static shapes), so the declaration decides what is accepted,
+    not how many graphs are built."""
+    if len(args) != len(signature):
+        raise TypeError(f"{name}: {len(signature)} inputs were declared (set_inputs / input_signature), "
+                        f"got {len(args)}")
+    for k, (decl, a) in enumerate(zip(signature, args)):
+        if not isinstance(a, (Tensor, np.ndarray)):
+            raise TypeError(f"{name}: input {k} was declared as a Tensor, got {type(a).__name__}")
+        want, got = tuple(decl.shape), tuple(a.shape)
+        dtype = a._data.dtype if isinstance(a, Tensor) else a.dtype
+        if np.dtype(decl._data.dtype) != dtype:
+            raise TypeError(f"{name}: input {k} was declared {np.dtype(decl._data.dtype).name}, got {dtype.name}")
+        if len(want) != len(got) or any(w >= 0 and w != g for w, g in zip(want, got)):
+            shown = [None if w < 0 else w for w in want]
+            raise ValueError(f"{name}: input {k} has shape {list(got)}, declared {shown}")
 
 
 def ms_function(fn: Callable | None = None, obj: Any = None, input_signature: Any = None) -> Any:

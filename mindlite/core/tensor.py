@@ -125,8 +125,15 @@ class Tensor:
         self._idx = 0
         t = mstype.to_type(dtype, "dtype") if dtype is not None else None
         if input_data is None:
+            if init is None and shape is not None and t is not None:
+                # an input declaration (Cell.set_inputs / jit(input_signature=)); None = any size
+                from ..ir.graph import Var
+                dims = tuple(-1 if d is None or d == -1 else int(d) for d in shape)
+                self._data = Var(dims, t.np, "input")
+                return
             if init is None or shape is None:
-                raise ValueError("Tensor: give input_data, or both shape and init")
+                raise ValueError("Tensor: give input_data, both shape and init, or shape and dtype (an input "
+                                 "declaration)")
             from ..common.initializer import initializer
             self._data = initializer(init, shape, t or mstype.float32)._data
             return

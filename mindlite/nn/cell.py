@@ -187,6 +187,9 @@ class Cell:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and _jit.compiles(self):  # GRAPH_MODE: the one jit entry
             return _jit.cell_function(self)(*args)
+        signature = self.__dict__.get("_input_signature")
+        if signature is not None and STATE.trace is None:  # declared inputs hold in both modes
+            _jit.check_signature(type(self).__name__, signature, args)
         return self._traced_call(*args, **kwargs)
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
@@ -210,6 +213,15 @@ class Cell:
         splits, or a `Layout` result, per input); its ops follow by sharding propagation."""
         from .wrap.parallel_cell import enable_cell_shard
         return enable_cell_shard(self, in_strategy, out_strategy, parameter_plan)
+
+    def set_inputs(self, *inputs: Any) -> None:
+        """Declare the inputs (MindSpore `Cell.set_inputs`): `Tensor(shape=[None, 3], dtype=...)`
+        per input, None for a dimension of any size. Calls must match the declaration (dtype,
+        rank, fixed sizes); each size met compiles its own graph."""
+        object.__setattr__(self, "_input_signature", _jit.declared_inputs("set_inputs", inputs))
+
+    def get_inputs(self) -> Any:
+        return self.__dict__.get("_input_signature")
 
     def compile(self, *args: Any) -> None:
         """Compile the graph for these inputs without running it."""
