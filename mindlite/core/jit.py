@@ -50,6 +50,11 @@ def set_compiler(fn: Callable[[Any, Any], Any]) -> None:
     _COMPILER[0] = fn
 
 
+def get_compiler() -> Callable[[Any, Any], Any]:
+    """The registered compiler (tools such as the debugger wrap it and set the wrapper)."""
+    return _COMPILER[0]
+
+
 # ---- arguments ------------------------------------------------------------------------------------
 def _split_args(args: tuple) -> tuple[list, Any]:
     """Tensor leaves (numpy arrays become Tensors) and a hashable key of everything else."""
@@ -389,5 +394,5 @@ def ms_function(fn: Callable | None = None, obj: Any = None, input_signature: An
     return jit(fn, input_signature=input_signature)
 
 
-__all__ = ["jit", "ms_function", "JitFunction", "Executable", "cell_function", "compiles", "set_compiler",
+__all__ = ["jit", "ms_function", "JitFunction", "Executable", "cell_function", "compiles", "set_compiler", "get_compiler",
            "Parameter"]

@@ -361,7 +361,7 @@ class _WatchedStep:
 
 def _install_compile_hook() -> None:
     """Wrap the registered graph compiler (core/jit.py `set_compiler`) so compiled steps can be watched."""
-    base = _jit._COMPILER[0]
+    base = _jit.get_compiler()
     if getattr(base, "_insight_watch", False):
         return
 
