@@ -103,22 +103,9 @@ def build(kernel: Any) -> HostKernel:
     return HostKernel(kernel, ctypes.CDLL(so))
 
 
-def _preludes() -> tuple:
-    from mindlite.backend import codegen_cuda as cg
-    return (cg.PRELUDE, cg.HALF_PRELUDE, cg.PHILOX_PRELUDE, cg.ROW_PRELUDE)
-
-
 def translation_unit(kernels: list) -> str:
-    """One source holding every kernel (their shared preludes once): compiling many
-    kernels costs one compiler run (NVRTC or the host compiler)."""
-    pre = _preludes()
-    body = []
-    for k in kernels:
-        src = k.source
-        for p in pre:
-            src = src.replace(p, "")
-        body.append(src)
-    return "\n".join(pre) + "\n" + "\n".join(body)
+    from mindlite.backend import codegen_cuda as cg
+    return cg.translation_unit(kernels)
 
 
 def build_many(kernels: list) -> dict:

@@ -26,9 +26,12 @@ from test_gpu_codegen import CASES, BF16, _check, _reference, _region, _typed, a
 from test_gpu_lowering import _data, _views, convnet, mlp  # noqa: E402
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def runner():
-    return runtime.runner_for(cupy)
+    r = runtime.runner_for(cupy)
+    from test_gpu_codegen import _all_region_kernels
+    r.prebuild(_all_region_kernels())  # the op table's region kernels in one NVRTC run
+    return r
 
 
 def _dev(arrays):

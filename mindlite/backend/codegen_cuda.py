@@ -998,3 +998,16 @@ def col2im_kernel(name: str, x_shape: Sequence[int], kernel: Sequence[int], stri
            f"  for ({it} idx = ({it})(blockIdx.x * blockDim.x + threadIdx.x); idx < ({it}){total}; "
            f"idx += ({it})(blockDim.x * gridDim.x)) {{\n" + _indent(body, 4) + "\n  }\n}\n")
     return RawKernel(name, src, params, total)
+
+
+def translation_unit(kernels: Sequence[RawKernel]) -> str:
+    """One source holding many generated kernels with their shared preludes once: one
+    compiler run (NVRTC, or a host compiler in the tests) instead of one per kernel."""
+    pre = (PRELUDE, HALF_PRELUDE, PHILOX_PRELUDE, ROW_PRELUDE)
+    body = []
+    for k in {k.name: k for k in kernels}.values():
+        src = k.source
+        for p in pre:
+            src = src.replace(p, "")
+        body.append(src)
+    return "\n".join(pre) + "\n" + "\n".join(body)

@@ -124,6 +124,17 @@ class CupyRunner:
         mod = self.xp.RawModule(code=kernel.source, backend="nvrtc")  # cupy 14 compiles as C++17
         return mod.get_function(kernel.name)
 
+    def prebuild(self, kernels: list) -> None:
+        """Compile many kernels as one module (one NVRTC run) and seed the cache with them."""
+        from ..codegen_cuda import translation_unit
+        todo = [k for k in kernels if kernel_key(k, self.arch) not in self.cache._fns]
+        if not todo:
+            return
+        mod = self.xp.RawModule(code=translation_unit(todo), backend="nvrtc")
+        for k in todo:
+            self.cache._fns[kernel_key(k, self.arch)] = mod.get_function(k.name)
+        self.cache.compiles += 1
+
     def launch(self, kernel: RawKernel, args: list, blocks: int | None = None) -> None:
         fn = self.cache.get(kernel)
         grid, block = geometry(kernel, self.lanes, self.sm_count)
