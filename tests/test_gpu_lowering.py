@@ -466,3 +466,20 @@ def test_flat_layout_aligns_every_array():
     offsets, totals = flat_layout([(3,), (5, 2), (7,)], [np.float32, np.float32, np.float16])
     assert offsets == {0: ("float32", 0), 1: ("float32", 256), 2: ("float16", 0)}
     assert totals == {"float32": 256 + 40, "float16": 14}
+
+
+def test_a_graph_the_lowering_cannot_take_runs_per_node(monkeypatch):
+    """compile_gpu_step falls back to the plain pipeline when lowering raises, and says why."""
+    from mindlite.backend.gpu import compile as gpu_compile
+    x, y = Var((3,), np.float32), Var((3,), np.float32)
+    g = _graph([Node(m.exp_p, (x,), {}, (y,))], [x], [y])
+
+    def broken(graph, state_outs=None):
+        raise NotImplementedError("no kernel for this")
+    monkeypatch.setattr(gpu_compile, "lower_for_gpu", broken)
+    monkeypatch.setenv("MINDLITE_CUDA_GRAPH", "0")
+    runtime.reset_paths()
+    lowered, fn = gpu_compile.compile_gpu_step(g, None, np)
+    assert [n.prim.name for n in lowered.nodes] == ["exp"]
+    np.testing.assert_allclose(fn(np.zeros(3, np.float32))[0], np.ones(3))
+    assert runtime.paths()[("graph compile", "one cupy call per node")][1] == "NotImplementedError: no kernel for this"

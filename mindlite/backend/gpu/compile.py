@@ -20,6 +20,7 @@ from ...passes.pipeline import optimize
 from ...passes.simplify import simplify
 from .capture import CudaGraphStep, capture_enabled
 from .lower import lower_for_gpu
+from .runtime import log, record_path
 
 
 def gpu_lowering_enabled() -> bool:
@@ -47,7 +48,14 @@ def lower_graph(graph: Graph, state_outs: dict | None = None, memory: bool = Tru
 def compile_gpu_step(graph: Graph, state_outs: dict | None, xp: Any) -> tuple[Graph, Any]:
     """(lowered graph, callable) for a jit-compiled step on the GPU."""
     from ..executor import compile_graph
-    g = lower_graph(graph, state_outs)
+    try:
+        g = lower_graph(graph, state_outs)
+    except Exception as e:  # noqa: BLE001 - a graph the lowering cannot take still runs, per node
+        log.warning("GPU lowering of %s failed (%s: %s); running one cupy call per node", graph.name,
+                    type(e).__name__, e)
+        record_path("graph compile", "one cupy call per node", f"{type(e).__name__}: {e}")
+        g = optimize(graph, state_outs=state_outs)
+        return g, compile_graph(g, xp)
     compiled = compile_graph(g, xp)
     if capture_enabled():
         return g, CudaGraphStep(compiled, xp, state_outs, graph.name)
