@@ -209,7 +209,10 @@ def build_cudnn_graph(cudnn: Any, plan: ConvPlan, handle: Any = None) -> tuple:
     kw = dict(io_data_type=io, intermediate_data_type=comp, compute_data_type=comp)
     if handle is not None:
         kw["handle"] = handle
-    graph = cudnn.pygraph(**kw)
+    try:  # the step is replayed from a captured CUDA graph: say so, where the frontend asks
+        graph = cudnn.pygraph(is_cuda_graph_replay_expected=True, **kw)
+    except TypeError:
+        graph = cudnn.pygraph(**kw)
     d = plan.describe()
     geo = dict(padding=d["padding"], stride=d["stride"], dilation=d["dilation"])
     t = d["tensors"]
@@ -236,11 +239,11 @@ def finalize(cudnn: Any, graph: Any, plan: ConvPlan) -> None:
     """Validate, pick engines (heuristics A, then fallback) and build the plans (needs a GPU)."""
     graph.validate()
     graph.build_operation_graph()
-    graph.create_execution_plans([cudnn.heur_mode.A, cudnn.heur_mode.FALLBACK])
     if plan.dtype == "float32" and not plan.tf32:
         deselect = getattr(graph, "deselect_numeric_notes", None)
-        if deselect is not None:  # keep float32 exact: no TF32 tensor-core engines
+        if deselect is not None:  # keep float32 exact: no TF32 tensor-core engines (a filter on the plans)
             deselect([cudnn.numerical_note.TENSOR_CORE])
+    graph.create_execution_plans([cudnn.heur_mode.A, cudnn.heur_mode.FALLBACK])
     graph.check_support()
     graph.build_plans()
 
