@@ -57,6 +57,11 @@ def compile_gpu_step(graph: Graph, state_outs: dict | None, xp: Any) -> tuple[Gr
         g = optimize(graph, state_outs=state_outs)
         return g, compile_graph(g, xp)
     compiled = compile_graph(g, xp)
+    from .prebuild import prebuild_graph
+    from .runtime import runner_for
+    runner = runner_for(xp)
+    if runner is not None:  # the predictable kernels in one NVRTC run, not one run each
+        prebuild_graph(g, runner)
     if capture_enabled():
         return g, CudaGraphStep(compiled, xp, state_outs, graph.name)
     return g, compiled

@@ -125,15 +125,23 @@ def _gemm(runner: Any, a: Any, b: Any) -> Any:
     return c
 
 
+def fallback_kernels(plan: ConvPlan) -> list:
+    """The generated kernels the im2col + cuBLAS path of a plan launches."""
+    kh, kw = plan.w[2:]
+    oh, ow = plan.y[2:]
+    geo = (plan.x, (kh, kw), plan.stride, plan.pads, plan.dilation, (oh, ow), plan.dtype)
+    if plan.kind == "dgrad":
+        return [cg.col2im_kernel(f"col2im_{_tag(plan)}", *geo)]
+    return [cg.im2col_kernel(f"im2col_{_tag(plan)}", *geo)]
+
+
 def _im2col(runner: Any, plan: ConvPlan, x: Any) -> Any:
     xp = runner.xp
     n, c, h, w = plan.x
     _, _, kh, kw = plan.w
     oh, ow = plan.y[2:]
-    k = cg.im2col_kernel(f"im2col_{_tag(plan)}", plan.x, (kh, kw), plan.stride, plan.pads, plan.dilation, (oh, ow),
-                         plan.dtype)
     col = xp.empty((c * kh * kw, n * oh * ow), x.dtype)
-    runner.launch(k, [xp.ascontiguousarray(x), col])
+    runner.launch(fallback_kernels(plan)[0], [xp.ascontiguousarray(x), col])
     return col
 
 
@@ -162,10 +170,8 @@ def im2col_conv(runner: Any, plan: ConvPlan, a: Any, b: Any) -> Any:
         return dw.reshape(plan.w)
     wm = xp.ascontiguousarray(b).reshape(g, k // g, cg_ * kh * kw)
     gcol = _gemm(runner, wm.transpose(0, 2, 1), dy)                 # (g, C/g*KH*KW, N*OH*OW)
-    kern = cg.col2im_kernel(f"col2im_{_tag(plan)}", plan.x, (kh, kw), plan.stride, plan.pads, plan.dilation, (oh, ow),
-                            plan.dtype)
     dx = xp.empty(plan.x, a.dtype)
-    runner.launch(kern, [xp.ascontiguousarray(gcol), dx])
+    runner.launch(fallback_kernels(plan)[0], [xp.ascontiguousarray(gcol), dx])
     return dx
 
 
