@@ -223,7 +223,9 @@ def _matmul_impl(xp: Any, x: Any, y: Any) -> Any:
     runner = runner_for(xp)
     if runner is None:
         from ...ops.linalg import matmul_p
-        return matmul_p.impl(xp, x, y)
+        out = matmul_p.impl(xp, x, y)
+        # numpy's matmul of bfloat16 (ml_dtypes) arrays answers float32: keep the graph's type
+        return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
     key = (tuple(x.shape), tuple(x.strides), tuple(y.shape), tuple(y.strides), np.dtype(x.dtype).str)
     plan = _PLANS.get(key)
     if plan is None:

@@ -184,7 +184,10 @@ def _reference(xp: Any, region: Region, arrays: Sequence[Any]) -> list:
         vals: list = []
         for st in region.steps:
             ops = [ins[r] if kind == IN else vals[r] if kind == STEP else r for kind, r in st.args]
-            vals.append(st.prim.impl(xp, *ops, **st.params))
+            v = st.prim.impl(xp, *ops, **st.params)
+            if getattr(v, "dtype", st.dtype) != st.dtype:  # e.g. numpy's exp of bfloat16 answers bfloat16
+                v = v.astype(st.dtype)                       # where the graph says float32: the graph wins
+            vals.append(v)
         for pos, j in enumerate(region.outs):
             v = vals[j]
             target = arrays[s * n + inplace[pos]] if pos in inplace else None
