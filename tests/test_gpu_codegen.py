@@ -386,6 +386,11 @@ def test_bias_add_gelu_region(host, approximate):
     x, b = rng.standard_normal((8, 16)).astype(np.float32), rng.standard_normal(16).astype(np.float32)
     (y,) = regions.launch(host, region, [x, b])
     np.testing.assert_allclose(y, np_gelu(x.astype(np.float64) + b, approximate), rtol=3e-6, atol=1e-6)
+    compiles = host.cache.compiles  # the plan and the kernel are made once per region and signature
+    regions.launch(host, region, [x * 2, b])
+    assert host.cache.compiles == compiles
+    regions.launch(host, region, [np.asfortranarray(x), b])  # other strides: another kernel
+    assert host.cache.compiles == compiles + 1
 
 
 def np_layer_norm(x, g, b, eps):
