@@ -254,11 +254,14 @@ NOT_IN_TABLE = {
     **{c: "SPMD markers of a sharded plan: identity forward, backward by the sum-over-ranks convention rather "
           "than the forward's derivative (tests/parallel/test_sharding.py, against single-process training)"
        for c in ("mirror", "parallel_output")},
+    **{c: "made by the GPU lowering of compiled graphs (tests/test_gpu_lowering.py, tests/test_gpu_codegen.py)"
+       for c in ("gpu_region", "gpu_rows", "gpu_matmul", "gpu_conv")},
 }
 
 
 LOADED_ON_USE = {"lite_conv2d", "lite_dense", "qconv2d", "qdense",
-                 "all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter"}  # registered on import of lite / communication
+                 "all_gather", "all_reduce", "all_to_all", "broadcast", "reduce_scatter",  # lite / communication
+                 "gpu_region", "gpu_rows", "gpu_matmul", "gpu_conv"}  # registered on import of backend.gpu
 
 
 def test_the_table_reaches_every_primitive() -> None:
