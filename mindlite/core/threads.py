@@ -36,6 +36,7 @@ from typing import Any
 _log = logging.getLogger("mindlite")
 
 _requested = 0          # runtime_num_threads (0: automatic)
+_cpus: "int | None" = None
 _pool: "_Pool | None" = None
 _pool_lock = threading.Lock()
 _blas_libs: list = []     # threadpoolctl's controllers of the BLAS libraries, pinned to one thread
@@ -45,11 +46,14 @@ _local = threading.local()  # .in_worker: this thread is one of the pool's worke
 
 
 def available_cpus() -> int:
-    """CPUs this process may run on (affinity mask), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # platforms without sched_getaffinity
-        return max(1, os.cpu_count() or 1)
+    """CPUs this process may run on (affinity mask, read once per process), at least 1."""
+    global _cpus
+    if _cpus is None:
+        try:
+            _cpus = max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):  # platforms without sched_getaffinity
+            _cpus = max(1, os.cpu_count() or 1)
+    return _cpus
 
 
 def num_threads() -> int:
@@ -245,9 +249,10 @@ def map_chunks(bounds: Sequence[tuple[int, int]], fn: Callable[[int, int], Any])
 
 def _after_fork_in_child() -> None:
     """Threads do not survive fork: forget the parent's pool (a new one starts on first use)."""
-    global _pool, _pool_lock
+    global _pool, _pool_lock, _cpus
     _pool = None
     _pool_lock = threading.Lock()
+    _cpus = None
     _local.__dict__.clear()
 
 
