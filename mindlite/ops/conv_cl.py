@@ -118,12 +118,13 @@ def _is_pointwise(kernel: tuple, pads: tuple) -> bool:
 
 
 def _row_chunks(units: int, ow: int, k: int, o: int) -> list:
-    """Chunks of flat output rows (units of `ow` GEMM rows): about 8 of them for balance, each
-    a GEMM of at least ROWS_MIN rows and GEMM_CHUNK_FLOPS, and at most ROWS_MAX rows unless
-    that minimum needs more."""
+    """Chunks of flat output rows (units of `ow` GEMM rows): two per CPU of the machine for
+    balance (each chunk packs the weight again), each a GEMM of at least ROWS_MIN rows and
+    GEMM_CHUNK_FLOPS, and at most ROWS_MAX rows (its im2col stays in cache) unless that
+    minimum needs more. Depends on the shapes and the machine, not on the pool size."""
     per_row = 2.0 * ow * k * o
     least = max(-(-ROWS_MIN // ow), int(-(-GEMM_CHUNK_FLOPS // per_row)), 1)
-    grain = max(least, min(-(-units // 8), -(-ROWS_MAX // ow)))
+    grain = max(least, min(-(-units // max(4, 2 * threads.available_cpus())), -(-ROWS_MAX // ow)))
     return threads.chunks(units, grain, max_chunks=256)
 
 
@@ -276,7 +277,8 @@ def conv2d_filter_nhwc(dy: Any, x: Any, filter_shape: tuple, stride: tuple, pads
                 xpad, a, b, oh, ow, (kh, kw), stride, dilation, cols[a * ow:b * ow]))
         dwk = np.empty((o, k), dtype)
         per_col = 2.0 * units * ow * o
-        col_bounds = threads.chunks(k, max(32, -(-k // 8), int(-(-GEMM_CHUNK_FLOPS // per_col))), max_chunks=16)
+        most = max(4, 2 * threads.available_cpus())
+        col_bounds = threads.chunks(k, max(32, -(-k // most), int(-(-GEMM_CHUNK_FLOPS // per_col))), max_chunks=most)
         threads.map_chunks(col_bounds, lambda a, b: np.matmul(dy2.T, cols[:, a:b], out=dwk[:, a:b]))
     return np.ascontiguousarray(dwk.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
 
