@@ -157,9 +157,13 @@ def test_kernels_against_loops(geo, layout):
     y = C._conv2d_impl(np, xl, wt, s, p, d, 1)
     assert conv_cl.is_channels_last(y)
     np.testing.assert_allclose(y, want, rtol=1e-10, atol=1e-10)
-    dx = C._conv2d_input_impl(np, dyl, wt, x.shape, s, p, d, 1)
+    want_dx = ref_conv_transpose(dy, wt, x.shape, s, p, d, 1)
+    dx = conv_cl.conv2d_input(dyl, wt, x.shape, s, p, d)
     assert conv_cl.is_channels_last(dx)
-    np.testing.assert_allclose(dx, ref_conv_transpose(dy, wt, x.shape, s, p, d, 1), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(dx, want_dx, rtol=1e-10, atol=1e-10)
+    # the primitive (fewer than 8 input channels take the NCHW col2im)
+    np.testing.assert_allclose(C._conv2d_input_impl(np, dyl, wt, x.shape, s, p, d, 1), want_dx, rtol=1e-10,
+                               atol=1e-10)
     dw = C._conv2d_filter_impl(np, dyl, xl, wt.shape, s, p, d, 1)
     assert dw.flags.c_contiguous
     np.testing.assert_allclose(dw, _ref_filter_grad(x, wt, dy, s, p, d), rtol=1e-10, atol=1e-10)
