@@ -180,7 +180,7 @@ def check_rule(prim: Any, args: tuple, params: dict, out: Any) -> None:
     except Exception as e:  # noqa: BLE001
         raise RuntimeError(f"MINDLITE_CHECK: the shape rule of {prim.name} failed on inputs that its impl "
                            f"accepted ({describe(args)}): {e}") from e
-    wants = want if isinstance(want, tuple) else (want,)
+    wants = tuple(want) if isinstance(want, (tuple, list)) else (want,)
     outs = out if isinstance(out, tuple) else (out,)
     for k, (w, o) in enumerate(zip(wants, outs)):
         if isinstance(w, Aval) and (not _shape_matches(w.shape, o.shape) or np.dtype(w.dtype) != o.dtype):

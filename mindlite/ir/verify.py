@@ -41,7 +41,7 @@ def _check_rule(g: Graph, n: Any) -> None:
     if n.prim.infer is None:
         return
     got = n.prim.infer(*[aval_of_atom(a) for a in n.inputs], **n.params)
-    got = got if isinstance(got, tuple) else (got,)
+    got = tuple(got) if isinstance(got, (tuple, list)) else (got,)
     if len(got) != len(n.outs):
         raise IRError(f"graph {g.name}: {n.prim.name} yields {len(got)} values, node has {len(n.outs)}")
     for a, o in zip(got, n.outs):

@@ -167,9 +167,9 @@ def _segment_avals(region: Region, avals: Sequence[Any]) -> list:
     return [vals[j] for j in region.outs]
 
 
-def _region_infer(*avals: Any, region: Region) -> list:
+def _region_infer(*avals: Any, region: Region) -> tuple:
     n = region.n_in
-    return [a for s in range(region.segments) for a in _segment_avals(region, avals[s * n:(s + 1) * n])]
+    return tuple(a for s in range(region.segments) for a in _segment_avals(region, avals[s * n:(s + 1) * n]))
 
 
 def _reference(xp: Any, region: Region, arrays: Sequence[Any]) -> list:

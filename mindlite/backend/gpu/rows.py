@@ -43,9 +43,9 @@ class RowOp:
         return f"{self.prim.name}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
 
 
-def _infer(*avals: Any, op: RowOp) -> list:
+def _infer(*avals: Any, op: RowOp) -> tuple:
     out = op.prim.infer(*avals, **op.params)
-    return list(out) if op.prim.multiple_results else [out]
+    return tuple(out) if op.prim.multiple_results else (out,)
 
 
 def _impl(xp: Any, *arrays: Any, op: RowOp) -> list:
