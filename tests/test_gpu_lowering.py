@@ -13,6 +13,8 @@ import contextlib
 import numpy as np
 import pytest
 
+from mindlite.core.prim import UnsupportedError
+
 import mindlite as ms
 from mindlite import nn
 from mindlite.backend.executor import compile_graph
@@ -193,7 +195,7 @@ def test_gemm_plan_shapes():
     loop = cublas.plan_matmul((2, 1, 3, 4), (12, 12, 4, 1), (1, 5, 4, 2), (40, 8, 2, 1), f)
     assert len(loop.calls) == 2 and all(c.batch == 5 for c in loop.calls)  # outer batch loops
     assert cublas.plan_matmul((3, 4), (0, 1), (4, 2), (2, 1), f).copy_x  # a broadcast row: copied
-    with pytest.raises(NotImplementedError, match="int32"):
+    with pytest.raises(UnsupportedError, match="int32"):
         cublas.plan_matmul((3, 4), (4, 1), (4, 2), (2, 1), np.int32)
 
 
@@ -479,14 +481,14 @@ def test_a_graph_the_lowering_cannot_take_runs_per_node(monkeypatch):
     g = _graph([Node(m.exp_p, (x,), {}, (y,))], [x], [y])
 
     def broken(graph, state_outs=None):
-        raise NotImplementedError("no kernel for this")
+        raise UnsupportedError("no kernel for this")
     monkeypatch.setattr(gpu_compile, "lower_for_gpu", broken)
     monkeypatch.setenv("MINDLITE_CUDA_GRAPH", "0")
     runtime.reset_paths()
     lowered, fn = gpu_compile.compile_gpu_step(g, None, np)
     assert [n.prim.name for n in lowered.nodes] == ["exp"]
     np.testing.assert_allclose(fn(np.zeros(3, np.float32))[0], np.ones(3))
-    assert runtime.paths()[("graph compile", "one cupy call per node")][1] == "NotImplementedError: no kernel for this"
+    assert runtime.paths()[("graph compile", "one cupy call per node")][1] == "UnsupportedError: no kernel for this"
 
 
 @pytest.mark.skipif(not gpu_host.available(), reason="no C++ compiler for the host build of kernels")

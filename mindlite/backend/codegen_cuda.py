@@ -15,6 +15,8 @@ one temporary each, so a DAG is never expanded into a tree. From it this module 
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 import math
 import re
 from dataclasses import dataclass
@@ -37,7 +39,7 @@ def ctype(dtype: Any) -> str:
     """The C type of a numpy dtype; raises for the ones the generator does not support."""
     name = np.dtype(dtype).name
     if name not in _TYPES:
-        raise NotImplementedError(f"CUDA code generation does not support dtype {name}; cast to float32 first")
+        raise UnsupportedError(f"CUDA code generation does not support dtype {name}; cast to float32 first")
     return _TYPES[name][1]
 
 
@@ -262,7 +264,7 @@ def _identity(kind: str, dtype: Any) -> str:
         return literal(-math.inf if kind == "max" else math.inf, dt)
     info = np.iinfo(dt) if dt.kind in "iu" else None
     if info is None:
-        raise NotImplementedError(f"CUDA {kind}-reduction of {dt.name} is not supported")
+        raise UnsupportedError(f"CUDA {kind}-reduction of {dt.name} is not supported")
     return literal(info.min if kind == "max" else info.max, dt)
 
 
@@ -493,7 +495,7 @@ def dag_from_steps(steps: Sequence[Any], inputs: Sequence[CNode], expr_of: Any =
     """One DAG for a fused elementwise region (passes/fuse.py `FusedSteps.steps`): step j
     applies `step.prim.expr` to operands `(kind, ref)` = (0, input k) | (1, step j) |
     (2, inline constant). `inputs` are the region's inputs as "in" nodes. Raises
-    NotImplementedError naming a step whose primitive has no scalar expression.
+    UnsupportedError naming a step whose primitive has no scalar expression.
 
     expr_of: `expr_of(step) -> str | None` gives each step's expression instead of
         `prim.expr` (a backend's table: parameterised primitives such as gelu, and forms
@@ -506,7 +508,7 @@ def dag_from_steps(steps: Sequence[Any], inputs: Sequence[CNode], expr_of: Any =
     for st in steps:
         expr = st.prim.expr if expr_of is None else expr_of(st)
         if expr is None:
-            raise NotImplementedError(f"primitive {st.prim.name} has no scalar expression (Primitive.expr)")
+            raise UnsupportedError(f"primitive {st.prim.name} has no scalar expression (Primitive.expr)")
         dtype = compute_dtype(st.dtype) if widen_half else np.dtype(st.dtype)
         ops = [inputs[r] if k == 0 else vals[r] if k == 1 else _const_in(r, st.dtype, dtype)
                for k, r in st.args]

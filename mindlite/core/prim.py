@@ -51,6 +51,11 @@ def aval_of(x: Any) -> Any:
     return Aval(tuple(data.shape), np.dtype(data.dtype))
 
 
+class UnsupportedError(TypeError):
+    """A case mindlite does not build (a dtype a kernel generator lacks, an op an exporter cannot
+    map); the message names it and what is supported."""
+
+
 class ValueDependentShape(ValueError):
     """Raised by a shape rule whose output shape depends on the input values (unique,
     nonzero, masked_select): such ops run eagerly only."""

@@ -31,11 +31,11 @@ MAX_IMAGES = 20
 
 
 class NotFound(Exception):
-    pass
+    """A run, tag or file the dashboard does not have (answered with 404)."""
 
 
 class BadRequest(Exception):
-    pass
+    """A request missing a parameter or naming a bad one (answered with 400)."""
 
 
 def _json_safe(v: Any) -> Any:

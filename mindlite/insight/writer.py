@@ -6,6 +6,8 @@ takes the next free second so names stay unique and sort by time.
 """
 from __future__ import annotations
 
+import logging
+
 import atexit
 import os
 import socket
@@ -143,5 +145,6 @@ def _close_all() -> None:
     for w in list(_OPEN):
         try:
             w.close()
-        except OSError:
-            pass
+        except OSError as e:  # at interpreter exit: say so, and still close the other writers
+            logging.getLogger("mindlite").warning("summary file %s could not be closed at exit: %s",
+                                                  getattr(w, "path", w), e)

@@ -3,13 +3,15 @@
 The graph's weights are frozen into initializers, constants are folded, identities removed
 and bias adds fused (optimize.py), so Dense becomes one Gemm and Conv takes its bias; batch
 norm stays a BatchNormalization node. Every node maps to ONNX ops by the table `_MAPPERS`;
-an op without a mapping raises NotImplementedError naming it, its scope and the supported
+an op without a mapping raises UnsupportedError naming it, its scope and the supported
 list. int8 models (quant.py) are written in QDQ form: QuantizeLinear/DequantizeLinear around
 float Conv/Gemm with int8 weights and int32 biases, which onnxruntime runs as int8 kernels.
 A dynamic batch becomes the symbolic dimension "N"; Reshape targets that follow the batch
 get 0 (copy) or -1 there. The model passes `onnx.checker.check_model(full_check=True)`.
 """
 from __future__ import annotations
+
+from mindlite.core.prim import UnsupportedError
 
 import logging
 from typing import Any, Callable
@@ -35,7 +37,7 @@ def _prepare(mg: Any, batch: int) -> tuple[Graph, Any]:
     spec = mg.specialize(batch)
     g, sources = freeze_weights(spec.graph, spec.sources, mg.weights)
     if any(s[0] != "input" for s in sources):
-        raise NotImplementedError("ONNX export: graphs with random ops cannot be exported")
+        raise UnsupportedError("ONNX export: graphs with random ops cannot be exported")
     g = fuse_bias_act(remove_identities(fold_constants_dce(g)))
     return g, spec
 
@@ -185,13 +187,13 @@ def _matmul(e: _Emitter, n: Any) -> None:
 def _only_first_output(e: _Emitter, n: Any) -> None:
     for o in n.outs[1:]:
         if e.uses.get(id(o)) or any(o is a for a in e.g.outputs):
-            raise NotImplementedError(f"ONNX export: {n.prim.name} (scope {e.scopes.get(id(n), '?')}) uses its "
+            raise UnsupportedError(f"ONNX export: {n.prim.name} (scope {e.scopes.get(id(n), '?')}) uses its "
                                       "statistics outputs, which have no ONNX equivalent")
 
 
 def _batch_norm(e: _Emitter, n: Any) -> None:
     if n.params["training"]:
-        raise NotImplementedError("ONNX export: batch_norm in training mode")
+        raise UnsupportedError("ONNX export: batch_norm in training mode")
     _only_first_output(e, n)
     x, gamma, beta, mean, var = n.inputs
     e.op("BatchNormalization", [e.operand(x), e.operand(gamma), e.operand(beta), e.operand(mean), e.operand(var)],
@@ -201,7 +203,7 @@ def _batch_norm(e: _Emitter, n: Any) -> None:
 def _layer_norm(e: _Emitter, n: Any) -> None:
     p = n.params
     if p["begin_norm_axis"] != p["begin_params_axis"]:
-        raise NotImplementedError("ONNX export: layer_norm with begin_norm_axis != begin_params_axis")
+        raise UnsupportedError("ONNX export: layer_norm with begin_norm_axis != begin_params_axis")
     _only_first_output(e, n)
     e.op("LayerNormalization", [e.operand(a) for a in n.inputs], e.out(n), axis=int(p["begin_norm_axis"]),
          epsilon=float(p["eps"]))
@@ -216,7 +218,7 @@ def _max_pool(e: _Emitter, n: Any) -> None:
 def _avg_pool(e: _Emitter, n: Any) -> None:
     p = n.params
     if p.get("divisor_override"):
-        raise NotImplementedError("ONNX export: avg_pool2d with divisor_override")
+        raise UnsupportedError("ONNX export: avg_pool2d with divisor_override")
     e.op("AveragePool", [e.operand(n.inputs[0])], e.out(n), kernel_shape=list(p["kernel"]),
          strides=list(p["stride"]), pads=_onnx_pads(p["pads"]), ceil_mode=int(p.get("ceil_mode", 0)),
          count_include_pad=int(p.get("count_include_pad", True)))
@@ -226,7 +228,7 @@ def _adaptive_pool(e: _Emitter, n: Any) -> None:
     x = n.inputs[0]
     (h, w), (oh, ow) = x.shape[-2:], n.params["output_size"]
     if x.ndim != 4 or h % oh or w % ow:
-        raise NotImplementedError(f"ONNX export: adaptive_avg_pool2d from {list(x.shape)} to {[oh, ow]} (only "
+        raise UnsupportedError(f"ONNX export: adaptive_avg_pool2d from {list(x.shape)} to {[oh, ow]} (only "
                                   "4-D inputs whose size divides evenly)")
     if (oh, ow) == (1, 1):
         e.op("GlobalAveragePool", [e.operand(x)], e.out(n))
@@ -243,7 +245,7 @@ def _pad(e: _Emitter, n: Any) -> None:
     paddings, mode = n.params["paddings"], n.params["mode"]
     onnx_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}.get(mode)
     if onnx_mode is None or any(a < 0 or b < 0 for a, b in paddings):
-        raise NotImplementedError(f"ONNX export: pad with mode {mode!r} and paddings {list(paddings)} (negative "
+        raise UnsupportedError(f"ONNX export: pad with mode {mode!r} and paddings {list(paddings)} (negative "
                                   "paddings crop; ONNX Pad takes constant/reflect/edge)")
     pads = [int(a) for a, _ in paddings] + [int(b) for _, b in paddings]
     ins = [e.operand(n.inputs[0]), e.const(np.array(pads, np.int64), "pads")]
@@ -457,7 +459,7 @@ def to_onnx(mg: Any) -> Any:
     for n in g.nodes:
         fn = _MAPPERS.get(n.prim.name)
         if fn is None or any(True for _ in n.subgraphs()):
-            raise NotImplementedError(f"ONNX export: op {n.prim.name!r} (scope {scopes.get(id(n), '?') or 'root'}, "
+            raise UnsupportedError(f"ONNX export: op {n.prim.name!r} (scope {scopes.get(id(n), '?') or 'root'}, "
                                       f"{n.loc or '?'}) has no ONNX mapping; supported ops: {', '.join(SUPPORTED_OPS)}")
         fn(e, n)
     outputs = []

@@ -13,6 +13,8 @@ stage it appears in), so equal stage bodies are equal objects too.
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 import inspect
 import itertools
 import weakref
@@ -275,7 +277,7 @@ def op(name: str, *args: Any, attr: Any = None) -> Expr:
     """Build operation `name` on args (checks arity and operand types)."""
     from .intrin import OPS, result_dtype
     if name not in OPS:
-        raise NotImplementedError(f"te has no intrinsic {name!r}")
+        raise UnsupportedError(f"te has no intrinsic {name!r}")
     spec = OPS[name]
     xs = [wrap(a) for a in args]
     if len(xs) != spec.arity:

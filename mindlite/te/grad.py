@@ -10,6 +10,8 @@ so differentiating them again gives higher orders.
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 from typing import Any, Callable, Sequence
 
 from . import intrin as I
@@ -268,12 +270,12 @@ def _scalar_adjoints(body: Expr, seed: Expr, root: Expr | None, here: Expr, t: T
             res.append((n, g))
             continue
         if isinstance(n, Reduce):
-            raise NotImplementedError(f"te.differentiate: a reduction inside {t.name}'s body (not at its top)")
+            raise UnsupportedError(f"te.differentiate: a reduction inside {t.name}'s body (not at its top)")
         if not isinstance(n, Op) or n.dtype.kind != "f":
             continue  # constants, variables, and int/bool values carry no gradient
         rule = RULES.get(n.name) or I.OPS[n.name].grad
         if rule is None:
-            raise NotImplementedError(f"te.differentiate: no derivative rule for intrinsic {n.name!r} "
+            raise UnsupportedError(f"te.differentiate: no derivative rule for intrinsic {n.name!r} "
                                       f"(in {t.name}); give {t.name}'s gradient with "
                                       f"override={{{t.name}: ([inputs], fdiff)}}")
         for a, ga in zip(n.args, rule(n.args, here if n is root else n, g)):
@@ -307,7 +309,7 @@ def _transpose(acc: Access, g: Expr, prefix: tuple, t: Tensor, rvars: tuple) -> 
                 conds.append(tgt < hi)
         else:
             idx = ", ".join(expr_text(i) for i in acc.indices)
-            raise NotImplementedError(f"te.differentiate: index expression {expr_text(e)} in {A.name}[{idx}] "
+            raise UnsupportedError(f"te.differentiate: index expression {expr_text(e)} in {A.name}[{idx}] "
                                       f"(stage {t.name}) is not supported: only iteration variables and "
                                       f"constants; give {t.name}'s gradient with override=")
     mapping: dict[Any, Expr] = {}

@@ -7,6 +7,8 @@ on every result type by construction.
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -157,7 +159,7 @@ def register_intrinsic(name: str, xp_fn: str | None = None, cuda: str | None = N
         xp_fn: the array-module function computing it (numpy and cupy share the name).
         cuda: the CUDA device function computing it (default: `xp_fn`).
         grad: `grad(args, out, head) -> tuple of adjoints` (te expressions); without it,
-            differentiating through the intrinsic raises NotImplementedError (give the
+            differentiating through the intrinsic raises UnsupportedError (give the
             tensor's gradient with `override=`).
     """
     if not name.isidentifier() or name in OPS and OPS[name].kind != "extern":

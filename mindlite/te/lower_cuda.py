@@ -7,6 +7,8 @@ the indexing. The C text comes from the one generator, mindlite/backend/codegen_
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -133,7 +135,7 @@ def to_cnode(e: Expr, leaves: dict) -> cg.CNode:
         elif isinstance(n, Op):
             memo[id(n)] = _op_node(n, [memo[id(a)] for a in n.args])
         else:
-            raise NotImplementedError(f"te CUDA lowering: unexpected node {n!r}")
+            raise UnsupportedError(f"te CUDA lowering: unexpected node {n!r}")
     return memo[id(e)]
 
 
@@ -176,7 +178,7 @@ def lower_cuda(out: Tensor, inputs: Sequence[Tensor] | None = None, name: str = 
     from .lower_numpy import _finish
     leaves = check_inputs(out, inputs)
     for t in leaves + [out]:
-        cg.ctype(t.dtype)  # NotImplementedError for dtypes the generator does not support
+        cg.ctype(t.dtype)  # UnsupportedError for dtypes the generator does not support
     ids = {id(t) for t in leaves}
     norm = inline(out, keep=leaves)
     prog = Program(name, leaves)

@@ -12,6 +12,8 @@ overwritten with `out=` (half the cost of an elementwise op on numpy is allocati
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -149,7 +151,7 @@ class StageGen:
             return self.access(n)
         if isinstance(n, Op):
             return self.operation(n)
-        raise NotImplementedError(f"te.lower: a reduction inside the body of {self.t.name} (not at its top)")
+        raise UnsupportedError(f"te.lower: a reduction inside the body of {self.t.name} (not at its top)")
 
     def constant(self, c: Const) -> Val:
         v = c.value

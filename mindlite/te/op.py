@@ -9,6 +9,8 @@ fused group made only of te ops becomes one te op (one generated kernel).
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 from typing import Any, Sequence
 
 import numpy as np
@@ -67,7 +69,7 @@ class TeOp:
             from .lower_cuda import lower_cuda
             try:
                 self._cuda = lower_cuda(self.out, self.inputs, self.name).fn
-            except NotImplementedError:  # e.g. float16: the generic code runs on cupy too
+            except UnsupportedError:  # e.g. float16: the generic code runs on cupy too
                 self._cuda = self.lowered.fn
         return self._cuda
 

@@ -13,6 +13,8 @@ numpy (tests check the index math without a GPU), `Cublas.run` on the device.
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 import contextlib
 import ctypes
 import ctypes.util
@@ -109,7 +111,7 @@ def plan_matmul(x_shape: tuple, x_strides: tuple, y_shape: tuple, y_strides: tup
     """The cuBLAS calls for numpy's `matmul(x, y)`; strides are in elements."""
     name = np.dtype(dtype).name
     if name not in CUDA_TYPES:
-        raise NotImplementedError(f"matmul through cuBLAS: dtype {name} is not supported (float16, bfloat16, "
+        raise UnsupportedError(f"matmul through cuBLAS: dtype {name} is not supported (float16, bfloat16, "
                                   f"float32, float64)")
     xs, xst, ys, yst = tuple(x_shape), tuple(x_strides), tuple(y_shape), tuple(y_strides)
     x_vec, y_vec = len(xs) == 1, len(ys) == 1

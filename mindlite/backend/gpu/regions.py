@@ -19,6 +19,8 @@ tested against, and what makes the lowered graph runnable anywhere.
 """
 from __future__ import annotations
 
+from mindlite.core.prim import UnsupportedError
+
 import hashlib
 import threading
 from typing import Any, Sequence
@@ -254,7 +256,7 @@ def _in_nodes(region: Region, dtypes: Sequence[Any], shape: tuple) -> tuple[list
             nodes.append(cg.round_half(cg.CNode("cast", [val], dtype=comp), out_dt))
             rng.append((f"r{k}", f"k{k}", "f64"))
         else:
-            raise NotImplementedError(f"gpu_region: no device draw for {d.prim.name}")
+            raise UnsupportedError(f"gpu_region: no device draw for {d.prim.name}")
     return nodes, rng
 
 
