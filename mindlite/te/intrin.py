@@ -7,7 +7,6 @@ on every result type by construction.
 """
 from __future__ import annotations
 
-from mindlite.core.prim import UnsupportedError
 
 from dataclasses import dataclass
 from typing import Any, Callable

@@ -21,7 +21,6 @@ lowered graph also runs (and is tested) on the CPU.
 """
 from __future__ import annotations
 
-from mindlite.core.prim import UnsupportedError
 
 from typing import Any
 

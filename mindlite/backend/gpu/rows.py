@@ -9,7 +9,6 @@ Without a device runner a `gpu_rows` node runs the original primitive's impl.
 """
 from __future__ import annotations
 
-from mindlite.core.prim import UnsupportedError
 
 import math
 import threading
