@@ -2,7 +2,8 @@
 level or inside a function, is an edge; an edge from a lower layer to a higher one fails.
 
 Layers, bottom first:
-  0 prim      core.prim, core.dtype, ir           (no Tensor: Aval, Primitive, bind, Trace; IR records)
+  0 prim      core.prim, core.dims, core.dtype, ir  (no Tensor: Aval, Primitive, bind, Trace; symbolic sizes;
+              IR records)
   1 frontend  core, ops, common, parser, context, communication  (Tensor, traces, autodiff, jit entry, the op
               table, collective primitives)
   2 passes    passes
@@ -22,7 +23,7 @@ import pytest
 PKG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mindlite")
 
 RANKS = [  # (module prefix, rank); the longest matching prefix wins
-    ("mindlite.core.prim", 0), ("mindlite.core.dtype", 0), ("mindlite.ir", 0), ("mindlite._api_names", 0),
+    ("mindlite.core.prim", 0), ("mindlite.core.dims", 0), ("mindlite.core.dtype", 0), ("mindlite.ir", 0), ("mindlite._api_names", 0),
     ("mindlite._version", 0),
     ("mindlite.core", 1), ("mindlite.ops", 1), ("mindlite.common", 1), ("mindlite.parser", 1),
     ("mindlite.context", 1), ("mindlite.dtype", 1), ("mindlite.parallel_context", 1),
@@ -109,7 +110,7 @@ def test_imports_go_downward_only():
     assert not bad, "imports against the layer order:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("module", ["mindlite.core.prim", "mindlite.ir.graph"])
+@pytest.mark.parametrize("module", ["mindlite.core.prim", "mindlite.core.dims", "mindlite.ir.graph"])
 def test_bottom_modules_know_no_tensor(module):
     path = os.path.join(os.path.dirname(PKG), *module.split(".")) + ".py"
     targets = [t for t, _ in _imports(path)]

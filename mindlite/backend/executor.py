@@ -5,6 +5,12 @@ their last use (so memory follows liveness) and returns the outputs; it is print
 debugging (`compile_graph(g).source`). Subgraphs (if/while bodies) are compiled the same way
 by the control-flow primitives' impls through `run_graph`.
 
+A graph whose shapes hold run-time sizes (`Dim`, an axis declared None, core/dims.py) binds
+each size from its inputs' shapes on every call, evaluates the attributes that hold sizes
+(a reshape's target, a zeros' shape) for those sizes - once per distinct set of sizes - and
+checks every value's shape against the graph, so a shape rule's answer that does not hold
+for this call's sizes raises instead of computing something else.
+
 A memory plan recorded on the graph (`g.memory_plan`, see passes/memory.py) is
 honoured: a node with an `OutSpec` is called as `spec.fn(xp, ..., out=B[k])` with buffer k
 allocated once per compiled graph and thread, or `out=<graph input>` for an in-place
@@ -17,7 +23,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.prim import STATE, exec_context
+from ..core.dims import Dim, evaluate, has_dims
+from ..core.prim import STATE, UnsupportedError, exec_context
 from ..ir.graph import Graph, Lit, Var
 
 _SIMPLE = (bool, int, float, type(None), str)
@@ -110,6 +117,83 @@ def _last_uses(g: Graph) -> dict[int, int]:
     return last
 
 
+class RuntimeSizes:
+    """Run-time sizes of one graph: how each is bound from the inputs, and per set of sizes
+    the evaluated attributes and the shape every value must have."""
+
+    MAX_CACHED = 256
+
+    def __init__(self, g: Graph) -> None:
+        self.name = g.name
+        self.binds: list[tuple[str, int, int]] = []     # (size name, input, axis)
+        self.derived: list[tuple[int, int, Any]] = []   # input sizes that are expressions: checked
+        for k, v in enumerate(g.inputs):
+            for ax, d in enumerate(v.shape):
+                if isinstance(d, Dim):
+                    if d.name is not None and d.name not in {b[0] for b in self.binds}:
+                        self.binds.append((d.name, k, ax))
+                    else:
+                        self.derived.append((k, ax, d))
+        self.params: dict[Any, Any] = {i: n.params for i, n in enumerate(g.nodes) if has_dims(n.params)}
+        for i, n in enumerate(g.nodes):  # sizes used as numbers (x.sum() / x.shape[0]): literal operands
+            for j, a in enumerate(n.inputs):
+                if isinstance(a, Lit) and has_dims(a.value):
+                    self.params[(i, j)] = a.value
+        self.shapes = {i: tuple(o.shape if isinstance(o, Var) and o.dtype != object
+                                and any(isinstance(d, Dim) for d in o.shape) else None for o in n.outs)
+                       for i, n in enumerate(g.nodes) if any(isinstance(d, Dim) for o in n.outs for d in o.shape)}
+        self.nodes = g.nodes
+        bound = {b[0] for b in self.binds}
+        used: set = set()
+        for value in list(self.params.values()) + [s for ss in self.shapes.values() for s in ss if s]:
+            _collect_names(value, used)
+        if used - bound:
+            raise UnsupportedError(f"graph {g.name}: the run-time sizes {sorted(used - bound)} are not the size "
+                                   f"of any input axis, so they cannot be known when it runs")
+        self.cache: dict[tuple, tuple] = {}
+
+    def resolve(self, *inputs: Any) -> tuple:
+        """(attributes by node, shapes by node) for the sizes of these inputs."""
+        key = tuple(inputs[k].shape[ax] for _, k, ax in self.binds)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        env = {name: size for (name, _, _), size in zip(self.binds, key)}
+        for (name, k, ax), size in zip(self.binds, key):
+            if size < 1:
+                raise ValueError(f"graph {self.name}: input {k} has size {size} along axis {ax}, declared None; "
+                                 f"a run-time size must be at least 1")
+        for k, ax, d in self.derived:
+            want = d.evaluate(env)
+            if inputs[k].shape[ax] != want:
+                raise ValueError(f"graph {self.name}: input {k} has size {inputs[k].shape[ax]} along axis {ax}; "
+                                 f"the graph needs {d} = {want} there")
+        hit = ({i: evaluate(p, env) for i, p in self.params.items()},
+               {i: tuple(None if s is None else evaluate(s, env) for s in ss) for i, ss in self.shapes.items()})
+        if len(self.cache) >= self.MAX_CACHED:
+            self.cache.clear()
+        self.cache[key] = hit
+        return hit
+
+    def mismatch(self, i: int, k: int, got: Any, want: tuple) -> Exception:
+        n = self.nodes[i]
+        where = f" at {n.loc}" if n.loc else ""
+        return ValueError(f"graph {self.name}: {n.prim.name}{where} gave shape {list(got)} for output {k}; compiled "
+                          f"for run-time sizes it should be {list(want)} ({list(n.outs[k].shape)}). The shape rule "
+                          f"decided something these sizes contradict (a size-1 axis where the graph assumed more?)")
+
+
+def _collect_names(value: Any, out: set) -> None:
+    if isinstance(value, Dim):
+        out |= value.names()
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _collect_names(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _collect_names(v, out)
+
+
 def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
     ns: dict[str, Any] = {"xp": xp, "ctx": exec_context(xp)}
     names: dict[int, str] = {}
@@ -136,13 +220,22 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
     if any(s.buf is not None for s in specs.values()):
         ns["_buffers"] = _buffer_factory(g, xp)
         lines.append("    B = _buffers()")
+    sizes = None
+    if any(isinstance(d, Dim) for v in g.inputs for d in v.shape) or \
+            any(has_dims(n.params) or any(isinstance(d, Dim) for o in n.outs for d in o.shape) for n in g.nodes):
+        sizes = ns["_sizes"] = RuntimeSizes(g)
+        lines.append(f"    RP, RS = _sizes.resolve({', '.join(params)}{',' if len(params) == 1 else ''})")
     unused = [p for v, p in zip(g.inputs, params) if id(v) not in last]
     if unused:
         lines.append(f"    del {', '.join(unused)}")
     for i, n in enumerate(g.nodes):
         f, p = f"f{i}", f"p{i}"
         ns[f], ns[p] = n.prim.impl, n.params
-        args = ", ".join(["ctx" if n.prim.needs_context else "xp"] + [operand(a) for a in n.inputs])
+        if sizes is not None and i in sizes.params:
+            p = f"RP[{i}]"
+        args = ", ".join(["ctx" if n.prim.needs_context else "xp"]
+                         + [f"RP[{(i, j)!r}]" if sizes is not None and (i, j) in sizes.params else operand(a)
+                            for j, a in enumerate(n.inputs)])
         call = f"{f}({args}, **{p})" if n.params else f"{f}({args})"
         spec = specs.get(i)
         if spec is not None:  # the memory plan: write into a planned buffer or a parameter
@@ -155,6 +248,11 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
             lhs = outs[0]
         comment = f"  # {n.prim.name}" + (f" @ {n.loc}" if n.loc else "")
         lines.append(f"    {lhs} = {call}{comment}")
+        if sizes is not None and i in sizes.shapes:
+            for k, (o, want) in enumerate(zip(n.outs, sizes.shapes[i])):
+                if want is not None and id(o) in last:
+                    lines.append(f"    if {name(o)}.shape != RS[{i}][{k}]: raise _sizes.mismatch({i}, {k}, "
+                                 f"{name(o)}.shape, RS[{i}][{k}])")
         dead = sorted({name(a) for a in n.inputs if isinstance(a, Var) and last.get(id(a)) == i})
         if dead:
             lines.append(f"    del {', '.join(dead)}")

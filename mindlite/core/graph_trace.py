@@ -18,7 +18,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
-from .prim import STATE, Trace
+from .dims import set_tensor_hook
+from .prim import STATE, Aval, Primitive, Trace, bind
 from .tensor import Parameter, Tensor
 from .trace import wrap
 
@@ -177,6 +178,12 @@ class GraphTrace(Trace):
     def graph(self, outputs: list) -> Graph:
         outs = [self.atom(o) if isinstance(o, Tensor) else Lit(o) for o in outputs]
         return Graph(self.name, self.inputs, self.nodes, outs)
+
+
+# A run-time size used where a number must become a tensor (`1.0 / x.shape[0]`).
+runtime_size_p = Primitive("runtime_size", lambda xp, *, size: xp.asarray(size, dtype=np.int64),
+                           lambda *, size: Aval((), np.dtype(np.int64)))
+set_tensor_hook(lambda d: bind(runtime_size_p, size=d))
 
 
 def run_traced(trace: GraphTrace, fn: Callable, args: tuple) -> Any:

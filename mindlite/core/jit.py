@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import rng
+from .dims import Dim, unification_scope
 from .graph_trace import GraphTrace, run_traced
 from .guards import recording
 from .prim import COMPILE_LOCK, STATE
@@ -112,6 +113,18 @@ class Executable:
         self.inplace_inputs = inplace_inputs
         self.guards = guards
         self.compile_seconds = 0.0
+        self.sizes: dict[str, tuple[int, int]] = {}   # run-time size name -> (argument leaf, axis)
+        self.assumed: list[tuple[str, str]] = []      # sizes the graph assumes equal
+
+    def check_sizes(self, leaves: list) -> None:
+        """The equalities between run-time sizes that tracing assumed must hold for this call."""
+        for a, b in self.assumed:
+            (ka, xa), (kb, xb) = self.sizes[a], self.sizes[b]
+            sa, sb = leaves[ka].shape[xa], leaves[kb].shape[xb]
+            if sa != sb:
+                raise ValueError(f"{self.graph.name}: input {kb} has size {sb} along axis {xb} and input {ka} "
+                                 f"has {sa} along axis {xa}; both were declared None and the compiled graph "
+                                 f"needs them equal (an operation combined them)")
 
     def inputs(self, leaves: list) -> list:
         xp = STATE.xp
@@ -135,6 +148,8 @@ class Executable:
         return ins
 
     def run(self, leaves: list) -> Any:
+        if self.assumed:
+            self.check_sizes(leaves)
         ins = self.inputs(leaves)
         if self.inplace_inputs:
             ins = self._unalias(ins)
@@ -147,6 +162,8 @@ class Executable:
     def run_differentiable(self, leaves: list) -> Any:
         """Inside an eager `grad`: the whole graph is one `call` primitive on the tape."""
         from .ad_graph import call_graph
+        if self.assumed:
+            self.check_sizes(leaves)
         xp = STATE.xp
         ins: list = []
         for kind, ref in self.sources:
@@ -163,18 +180,25 @@ class Executable:
         return unflatten(self.out_struct, list(outs[:self.n_out]))
 
 
-def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, functions: list) -> Executable:
-    """Trace `fn(*args)` (tensor leaves become graph inputs) and compile it."""
+def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, functions: list,
+                        dynamic: Any = None) -> Executable:
+    """Trace `fn(*args)` (tensor leaves become graph inputs) and compile it. `dynamic[i]`:
+    the axes of leaf i declared None, traced as run-time sizes (core/dims.py)."""
     t = GraphTrace(name)
     leaves, _ = _split_args(args)
     by_var: dict[int, tuple] = {}
+    sizes: dict[str, tuple[int, int]] = {}
     sym = []
     for i, a in enumerate(leaves):
-        s = t.symbolic(a.shape, a._data.dtype, f"arg{i}")
+        shape = list(a.shape)
+        for ax in (dynamic[i] if dynamic else ()):
+            sizes[f"s{len(sizes)}"] = (i, ax)
+            shape[ax] = Dim.var(f"s{len(sizes) - 1}")
+        s = t.symbolic(tuple(shape), a._data.dtype, f"arg{i}")
         by_var[id(s._data)] = ("arg", i)
         sym.append(s)
     call_args = _rebuild(args, sym)
-    with recording(watch, functions) as guards:
+    with recording(watch, functions) as guards, unification_scope() as unified:
         try:
             out = run_traced(t, fn, call_args)
             out_leaves: list = []
@@ -194,8 +218,10 @@ def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, funct
     param_input = {id(ref): k for k, (kind, ref) in enumerate(sources) if kind == "param"}
     inplace = {out: param_input[id(p)] for p, out in state_outs if id(p) in param_input}
     graph, compiled = _COMPILER[0](captured, inplace or None)
-    return Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
-                      frozenset(inplace.values()), guards)
+    exe = Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
+                     frozenset(inplace.values()), guards)
+    exe.sizes, exe.assumed = sizes, list(unified.assumed)
+    return exe
 
 
 # ---- the entry ---------------------------------------------------------------------------------------
@@ -249,9 +275,16 @@ class JitFunction:
     # ---- lookup -------------------------------------------------------------------------------
     def executable(self, args: tuple) -> Executable:
         signature = self._signature()
+        dynamic = None
         if signature is not None:
             check_signature(self.name, signature, args)
+            dynamic = [tuple(ax for ax, w in enumerate(decl.shape) if w < 0) for decl in signature]
+            if not any(dynamic):
+                dynamic = None
         leaves, key = _split_args(args)
+        if dynamic is not None:  # one graph for every size along the axes declared None
+            key = tuple((k[0], tuple(None if ax in axes else d for ax, d in enumerate(k[1])), k[2])
+                        for k, axes in zip(key, dynamic))
         key = (key, self._extra_key())
         entries = self.cache.get(key)
         if entries is not None:
@@ -267,7 +300,7 @@ class JitFunction:
             self._explain(key, entries)
             start = time.perf_counter()
             cells, functions = self._watch()
-            exe = trace_to_executable(self._converted(), args, self.name, cells, functions)
+            exe = trace_to_executable(self._converted(), args, self.name, cells, functions, dynamic)
             exe.compile_seconds = time.perf_counter() - start
             if entries is None:
                 entries = self.cache[key] = []
@@ -369,9 +402,8 @@ def declared_inputs(where: str, inputs: Any) -> tuple:
 def check_signature(name: str, signature: tuple, args: tuple) -> None:
     """Arguments must match the declared inputs: the dtype, the rank and every fixed size.
 
-    A declared `None` dimension accepts any size. mindlite compiles one graph per concrete
-    size it meets (graphs have static shapes), so the declaration decides what is accepted,
-    not how many graphs are built."""
+    A declared `None` dimension accepts any size: the graph is compiled once with a run-time
+    size there (core/dims.py) and serves every size."""
     if len(args) != len(signature):
         raise TypeError(f"{name}: {len(signature)} inputs were declared (set_inputs / input_signature), "
                         f"got {len(args)}")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import dtype as mstype
+from .dims import Dim
 
 
 _INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
@@ -177,7 +178,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
-        return int(self._data.size)
+        n = self._data.size
+        return n if isinstance(n, Dim) else int(n)  # a run-time size while tracing (core/dims.py)
 
     @property
     def itemsize(self) -> int:
@@ -185,7 +187,8 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
-        return int(self._data.nbytes)
+        n = self._data.nbytes
+        return n if isinstance(n, Dim) else int(n)
 
     @property
     def strides(self) -> tuple:

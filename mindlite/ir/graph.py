@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..core.dims import Dim, SizeScalar
+
 
 class Var:
     """An SSA value. Identity is the object; printers number Vars per graph."""
@@ -20,7 +22,7 @@ class Var:
     is_symbolic = True
 
     def __init__(self, shape: tuple, dtype: Any, hint: str = "") -> None:
-        self.shape = tuple(int(d) for d in shape)
+        self.shape = tuple(d if isinstance(d, Dim) else int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.hint = hint  # a readable origin such as a parameter name
 
@@ -30,8 +32,9 @@ class Var:
 
     @property
     def is_dynamic(self) -> bool:
-        """A dimension is -1: known only when the graph runs (a loop's stacked iterations)."""
-        return any(d < 0 for d in self.shape)
+        """A dimension known only when the graph runs: -1 (a loop's stacked iterations) or a
+        `Dim` (an axis declared None, core/dims.py)."""
+        return any(isinstance(d, Dim) or d < 0 for d in self.shape)
 
     @property
     def size(self) -> int:
@@ -137,5 +140,7 @@ def aval_of_atom(a: Any) -> Any:
     if isinstance(a, Lit):
         if a.is_array:
             return Aval(tuple(a.value.shape), a.value.dtype)
+        if isinstance(a.value, Dim):
+            return SizeScalar(2)
         return a.value
     return a

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dims import dim_of
 from .registry import Aval, Primitive, broadcast_shapes, same_as_first
 from .math import identity_p  # noqa: F401  (re-exported: the tape marks leaves with it)
 from ..core.tensor import Tensor
@@ -14,7 +15,7 @@ from ..core.tensor import Tensor
 
 # ---- reshape / transpose / broadcast -------------------------------------------------------
 def _resolve_shape(shape: tuple, size: int, op: str = "reshape") -> tuple:
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(dim_of(s) for s in shape)
     if shape.count(-1) > 1:
         raise ValueError(f"{op}: only one dimension may be -1, got {list(shape)}")
     known = math.prod(s for s in shape if s != -1)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import dtype as mstype
+from ..core.dims import Dim, dim_of
 from ..core.tensor import Tensor
 from .primitive import PrimitiveOp
 
@@ -105,12 +106,14 @@ def _size_tuple(op: str, size: Any) -> tuple:
         size = size.asnumpy().tolist()
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         size = (size,)
-    if not isinstance(size, (tuple, list)) or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+    if isinstance(size, Dim):
+        size = (size,)
+    if not isinstance(size, (tuple, list)) or not all(isinstance(s, (int, np.integer, Dim)) and not isinstance(s, bool)
                                                       for s in size):
         raise TypeError(f"{op}: size must be an int or a tuple of ints, got {size!r}")
     if any(s < 0 for s in size):
         raise ValueError(f"{op}: size must not have negative dimensions, got {list(size)}")
-    return tuple(int(s) for s in size)
+    return tuple(dim_of(s) for s in size)
 
 
 # ---- primitive classes ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dims import Dim, DynamicDimError, size_index
 from .registry import Aval, Primitive
 from ..core import dtype as mstype
 
@@ -17,8 +18,10 @@ from ..core import dtype as mstype
 def _shape_tuple(shape: Any) -> tuple:
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         return (int(shape),)
+    if isinstance(shape, Dim):
+        return (shape,)
     try:  # operator.index: a float dimension is a TypeError, never truncated
-        shape = tuple(operator.index(s) for s in shape)
+        shape = tuple(size_index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None
     if any(s < 0 for s in shape):
@@ -37,6 +40,12 @@ def _arange_impl(xp: Any, start: Any, end: Any, step: Any, dtype: Any) -> Any:
 def _arange_infer(start: Any, end: Any, step: Any, dtype: Any) -> Aval:
     if step == 0:
         raise ValueError("arange: step must not be zero")
+    if any(isinstance(v, Dim) for v in (start, end, step)):  # a run-time length (integer bounds)
+        if isinstance(step, Dim) or not isinstance(step, int) or not isinstance(start, (int, Dim)):
+            raise DynamicDimError(f"arange({start}, {end}, {step}) with a run-time size needs integer bounds "
+                                  f"and an integer step")
+        n = (end - start + step - 1) // step if step > 0 else (start - end - step - 1) // (-step)
+        return Aval((n,), dtype.np)
     return Aval((max(0, int(np.ceil((end - start) / step))),), dtype.np)
 
 

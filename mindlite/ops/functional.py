@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 from operator import index as _index
+
+from ..core.dims import Dim, dim_of, size_index
 from typing import Any, Sequence
 
 from ..core import dtype as mstype
@@ -227,7 +229,7 @@ clip_by_value = clamp
 def _index_tuple(values: Any, op: str, what: str) -> tuple:
     """Integer arguments (shapes, permutations, repeats): a float is a TypeError, never truncated."""
     try:
-        return tuple(_index(v) for v in ((values,) if isinstance(values, int) else values))
+        return tuple(size_index(v) for v in ((values,) if isinstance(values, (int, Dim)) else values))
     except TypeError:
         raise TypeError(f"{op}: {what} must be an int or a sequence of ints, got {values!r}") from None
 
@@ -309,7 +311,7 @@ def broadcast_to(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
     shape = tuple(input.shape[i - (len(shape) - input.ndim)] if d == -1 else d for i, d in enumerate(shape))
     if tuple(shape) == input.shape:
         return input
-    return _a.broadcast_to_p(input, shape=tuple(int(d) for d in shape))
+    return _a.broadcast_to_p(input, shape=tuple(dim_of(d) for d in shape))
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:  # noqa: A002

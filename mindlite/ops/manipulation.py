@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import dtype as mstype
+from ..core.dims import dim_of
 from ..core.tensor import Tensor
 from ..core.prim import ValueDependentShape
 from .registry import Primitive
@@ -31,7 +32,7 @@ def scatter_nd(indices: Tensor, updates: Tensor, shape: Sequence[int]) -> Tensor
     _tensor("scatter_nd", "updates", updates)
     if indices.dtype.kind not in ("int", "uint"):
         raise TypeError(f"scatter_nd: indices must be an integer Tensor, got {indices.dtype}")
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(dim_of(s) for s in shape)
     k = indices.shape[-1] if indices.ndim else 0
     if indices.ndim < 1 or k > len(shape):
         raise ValueError(f"scatter_nd: indices {list(indices.shape)} must be (..., k) with k <= rank of shape "

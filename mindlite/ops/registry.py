@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 
+from ..core.dims import Dim
 from ..core.prim import REGISTRY, Aval, Primitive, aval_of, bind  # noqa: F401  (the one definition)
 
 
@@ -26,9 +27,10 @@ from ..core.prim import REGISTRY, Aval, Primitive, aval_of, bind  # noqa: F401  
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     """numpy broadcasting; raises ValueError naming the op and every shape. A -1 (a
-    dimension known only at run time) broadcasts with 1 and with -1."""
+    dimension known only at run time) broadcasts with 1 and with -1; a run-time size (`Dim`,
+    core/dims.py) with 1 and with an equal size (two sizes declared None are assumed equal)."""
     try:
-        if any(d < 0 for s in shapes for d in s):
+        if any(isinstance(d, Dim) or d < 0 for s in shapes for d in s):
             return _broadcast_dynamic(shapes)
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
@@ -40,7 +42,13 @@ def _broadcast_dynamic(shapes: tuple) -> tuple:
     n = max(len(s) for s in shapes)
     out = []
     for dims in zip(*[(1,) * (n - len(s)) + tuple(s) for s in shapes]):
-        static = {d for d in dims if d > 1}
+        sized = [d for d in dims if isinstance(d, Dim)]
+        static = {d for d in dims if not isinstance(d, Dim) and d > 1}
+        if sized:
+            if static or any(d != sized[0] for d in sized[1:]):
+                raise ValueError("incompatible dimensions")
+            out.append(sized[0])
+            continue
         if len(static) > 1:
             raise ValueError("incompatible dimensions")
         out.append(static.pop() if static else -1 if -1 in dims else 1)

@@ -26,7 +26,7 @@ def _foldable(max_elems: int) -> Any:
         if not all(isinstance(a, Lit) for a in n.inputs):
             return False
         for o in n.outs:
-            if o.dtype == object or m.is_output(o):
+            if o.dtype == object or o.is_dynamic or m.is_output(o):
                 return False
             if o.size > max_elems and o.ndim > 0:
                 return False

@@ -251,7 +251,8 @@ def _merge_group(steps: FusedSteps, inputs: list) -> tuple | None:
 
 def _fusible(n: Node) -> bool:
     return (n.prim.fuse_kind == "elementwise" and not n.prim.multiple_results and len(n.outs) == 1
-            and n.outs[0].dtype != object and not any(True for _ in n.subgraphs()))
+            and n.outs[0].dtype != object and not n.outs[0].is_dynamic  # buffers come from static shapes
+            and not any(True for _ in n.subgraphs()))
 
 
 def _use_counts(g: Graph) -> dict[int, int]:

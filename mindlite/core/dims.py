@@ -1,0 +1,516 @@
+"""Symbolic sizes: one compiled graph for every size of an axis declared `None`.
+
+`Cell.set_inputs(Tensor(shape=[None, 3], dtype=...))` or `jit(input_signature=...)` makes
+axis 0 of that input a *run-time size*: while tracing, the symbolic input's shape holds a
+`Dim` (named `s0`, `s1`, ... in declaration order) instead of an int. A `Dim` is an integer
+polynomial over such sizes (and over floor divisions / remainders of them), so the shape
+rules' own arithmetic - `(h + 2*pad - k)//stride + 1`, `math.prod(shape)`, reshape's `-1` -
+gives exact symbolic answers, and the graph's shapes and attributes are expressions that the
+executor evaluates from the input shapes of each call (backend/executor.py).
+
+Questions a polynomial cannot answer while compiling raise `DynamicDimError` naming them:
+`int(d)`, `range(d)`, `d > 5`. Sizes are assumed >= 1 (checked at run time), which decides
+`d >= 1`, `d > 0`; `d == 1` is answered False (the generic case) and the executor checks
+every value's shape against the graph at run time, so an answer that does not hold for the
+sizes of a call raises instead of computing something else. Two different sizes compared
+for equality (`s0 == s1`: a loss pairing logits with labels) are *unified*: the trace
+records the assumption and each call checks it.
+"""
+from __future__ import annotations
+
+import operator
+import threading
+from typing import Any, Iterable
+
+import numpy as np
+
+from .prim import UnsupportedError
+
+
+class DynamicDimError(UnsupportedError):
+    """A question about a run-time size that cannot be answered while compiling."""
+
+
+def _atom_key(a: Any) -> str:
+    return a if isinstance(a, str) else repr(a)
+
+
+class _Scope(threading.local):
+    """Per-thread: the equalities assumed while tracing (name -> representative name)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] | None = None
+        self.assumed: list[tuple[str, str]] | None = None
+
+
+_SCOPE = _Scope()
+
+
+class unification_scope:
+    """While tracing one graph: equalities between different sizes are assumed and recorded
+    in `assumed` (pairs of names), which the caller checks on every call."""
+
+    def __enter__(self) -> "unification_scope":
+        self.saved = (_SCOPE.parent, _SCOPE.assumed)
+        _SCOPE.parent, _SCOPE.assumed = {}, []
+        self.assumed = _SCOPE.assumed
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _SCOPE.parent, _SCOPE.assumed = self.saved
+
+
+def _root(name: str) -> str:
+    parent = _SCOPE.parent
+    if not parent:
+        return name
+    while name in parent:
+        name = parent[name]
+    return name
+
+
+class Dim:
+    """A run-time size: sum of coef * monomial; a monomial is a sorted tuple of
+    (atom, power), an atom a size name or ("//" | "%", Dim, divisor)."""
+
+    __slots__ = ("terms", "_hash")
+
+    def __init__(self, terms: tuple) -> None:
+        self.terms = terms  # ((monomial, coef), ...) sorted, no zero coef, not only a constant
+        self._hash = hash(terms)
+
+    # ---- construction ------------------------------------------------------------------------
+    @staticmethod
+    def var(name: str) -> "Dim":
+        return Dim((((((name, 1),), 1)),))
+
+    @staticmethod
+    def _make(terms: dict) -> Any:
+        items = tuple(sorted(((m, c) for m, c in terms.items() if c), key=lambda mc: _mono_key(mc[0])))
+        if not items:
+            return 0
+        if len(items) == 1 and items[0][0] == ():
+            return items[0][1]
+        return Dim(items)
+
+    def _dict(self) -> dict:
+        return dict(self.terms)
+
+    # ---- arithmetic ------------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Any:
+        o = _poly(other)
+        if o is None:
+            return _to_tensor(self) + other
+        d = self._dict()
+        for m, c in o.items():
+            d[m] = d.get(m, 0) + c
+        return Dim._make(d)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Any:
+        return Dim._make({m: -c for m, c in self.terms})
+
+    def __pos__(self) -> "Dim":
+        return self
+
+    def __sub__(self, other: Any) -> Any:
+        o = _poly(other)
+        if o is None:
+            return _to_tensor(self) - other
+        return self + Dim._make({m: -c for m, c in o.items()})
+
+    def __rsub__(self, other: Any) -> Any:
+        o = _poly(other)
+        if o is None:
+            return other - _to_tensor(self)
+        return (-self) + other
+
+    def __mul__(self, other: Any) -> Any:
+        o = _poly(other)
+        if o is None:
+            return _to_tensor(self) * other
+        d: dict = {}
+        for m1, c1 in self.terms:
+            for m2, c2 in o.items():
+                m = _mono_mul(m1, m2)
+                d[m] = d.get(m, 0) + c1 * c2
+        return Dim._make(d)
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other: Any) -> Any:
+        return _floordiv(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        if _poly(other) is None:
+            return other // _to_tensor(self)
+        return _floordiv(other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return _mod(self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        if _poly(other) is None:
+            return other % _to_tensor(self)
+        return _mod(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _to_tensor(self) / other
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return other / _to_tensor(self)
+
+    def __pow__(self, other: Any) -> Any:
+        if isinstance(other, int) and not isinstance(other, bool) and other >= 0:
+            out: Any = 1
+            for _ in range(other):
+                out = out * self
+            return out
+        return _to_tensor(self) ** other
+
+    # ---- comparison ------------------------------------------------------------------------------
+    def __eq__(self, other: Any) -> bool:  # type: ignore[override]
+        if _poly(other) is None:
+            return NotImplemented
+        diff = _canon(self - other)
+        if isinstance(diff, int):
+            return diff == 0
+        pair = _unifiable(diff)
+        if pair is not None and _SCOPE.parent is not None:
+            a, b = pair
+            _SCOPE.parent[b] = a
+            _SCOPE.assumed.append((a, b))
+            return True
+        return False
+
+    def __ne__(self, other: Any) -> bool:  # type: ignore[override]
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __ge__(self, other: Any) -> bool:
+        return _decide(self - other, 0, f"{self} >= {other}")
+
+    def __gt__(self, other: Any) -> bool:
+        return _decide(self - other, 1, f"{self} > {other}")
+
+    def __le__(self, other: Any) -> bool:
+        return _decide(other - self, 0, f"{self} <= {other}")
+
+    def __lt__(self, other: Any) -> bool:
+        return _decide(other - self, 1, f"{self} < {other}")
+
+    def __bool__(self) -> bool:
+        return True  # a size is >= 1
+
+    # ---- what cannot be known while compiling -----------------------------------------------------
+    def __index__(self) -> int:
+        raise DynamicDimError(f"the size {self} is known only when the graph runs (an axis declared None); "
+                              f"it cannot be used as a Python int here (range, int(), indexing a list). "
+                              f"Declare that axis with a fixed size, or compute with tensor ops")
+
+    __int__ = __index__
+
+    def __float__(self) -> float:
+        raise DynamicDimError(f"the size {self} is known only when the graph runs; float() of it is unknown "
+                              f"while compiling")
+
+    # ---- run time ----------------------------------------------------------------------------------
+    def evaluate(self, env: dict) -> int:
+        total = 0
+        for m, c in self.terms:
+            v = c
+            for atom, p in m:
+                v *= _atom_value(atom, env) ** p
+            total += v
+        return total
+
+    def names(self) -> set:
+        out: set = set()
+        for m, _ in self.terms:
+            for atom, _p in m:
+                if isinstance(atom, str):
+                    out.add(atom)
+                else:
+                    out |= _names_of(atom[1]) | _names_of(atom[2])
+        return out
+
+    @property
+    def name(self) -> str | None:
+        """The size's name if this is a plain size (not an expression)."""
+        if len(self.terms) == 1:
+            m, c = self.terms[0]
+            if c == 1 and len(m) == 1 and m[0][1] == 1 and isinstance(m[0][0], str):
+                return m[0][0]
+        return None
+
+    def __repr__(self) -> str:
+        parts = []
+        for m, c in self.terms:
+            body = "*".join(_atom_str(a) + (f"**{p}" if p > 1 else "") for a, p in m)
+            if not body:
+                parts.append(str(c))
+            elif c == 1:
+                parts.append(body)
+            elif c == -1:
+                parts.append("-" + body)
+            else:
+                parts.append(f"{c}*{body}")
+        return " + ".join(parts).replace("+ -", "- ")
+
+    def __reduce__(self) -> tuple:
+        return (Dim, (self.terms,))
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+def _mono_key(m: tuple) -> tuple:
+    return tuple((_atom_key(a), p) for a, p in m)
+
+
+def _mono_mul(m1: tuple, m2: tuple) -> tuple:
+    d: dict = {}
+    for a, p in m1 + m2:
+        d[a] = d.get(a, 0) + p
+    return tuple(sorted(d.items(), key=lambda ap: _atom_key(ap[0])))
+
+
+def _poly(x: Any) -> dict | None:
+    """x as {monomial: coef}; None for what is not an integer size (floats, tensors)."""
+    if isinstance(x, Dim):
+        return x._dict()
+    if isinstance(x, bool) or not isinstance(x, int):
+        if isinstance(x, np.integer):
+            return {(): int(x)} if int(x) else {}
+        return None
+    return {(): x} if x else {}
+
+
+def _names_of(x: Any) -> set:
+    return x.names() if isinstance(x, Dim) else set()
+
+
+def _atom_str(a: Any) -> str:
+    if isinstance(a, str):
+        return a
+    op, num, den = a
+    return f"({num}){op}{den}" if not isinstance(den, Dim) else f"({num}){op}({den})"
+
+
+def _atom_value(a: Any, env: dict) -> int:
+    if isinstance(a, str):
+        return env[a]
+    op, num, den = a
+    n, d = evaluate(num, env), evaluate(den, env)
+    return n // d if op == "//" else n % d
+
+
+def _divides(d: Any, m: tuple, c: int) -> tuple | None:
+    """(m, c) / (monomial dm, coef dc) if exact, else None."""
+    dm, dc = d
+    if c % dc:
+        return None
+    powers = dict(m)
+    for a, p in dm:
+        if powers.get(a, 0) < p:
+            return None
+        powers[a] -= p
+    mono = tuple(sorted(((a, p) for a, p in powers.items() if p), key=lambda ap: _atom_key(ap[0])))
+    return mono, c // dc
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return _to_tensor(a) // b if isinstance(a, Dim) else a // _to_tensor(b)
+    if not pb:
+        raise ZeroDivisionError(f"size {a} divided by zero")
+    if len(pb) == 1:
+        (dm, dc), = pb.items()
+        if dc > 0:
+            exact: dict = {}
+            rest: dict = {}
+            for m, c in pa.items():
+                q = _divides((dm, dc), m, c)
+                if q is not None:
+                    exact[q[0]] = exact.get(q[0], 0) + q[1]
+                else:
+                    rest[m] = c
+            r = Dim._make(rest)
+            if isinstance(r, int) and dm == ():
+                return Dim._make(exact) + r // dc
+            if not rest:
+                return Dim._make(exact)
+            if dm == ():  # (q*c + r) // c = q + r // c for integer q
+                return Dim._make(exact) + _atom_dim(("//", r, dc))
+    return _atom_dim(("//", Dim._make(pa), Dim._make(pb)))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    pa, pb = _poly(a), _poly(b)
+    if pa is None or pb is None:
+        return _to_tensor(a) % b if isinstance(a, Dim) else a % _to_tensor(b)
+    q = _floordiv(a, b)
+    if not (isinstance(q, Dim) and any(not isinstance(at, str) for m, _ in q.terms for at, _p in m)):
+        return a - b * q  # exact quotient: the remainder is a polynomial
+    return _atom_dim(("%", Dim._make(pa), Dim._make(pb)))
+
+
+def _atom_dim(atom: tuple) -> Dim:
+    return Dim((((((atom, 1),), 1)),))
+
+
+def _lower_bound(x: Any) -> int | None:
+    """A lower bound of x over sizes >= 1, or None if x can decrease without bound."""
+    if isinstance(x, int):
+        return x
+    total = 0
+    for m, c in x.terms:
+        if m == ():
+            total += c
+            continue
+        if c < 0:
+            return None
+        lb = 1
+        for a, p in m:
+            la = _atom_lower_bound(a)
+            if la is None:
+                return None
+            lb *= la ** p
+        total += c * lb
+    return total
+
+
+def _atom_lower_bound(a: Any) -> int | None:
+    if isinstance(a, str):
+        return 1
+    op, num, den = a
+    if op == "%":
+        return 0
+    lb = _lower_bound(num)
+    if lb is None or not isinstance(den, int) or den <= 0 or lb < 0:
+        return None
+    return lb // den
+
+
+def _decide(diff: Any, at_least: int, what: str) -> bool:
+    """Whether diff >= at_least for every size; raises when it depends on the sizes."""
+    diff = _canon(diff)
+    lb = _lower_bound(diff)
+    if lb is not None and lb >= at_least:
+        return True
+    ub = _lower_bound(-diff) if not isinstance(diff, int) else -diff
+    if ub is not None and -ub < at_least:  # diff <= -ub < at_least always
+        return False
+    raise DynamicDimError(f"comparing run-time sizes while compiling ({what}): the answer depends on the "
+                          f"sizes of each call. Declare that axis with a fixed size, or avoid the comparison")
+
+
+def _canon(x: Any) -> Any:
+    """x with unified sizes replaced by their representative."""
+    if not isinstance(x, Dim) or not _SCOPE.parent:
+        return x
+    return substitute(x, lambda name: Dim.var(_root(name)))
+
+
+def _unifiable(diff: Dim) -> tuple[str, str] | None:
+    """(a, b) if diff is k*(a - b) for two plain sizes."""
+    if len(diff.terms) != 2:
+        return None
+    (m1, c1), (m2, c2) = diff.terms
+    if c1 != -c2 or len(m1) != 1 or len(m2) != 1 or m1[0][1] != 1 or m2[0][1] != 1:
+        return None
+    a, b = m1[0][0], m2[0][0]
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return None
+    return (a, b) if a < b else (b, a)
+
+
+# ---- public helpers ----------------------------------------------------------------------------------
+def is_dim(x: Any) -> bool:
+    return isinstance(x, Dim)
+
+
+def is_static(shape: Iterable) -> bool:
+    return not any(isinstance(d, Dim) for d in shape)
+
+
+def has_dims(value: Any) -> bool:
+    """Whether a (nested) attribute value holds a run-time size."""
+    if isinstance(value, Dim):
+        return True
+    if isinstance(value, (tuple, list)):
+        return any(has_dims(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_dims(v) for v in value.values())
+    return False
+
+
+def evaluate(x: Any, env: dict) -> Any:
+    """x with every size replaced by its value in env (tuples, lists and dicts recursively)."""
+    if isinstance(x, Dim):
+        return x.evaluate(env)
+    if isinstance(x, tuple):
+        return tuple(evaluate(v, env) for v in x)
+    if isinstance(x, list):
+        return [evaluate(v, env) for v in x]
+    if isinstance(x, dict):
+        return {k: evaluate(v, env) for k, v in x.items()}
+    return x
+
+
+def substitute(x: Any, fn: Any) -> Any:
+    """x with each size name replaced by fn(name) (a Dim or an int)."""
+    if not isinstance(x, Dim):
+        return x
+    total: Any = 0
+    for m, c in x.terms:
+        v: Any = c
+        for atom, p in m:
+            if isinstance(atom, str):
+                a = fn(atom)
+            else:
+                op, num, den = atom
+                num, den = substitute(num, fn), substitute(den, fn)
+                a = num // den if op == "//" else num % den
+            v = v * a ** p if p > 1 else v * a
+        total = total + v
+    return total
+
+
+def size_index(x: Any) -> Any:
+    """`operator.index` that lets a run-time size through (shape arguments)."""
+    return x if isinstance(x, Dim) else operator.index(x)
+
+
+def dim_of(x: Any) -> Any:
+    """An int or a Dim from a shape entry (numpy ints included)."""
+    if isinstance(x, Dim):
+        return x
+    return int(x)
+
+
+class SizeScalar(int):
+    """What a shape rule sees of a run-time size used as an operand (`x.sum() / x.shape[0]`):
+    a Python int - weakly typed, as the size is in PYNATIVE mode - whose value is a stand-in.
+    The executor passes the real size when the graph runs."""
+
+
+_TO_TENSOR: list = [None]
+
+
+def set_tensor_hook(fn: Any) -> None:
+    """Installed by the graph trace: how a size used as a number becomes a 0-d tensor."""
+    _TO_TENSOR[0] = fn
+
+
+def _to_tensor(d: Any) -> Any:
+    if _TO_TENSOR[0] is None:
+        raise DynamicDimError(f"the size {d} is known only when the graph runs")
+    return _TO_TENSOR[0](d)
+
+
+__all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "is_dim", "is_static", "has_dims", "evaluate",
+           "substitute", "dim_of", "size_index", "set_tensor_hook"]
