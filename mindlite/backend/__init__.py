@@ -9,11 +9,13 @@ def _install() -> None:
     from ..core.jit import set_compiler
     from ..core.prim import STATE, set_graph_runner
     from ..passes.pipeline import optimize
-    from .executor import compile_graph, optimize_and_compile
+    from .executor import compile_graph, has_runtime_sizes, optimize_and_compile
 
     def compile_step(graph, inplace):
         xp = STATE.xp
-        if xp.__name__ != "numpy":
+        # graphs with run-time sizes (axes declared None) run through the executor on every device:
+        # the generated GPU kernels and CUDA graphs are built for static shapes
+        if xp.__name__ != "numpy" and not has_runtime_sizes(graph):
             from .gpu.compile import compile_gpu_step, gpu_lowering_enabled
             if gpu_lowering_enabled():  # generated kernels, cuBLAS/cuDNN, one CUDA graph per step
                 return compile_gpu_step(graph, inplace, xp)

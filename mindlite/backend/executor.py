@@ -183,6 +183,13 @@ class RuntimeSizes:
                           f"decided something these sizes contradict (a size-1 axis where the graph assumed more?)")
 
 
+def has_runtime_sizes(g: Graph) -> bool:
+    """Whether g's shapes or attributes hold run-time sizes (core/dims.py)."""
+    return any(isinstance(d, Dim) for v in g.inputs for d in v.shape) or \
+        any(has_dims(n.params) or any(isinstance(d, Dim) for o in n.outs for d in o.shape)
+            or any(isinstance(a, Lit) and has_dims(a.value) for a in n.inputs) for n in g.nodes)
+
+
 def _collect_names(value: Any, out: set) -> None:
     if isinstance(value, Dim):
         out |= value.names()
@@ -221,8 +228,7 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
         ns["_buffers"] = _buffer_factory(g, xp)
         lines.append("    B = _buffers()")
     sizes = None
-    if any(isinstance(d, Dim) for v in g.inputs for d in v.shape) or \
-            any(has_dims(n.params) or any(isinstance(d, Dim) for o in n.outs for d in o.shape) for n in g.nodes):
+    if has_runtime_sizes(g):
         sizes = ns["_sizes"] = RuntimeSizes(g)
         lines.append(f"    RP, RS = _sizes.resolve({', '.join(params)}{',' if len(params) == 1 else ''})")
     unused = [p for v, p in zip(g.inputs, params) if id(v) not in last]

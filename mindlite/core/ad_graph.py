@@ -22,6 +22,7 @@ import numpy as np
 
 from ..ir.graph import Graph, Lit, Node, Var
 from .ad import backward
+from .dims import bind_sizes, instantiate
 from .graph_trace import GraphTrace, current_graph_trace, graph_error, run_traced
 from .prim import STATE, Aval, Primitive, aval_of, bind
 from .tensor import Tensor
@@ -143,10 +144,13 @@ def inline(g: Graph, args: list) -> list:
     return [_value(a, env) for a in g.outputs]
 
 
-def _graph_out_avals(g: Graph) -> tuple:
+def _graph_out_avals(g: Graph, avals: tuple | None = None) -> tuple:
+    """The avals of g's outputs; applied to `avals`, with g's run-time sizes (core/dims.py)
+    replaced by the sizes of what it is applied to."""
+    env = bind_sizes([v.shape for v in g.inputs], [getattr(a, "shape", ()) for a in avals]) if avals else {}
     out = []
     for a in g.outputs:
-        av = aval_of(a.value) if isinstance(a, Lit) else Aval(a.shape, a.dtype)
+        av = aval_of(a.value) if isinstance(a, Lit) else Aval(instantiate(a.shape, env), a.dtype)
         out.append(av if isinstance(av, Aval) else Aval((), np.asarray(av).dtype))
     return tuple(out)
 
@@ -164,7 +168,7 @@ def _call_impl(ctx: Any, *args: Any, graph: Graph) -> tuple:
     return tuple(ctx.optimized(graph)(*args))
 
 
-call_p = Primitive("call", _call_impl, lambda *avals, graph: _graph_out_avals(graph), multiple_results=True,
+call_p = Primitive("call", _call_impl, lambda *avals, graph: _graph_out_avals(graph, avals), multiple_results=True,
                    needs_context=True)
 
 
@@ -212,7 +216,7 @@ def _custom_impl(ctx: Any, *xs: Any, fn: Any, bprop: Any, spec: tuple, name: str
 
 def _custom_infer(*avals: Any, fn: Any, bprop: Any, spec: tuple, name: str, n_args: int, single: bool) -> tuple:
     if isinstance(fn, Graph):
-        return _graph_out_avals(fn)
+        return _graph_out_avals(fn, avals)
     raise TypeError(f"custom_vjp {name}: the shape rule needs the traced forward graph")
 
 

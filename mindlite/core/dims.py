@@ -13,8 +13,8 @@ Questions a polynomial cannot answer while compiling raise `DynamicDimError` nam
 `d >= 1`, `d > 0`; `d == 1` is answered False (the generic case) and the executor checks
 every value's shape against the graph at run time, so an answer that does not hold for the
 sizes of a call raises instead of computing something else. Two different sizes compared
-for equality (`s0 == s1`: a loss pairing logits with labels) are *unified*: the trace
-records the assumption and each call checks it.
+for equality (`s0 == s1`: a loss pairing logits with labels) are *unified* (for good: each
+size belongs to one graph): the trace records the assumption and each call checks it.
 """
 from __future__ import annotations
 
@@ -35,37 +35,48 @@ def _atom_key(a: Any) -> str:
     return a if isinstance(a, str) else repr(a)
 
 
-class _Scope(threading.local):
-    """Per-thread: the equalities assumed while tracing (name -> representative name)."""
+# Every size has a process-wide unique name (`fresh`), so an equality assumed between two
+# sizes of one graph holds wherever that graph's shapes are inferred again (the passes, the
+# verifier, its gradient graph): the union-find below is global.
+_PARENT: dict[str, str] = {}
+_LOCK = threading.Lock()
+_COUNTER = [0]
 
+
+class _Scope(threading.local):
     def __init__(self) -> None:
-        self.parent: dict[str, str] | None = None
-        self.assumed: list[tuple[str, str]] | None = None
+        self.assumed: dict | None = None
 
 
 _SCOPE = _Scope()
 
 
 class unification_scope:
-    """While tracing one graph: equalities between different sizes are assumed and recorded
-    in `assumed` (pairs of names), which the caller checks on every call."""
+    """While tracing one graph: every answer to a question the sizes could answer otherwise
+    is recorded in `assumed` ({difference: whether it is zero}: `s0 == s1` unified -> True,
+    `s0 == 1` answered False -> False); the caller checks them on every call (core/jit.py
+    compiles for the call's exact shapes when one does not hold)."""
 
     def __enter__(self) -> "unification_scope":
-        self.saved = (_SCOPE.parent, _SCOPE.assumed)
-        _SCOPE.parent, _SCOPE.assumed = {}, []
-        self.assumed = _SCOPE.assumed
+        self.saved = _SCOPE.assumed
+        _SCOPE.assumed = self.assumed = {}
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _SCOPE.parent, _SCOPE.assumed = self.saved
+        _SCOPE.assumed = self.saved
+
+
+def fresh(prefix: str = "s") -> "Dim":
+    """A new run-time size with a process-wide unique name."""
+    with _LOCK:
+        k = _COUNTER[0]
+        _COUNTER[0] += 1
+    return Dim.var(f"{prefix}{k}")
 
 
 def _root(name: str) -> str:
-    parent = _SCOPE.parent
-    if not parent:
-        return name
-    while name in parent:
-        name = parent[name]
+    while name in _PARENT:
+        name = _PARENT[name]
     return name
 
 
@@ -177,12 +188,14 @@ class Dim:
         if isinstance(diff, int):
             return diff == 0
         pair = _unifiable(diff)
-        if pair is not None and _SCOPE.parent is not None:
+        if pair is not None:
             a, b = pair
-            _SCOPE.parent[b] = a
-            _SCOPE.assumed.append((a, b))
-            return True
-        return False
+            with _LOCK:
+                if _root(a) != _root(b):
+                    _PARENT[_root(b)] = _root(a)
+        if _SCOPE.assumed is not None:
+            _SCOPE.assumed[self - other] = pair is not None
+        return pair is not None
 
     def __ne__(self, other: Any) -> bool:  # type: ignore[override]
         eq = self.__eq__(other)
@@ -410,7 +423,7 @@ def _decide(diff: Any, at_least: int, what: str) -> bool:
 
 def _canon(x: Any) -> Any:
     """x with unified sizes replaced by their representative."""
-    if not isinstance(x, Dim) or not _SCOPE.parent:
+    if not isinstance(x, Dim) or not _PARENT:
         return x
     return substitute(x, lambda name: Dim.var(_root(name)))
 
@@ -480,6 +493,24 @@ def substitute(x: Any, fn: Any) -> Any:
     return total
 
 
+def bind_sizes(formal: Iterable, actual: Iterable) -> dict:
+    """{size name: int or Dim} from shapes holding plain sizes (a graph's inputs) and the
+    shapes of what it is applied to."""
+    env: dict = {}
+    for fs, acs in zip(formal, actual):
+        for f, a in zip(fs, acs):
+            if isinstance(f, Dim) and f.name is not None and f.name not in env:
+                env[f.name] = a
+    return env
+
+
+def instantiate(shape: tuple, env: dict) -> tuple:
+    """shape with the sizes named in env replaced by their values."""
+    if not env:
+        return shape
+    return tuple(substitute(d, lambda n: env.get(n, Dim.var(n))) if isinstance(d, Dim) else d for d in shape)
+
+
 def size_index(x: Any) -> Any:
     """`operator.index` that lets a run-time size through (shape arguments)."""
     return x if isinstance(x, Dim) else operator.index(x)
@@ -506,11 +537,16 @@ def set_tensor_hook(fn: Any) -> None:
     _TO_TENSOR[0] = fn
 
 
+def size_tensor(d: Dim) -> Any:
+    """A run-time size as a 0-d int64 tensor of the graph being traced."""
+    return _to_tensor(d)
+
+
 def _to_tensor(d: Any) -> Any:
     if _TO_TENSOR[0] is None:
         raise DynamicDimError(f"the size {d} is known only when the graph runs")
     return _TO_TENSOR[0](d)
 
 
-__all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "is_dim", "is_static", "has_dims", "evaluate",
-           "substitute", "dim_of", "size_index", "set_tensor_hook"]
+__all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "fresh", "is_dim", "is_static", "has_dims", "evaluate",
+           "substitute", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]

@@ -51,6 +51,17 @@ def _user_frame_text() -> str:
     return "<unknown>"
 
 
+def user_frame_of(tb: Any) -> str:
+    """file:line of the innermost frame of a traceback that is the user's code."""
+    where = "<unknown>"
+    while tb is not None:
+        path = tb.tb_frame.f_code.co_filename
+        if not path.startswith(_PKG_DIR):
+            where = f"{path}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
 def graph_error(what: str, fix: str) -> GraphModeError:
     return GraphModeError(f"{_user_frame_text()}: {what} cannot be compiled into a graph. {fix}")
 

@@ -27,8 +27,8 @@ from typing import Any, Callable
 import numpy as np
 
 from . import rng
-from .dims import Dim, unification_scope
-from .graph_trace import GraphTrace, run_traced
+from .dims import DynamicDimError, fresh, unification_scope
+from .graph_trace import GraphTrace, run_traced, user_frame_of
 from .guards import recording
 from .prim import COMPILE_LOCK, STATE
 from .pytree import flatten, unflatten
@@ -114,17 +114,28 @@ class Executable:
         self.guards = guards
         self.compile_seconds = 0.0
         self.sizes: dict[str, tuple[int, int]] = {}   # run-time size name -> (argument leaf, axis)
-        self.assumed: list[tuple[str, str]] = []      # sizes the graph assumes equal
+        self.assumed: dict = {}                        # size expression -> assumed zero (core/dims.py)
+        self._sizes_ok: dict[tuple, Any] = {}
 
-    def check_sizes(self, leaves: list) -> None:
-        """The equalities between run-time sizes that tracing assumed must hold for this call."""
-        for a, b in self.assumed:
-            (ka, xa), (kb, xb) = self.sizes[a], self.sizes[b]
-            sa, sb = leaves[ka].shape[xa], leaves[kb].shape[xb]
-            if sa != sb:
-                raise ValueError(f"{self.graph.name}: input {kb} has size {sb} along axis {xb} and input {ka} "
-                                 f"has {sa} along axis {xa}; both were declared None and the compiled graph "
-                                 f"needs them equal (an operation combined them)")
+    def sizes_hold(self, leaves: list) -> Any:
+        """None if what tracing assumed about the run-time sizes holds for these arguments,
+        else the first assumption that does not (as text)."""
+        if not self.assumed:
+            return None
+        key = tuple(leaves[k].shape[ax] for k, ax in self.sizes.values())
+        hit = self._sizes_ok.get(key, False)
+        if hit is not False:
+            return hit
+        env = dict(zip(self.sizes, key))
+        broken = None
+        for diff, zero in self.assumed.items():
+            if (diff.evaluate(env) == 0) != zero:
+                broken = f"{diff} {'==' if zero else '!='} 0 (sizes {env})"
+                break
+        if len(self._sizes_ok) > 256:
+            self._sizes_ok.clear()
+        self._sizes_ok[key] = broken
+        return broken
 
     def inputs(self, leaves: list) -> list:
         xp = STATE.xp
@@ -148,8 +159,6 @@ class Executable:
         return ins
 
     def run(self, leaves: list) -> Any:
-        if self.assumed:
-            self.check_sizes(leaves)
         ins = self.inputs(leaves)
         if self.inplace_inputs:
             ins = self._unalias(ins)
@@ -162,8 +171,6 @@ class Executable:
     def run_differentiable(self, leaves: list) -> Any:
         """Inside an eager `grad`: the whole graph is one `call` primitive on the tape."""
         from .ad_graph import call_graph
-        if self.assumed:
-            self.check_sizes(leaves)
         xp = STATE.xp
         ins: list = []
         for kind, ref in self.sources:
@@ -184,6 +191,19 @@ def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, funct
                         dynamic: Any = None) -> Executable:
     """Trace `fn(*args)` (tensor leaves become graph inputs) and compile it. `dynamic[i]`:
     the axes of leaf i declared None, traced as run-time sizes (core/dims.py)."""
+    with unification_scope() as unified:
+        try:
+            exe = _trace_and_compile(fn, args, name, watch, functions, dynamic)
+        except DynamicDimError as e:
+            if "\n  at " in str(e):
+                raise
+            raise DynamicDimError(f"{e}\n  at {user_frame_of(e.__traceback__)}") from None
+    exe.assumed = {d: z for d, z in unified.assumed.items() if d.names() <= set(exe.sizes)}
+    return exe
+
+
+def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functions: list,
+                       dynamic: Any) -> Executable:
     t = GraphTrace(name)
     leaves, _ = _split_args(args)
     by_var: dict[int, tuple] = {}
@@ -192,13 +212,13 @@ def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, funct
     for i, a in enumerate(leaves):
         shape = list(a.shape)
         for ax in (dynamic[i] if dynamic else ()):
-            sizes[f"s{len(sizes)}"] = (i, ax)
-            shape[ax] = Dim.var(f"s{len(sizes) - 1}")
+            shape[ax] = fresh()
+            sizes[shape[ax].name] = (i, ax)
         s = t.symbolic(tuple(shape), a._data.dtype, f"arg{i}")
         by_var[id(s._data)] = ("arg", i)
         sym.append(s)
     call_args = _rebuild(args, sym)
-    with recording(watch, functions) as guards, unification_scope() as unified:
+    with recording(watch, functions) as guards:
         try:
             out = run_traced(t, fn, call_args)
             out_leaves: list = []
@@ -220,7 +240,7 @@ def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, funct
     graph, compiled = _COMPILER[0](captured, inplace or None)
     exe = Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
                      frozenset(inplace.values()), guards)
-    exe.sizes, exe.assumed = sizes, list(unified.assumed)
+    exe.sizes = sizes
     return exe
 
 
@@ -282,10 +302,23 @@ class JitFunction:
             if not any(dynamic):
                 dynamic = None
         leaves, key = _split_args(args)
+        extra = self._extra_key()
         if dynamic is not None:  # one graph for every size along the axes declared None
-            key = tuple((k[0], tuple(None if ax in axes else d for ax, d in enumerate(k[1])), k[2])
-                        for k, axes in zip(key, dynamic))
-        key = (key, self._extra_key())
+            masked = tuple((k[0], tuple(None if ax in axes else d for ax, d in enumerate(k[1])), k[2])
+                           for k, axes in zip(key, dynamic))
+            exe = self._lookup((masked, extra), args, dynamic)
+            broken = exe.sizes_hold(leaves)
+            if broken is None:
+                return exe
+            # tracing answered a question about the sizes that these sizes answer otherwise (a
+            # size-1 axis that squeeze would drop): these exact shapes get their own graph
+            if broken not in self._warned:
+                self._warned.add(broken)
+                _log.info("mindlite: compiling %s for the shapes %s: its graph for any size assumed %s",
+                          self.name, key, broken)
+        return self._lookup((key, extra), args, None)
+
+    def _lookup(self, key: Any, args: tuple, dynamic: Any) -> Executable:
         entries = self.cache.get(key)
         if entries is not None:
             for exe in entries:

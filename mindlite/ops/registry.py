@@ -33,9 +33,10 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
         if any(isinstance(d, Dim) or d < 0 for s in shapes for d in s):
             return _broadcast_dynamic(shapes)
         return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
+    except ValueError as e:
         shown = ", ".join(str(list(s)) for s in shapes)
-        raise ValueError(f"{op}: shapes {shown} cannot be broadcast together") from None
+        why = f" ({e})" if "None" in str(e) else ""
+        raise ValueError(f"{op}: shapes {shown} cannot be broadcast together{why}") from None
 
 
 def _broadcast_dynamic(shapes: tuple) -> tuple:
@@ -45,7 +46,10 @@ def _broadcast_dynamic(shapes: tuple) -> tuple:
         sized = [d for d in dims if isinstance(d, Dim)]
         static = {d for d in dims if not isinstance(d, Dim) and d > 1}
         if sized:
-            if static or any(d != sized[0] for d in sized[1:]):
+            if static:
+                raise ValueError(f"the run-time size {sized[0]} (an axis declared None) meets the fixed size "
+                                 f"{static.pop()}: declare that axis with its size")
+            if any(d != sized[0] for d in sized[1:]):
                 raise ValueError("incompatible dimensions")
             out.append(sized[0])
             continue

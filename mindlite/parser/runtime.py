@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..core.dims import Dim, size_tensor
 from ..ops import control
 
 
@@ -156,7 +157,10 @@ def concrete(value: Any, stmt: str, kind: str, line: int) -> Any:
 # ---- for i in range(...) ---------------------------------------------------------------------
 
 def range_args(*args: Any) -> tuple:
-    """(start, stop, step) of `range(*args)`; symbolic bounds stay symbolic."""
+    """(start, stop, step) of `range(*args)`; symbolic bounds stay symbolic (a run-time size,
+    core/dims.py, becomes a 0-d tensor: the loop runs as a graph loop)."""
+    if any(isinstance(a, Dim) for a in args):
+        args = tuple(size_tensor(a) if isinstance(a, Dim) else a for a in args)
     if not any(_symbolic(a) for a in args):
         r = range(*args)  # Python's own argument checks and __index__ conversions
         return r.start, r.stop, r.step
