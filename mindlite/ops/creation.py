@@ -100,7 +100,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None)
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = mstype.int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else mstype.float32
+        dtype = mstype.int64 if all(isinstance(v, (int, np.integer, Dim)) for v in (start, end, step)) else mstype.float32
     return arange_p(start=start, end=end, step=step, dtype=mstype.to_type(dtype))
 
 
