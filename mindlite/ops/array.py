@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dims import dim_of
+from ..core.dims import Dim, dim_of, is_static
+from ._sizes import slice_length
 from .registry import Aval, Primitive, broadcast_shapes, same_as_first
 from .math import identity_p  # noqa: F401  (re-exported: the tape marks leaves with it)
 from ..core.tensor import Tensor
@@ -143,7 +144,7 @@ def _int_or_none(v: Any) -> Any:
         return None
     if isinstance(v, Tensor):
         return int(v)
-    return int(v)
+    return dim_of(v)  # a run-time size (a Dim) stays symbolic
 
 
 def _build_index(spec: tuple, arrays: tuple) -> tuple:
@@ -168,6 +169,8 @@ def _getitem_impl(xp: Any, x: Any, *arrays: Any, spec: tuple) -> Any:
 
 
 def _getitem_infer(x: Aval, *arrays: Aval, spec: tuple) -> Aval:
+    if not is_static(x.shape) or not all(is_static(a.shape) for a in arrays):
+        return Aval(_index_shape(x.shape, [a.shape for a in arrays], spec), x.dtype)
     dummy = np.broadcast_to(np.zeros((), x.dtype), x.shape)
     idx = _build_index(spec, tuple(np.zeros(a.shape, np.int64) for a in arrays))
     try:
@@ -175,6 +178,56 @@ def _getitem_infer(x: Aval, *arrays: Aval, spec: tuple) -> Aval:
     except IndexError as e:
         raise IndexError(f"getitem: {e} (shape {list(x.shape)})") from None
     return Aval(np.shape(r), x.dtype)
+
+
+def _index_shape(shape: tuple, arrays: list, spec: tuple) -> tuple:
+    """The shape numpy's indexing gives, with run-time sizes (core/dims.py) in `shape` or in
+    the index arrays' shapes: a slice of a run-time axis has a symbolic length where that is
+    the same for every size (`x[1:]`: s - 1), and raises where it is not (`x[:10]`)."""
+    consumed = sum(1 for s in spec if s[0] in ("s", "i", "a"))
+    if consumed > len(shape):
+        raise IndexError(f"getitem: too many indices for a {len(shape)}-d tensor (shape {list(shape)})")
+    items = list(spec)
+    if ("e",) in items:
+        k = items.index(("e",))
+        items[k:k + 1] = [("s", None, None, None)] * (len(shape) - consumed) or [("e",)]
+    else:
+        items += [("s", None, None, None)] * (len(shape) - consumed)
+    advanced = any(s[0] == "a" for s in items)
+    out: list = []
+    places: list = []  # (output position, items before that are not advanced) of the advanced items:
+    seps = 0           # ints count with arrays and an empty ellipsis separates them, as in numpy
+    axis = 0
+    for s in items:
+        tag = s[0]
+        if tag in ("n", "e", "s") or (tag == "i" and not advanced):
+            seps += 1
+        if tag == "n":
+            out.append(1)
+            continue
+        if tag == "e":
+            continue
+        n = shape[axis]
+        axis += 1
+        if tag == "s" and len(s) > 4:  # a slice its maker knows to be in range (`slice_in_range`)
+            out.append(s[2] - s[1])
+        elif tag == "s":
+            out.append(slice_length("getitem", s[1], s[2], s[3], n))
+        elif tag == "i":
+            if not isinstance(n, Dim) and not -n <= s[1] < n:
+                raise IndexError(f"getitem: index {s[1]} is out of bounds for axis {axis - 1} with size {n} "
+                                 f"(shape {list(shape)})")
+            if advanced:
+                places.append((len(out), seps))
+        else:
+            places.append((len(out), seps))
+    if not advanced:
+        return tuple(out)
+    ints = [()] * sum(1 for s in items if s[0] == "i")
+    bshape = broadcast_shapes("getitem", *arrays, *ints)
+    contiguous = all(p[1] == places[0][1] for p in places)
+    at = places[0][0] if contiguous else 0
+    return tuple(out[:at]) + tuple(bshape) + tuple(out[at:])
 
 
 getitem_p = Primitive("getitem", _getitem_impl, _getitem_infer)
@@ -225,6 +278,13 @@ def _setitem_bprop(x, value, *arrays, out, dout, spec):
 def tensor_getitem(x: Tensor, index: Any) -> Tensor:
     spec, arrays = _index_spec(index, x.shape)
     return getitem_p(x, *arrays, spec=spec)
+
+
+def slice_in_range(x: Tensor, axis: int, start: Any, stop: Any) -> Tensor:
+    """x[start:stop] along `axis`, for a caller that knows 0 <= start <= stop <= that size: with
+    run-time sizes the length is stop - start even where the sizes cannot prove it."""
+    spec = (("s", None, None, None),) * axis + (("s", start, stop, None, "in range"),)
+    return getitem_p(x, spec=spec)
 
 
 def tensor_setitem(x: Tensor, index: Any, value: Any) -> Tensor:

@@ -14,7 +14,9 @@ import numpy as np
 
 from ..core import dtype as mstype
 from ..core import rng
+from ..core.dims import dim_of
 from ..core.tensor import Tensor
+from ._sizes import numel
 from .primitive import PrimitiveOp
 from .registry import Aval, Primitive
 
@@ -104,7 +106,7 @@ def _gen_mask_impl(xp: Any, key: Any, keep_prob: Any, shape: tuple) -> Any:
 
 
 gen_mask_p = Primitive("dropout_gen_mask", _gen_mask_impl,
-                       lambda key, kp, shape: Aval((_mask_bytes(int(np.prod(shape))),), np.dtype(np.uint8)),
+                       lambda key, kp, shape: Aval((_mask_bytes(numel(shape)),), np.dtype(np.uint8)),
                        is_pure=False)
 
 
@@ -115,8 +117,8 @@ def _unpack_impl(xp: Any, mask: Any, shape: tuple, dtype: Any) -> Any:
 
 
 def _unpack_infer(mask: Aval, shape: tuple, dtype: Any) -> Aval:
-    if mask.dtype != np.uint8 or mask.shape != (_mask_bytes(int(np.prod(shape))),):
-        raise ValueError(f"DropoutDoMask: mask must be the uint8 ({_mask_bytes(int(np.prod(shape)))},) tensor "
+    if mask.dtype != np.uint8 or mask.shape != (_mask_bytes(numel(shape)),):
+        raise ValueError(f"DropoutDoMask: mask must be the uint8 ({_mask_bytes(numel(shape))},) tensor "
                          f"DropoutGenMask makes for shape {list(shape)}, got {mask}")
     return Aval(tuple(shape), np.dtype(dtype))
 
@@ -143,7 +145,7 @@ class DropoutGenMask(PrimitiveOp):
 
     def __call__(self, shape: Any, keep_prob: Any) -> Tensor:
         from .random import _key
-        shape = tuple(int(s) for s in shape)
+        shape = tuple(dim_of(s) for s in shape)
         seed = self.Seed0 * 1_000_003 + self.Seed1 if (self.Seed0 or self.Seed1) else None
         return gen_mask_p(_key(seed), _keep_prob("DropoutGenMask", keep_prob), shape=shape)
 

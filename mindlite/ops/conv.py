@@ -22,6 +22,7 @@ import numpy as np
 
 from . import conv_cl
 from .registry import Aval, Primitive
+from ..core.dims import dim_of
 from ..core.tensor import Tensor
 
 
@@ -720,7 +721,7 @@ def conv2d_transpose(input: Tensor, weight: Tensor, input_size: Any = None, stri
         hw = [_deconv_len(m, k[a], s[a], d[a], mode, p[2 * a] + p[2 * a + 1], op[a]) for a, m in enumerate((h, w))]
         input_size = (n, weight.shape[1] * int(groups), hw[0], hw[1])
     pads = conv_pads(tuple(input_size)[2:], k, s, d, pad_mode, padding, "conv2d_transpose")
-    return conv2d_backprop_input_p(input, weight, input_shape=tuple(int(v) for v in input_size), stride=s,
+    return conv2d_backprop_input_p(input, weight, input_shape=tuple(dim_of(v) for v in input_size), stride=s,
                                    pads=pads, dilation=d, groups=int(groups))
 
 

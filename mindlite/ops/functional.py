@@ -10,7 +10,8 @@ from __future__ import annotations
 import builtins
 from operator import index as _index
 
-from ..core.dims import Dim, dim_of, size_index
+from ..core.dims import Dim, DynamicDimError, dim_of, size_index
+from ._sizes import decide as _decide
 from typing import Any, Sequence
 
 from ..core import dtype as mstype
@@ -351,8 +352,10 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     tensors = tuple(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
-    shapes = {t.shape for t in tensors}
-    if len(shapes) != 1:
+    first = tensors[0].shape
+    if builtins.any(len(t.shape) != len(first) or builtins.any(a != b for a, b in zip(t.shape, first))
+                    for t in tensors[1:]):
+        shapes = list(dict.fromkeys(t.shape for t in tensors))
         raise ValueError(f"stack: all tensors must have the same shape, got {[list(s) for s in shapes]}")
     n = tensors[0].ndim + 1
     return concat([expand_dims(t, axis % n) for t in tensors], axis % n)
@@ -366,6 +369,10 @@ def split(tensor: Tensor, split_size_or_sections: Any, axis: int = 0) -> tuple:
         k = split_size_or_sections
         if k <= 0:
             raise ValueError(f"split: split size must be positive, got {k}")
+        if isinstance(n, Dim):
+            raise DynamicDimError(f"split: axis {axis} has the run-time size {n} (declared None): the number of "
+                                  f"pieces of size {k} is unknown while compiling; declare that axis with a "
+                                  f"fixed size, or split another axis")
         sizes = [k] * (n // k) + ([n % k] if n % k else [])
     else:
         sizes = [int(s) for s in split_size_or_sections]
@@ -376,6 +383,10 @@ def split(tensor: Tensor, split_size_or_sections: Any, axis: int = 0) -> tuple:
 
 def chunk(input: Tensor, chunks: int, axis: int = 0) -> tuple:  # noqa: A002
     n = input.shape[axis % input.ndim]
+    if isinstance(n, Dim):
+        raise DynamicDimError(f"chunk: axis {axis % input.ndim} has the run-time size {n} (declared None): the "
+                              f"number and sizes of the chunks are unknown while compiling; declare that axis "
+                              f"with a fixed size")
     size = -(-n // chunks)
     return split(input, size, axis)
 
@@ -489,7 +500,8 @@ def topk(input: Tensor, k: int, dim: Any = None, largest: bool = True, sorted: b
     axis = -1 if dim is None else _int_arg(dim, "topk", "dim")
     axis %= input.ndim
     k = _int_arg(k, "topk", "k")
-    if not 0 < k <= input.shape[axis]:
+    if not 0 < k or not _decide("topk", f"whether k={k} fits axis {axis} of size {input.shape[axis]}",
+                                lambda: k <= input.shape[axis]):
         raise ValueError(f"topk: k={k} is out of range for dimension {axis} of {list(input.shape)}")
     idx = _a.argsort_p(stop_gradient(input), axis=axis, descending=largest)
     idx = tensor_getitem(idx, (Ellipsis,) + (_slice_k(k),) + (_slice_all(),) * (input.ndim - 1 - axis))

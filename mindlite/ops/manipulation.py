@@ -9,9 +9,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core import dtype as mstype
-from ..core.dims import dim_of
+from ..core.dims import Dim, DynamicDimError, dim_of
 from ..core.tensor import Tensor
 from ..core.prim import ValueDependentShape
+from .array import slice_in_range
 from .registry import Primitive
 
 
@@ -46,6 +47,10 @@ def unstack(input_x: Tensor, axis: int = 0) -> tuple:
     if input_x.ndim == 0:
         raise ValueError("unstack: input must have at least one dimension")
     axis = axis % input_x.ndim
+    if isinstance(input_x.shape[axis], Dim):
+        raise DynamicDimError(f"unstack: axis {axis} has the run-time size {input_x.shape[axis]} (declared None): "
+                              f"the number of results is unknown while compiling; declare that axis with a "
+                              f"fixed size")
     if input_x.shape[axis] == 0:
         return ()
     return tuple(F.squeeze(p, axis) for p in F.split(input_x, 1, axis))
@@ -85,6 +90,10 @@ def _band(op: str, x: Tensor, diagonal: int, lower: bool) -> Tensor:
     if x.ndim < 2:
         raise ValueError(f"{op}: input must be at least 2-D, got shape {list(x.shape)}")
     rows, cols = x.shape[-2:]
+    if isinstance(rows, Dim) or isinstance(cols, Dim):  # run-time sizes: the band from index ranges
+        offset = F.arange(0, cols) - F.expand_dims(F.arange(0, rows), 1)
+        keep = F.less_equal(offset, int(diagonal)) if lower else F.greater_equal(offset, int(diagonal))
+        return F.where(keep, x, F.zeros((), x.dtype))
     keep = np.tri(rows, cols, int(diagonal), dtype=bool)
     if not lower:
         keep = ~np.tri(rows, cols, int(diagonal) - 1, dtype=bool)
@@ -169,6 +178,17 @@ def narrow(input: Tensor, axis: int, start: int, length: int) -> Tensor:  # noqa
     """`length` elements of `axis` from `start`."""
     axis = int(axis) % input.ndim
     n = input.shape[axis]
+    if isinstance(n, Dim):
+        # a run-time size: the result has `length` elements whenever it exists; a fit the sizes
+        # cannot decide here is checked when the graph runs (every value's shape is)
+        start, length = int(start), int(length)
+        try:
+            fits = 0 <= start and length >= 0 and start + length <= n
+        except DynamicDimError:
+            fits = True
+        if not fits:
+            raise ValueError(f"narrow: start {start} and length {length} do not fit dimension {axis} of size {n}")
+        return slice_in_range(input, axis, start, start + length)
     if not 0 <= start <= n or length < 0 or start + length > n:
         raise ValueError(f"narrow: start {start} and length {length} do not fit dimension {axis} of size {n}")
     index = (slice(None),) * axis + (slice(int(start), int(start) + int(length)),)
@@ -183,6 +203,16 @@ def repeat_interleave(input: Tensor, repeats: Any, axis: Any = None, output_size
     """Repeat each element `repeats` times (an int, or one count per element of `axis`)."""
     x = F.reshape(input, (-1,)) if axis is None else input
     axis = 0 if axis is None else int(axis) % x.ndim
+    n = x.shape[axis]
+    if isinstance(n, Dim):
+        if not isinstance(repeats, int) or output_size is not None:
+            raise DynamicDimError(f"repeat_interleave: axis {axis} has the run-time size {n} (declared None): "
+                                  f"per-element repeats (or output_size) need its size while compiling; "
+                                  f"declare that axis with a fixed size, or repeat by one int")
+        # each element `repeats` times: a new axis after `axis`, broadcast, merged into it
+        y = F.expand_dims(x, axis + 1)
+        y = F.broadcast_to(y, y.shape[:axis + 1] + (int(repeats),) + y.shape[axis + 2:])
+        return F.reshape(y, x.shape[:axis] + (n * int(repeats),) + x.shape[axis + 1:])
     counts = np.asarray(repeats.asnumpy() if isinstance(repeats, Tensor) else repeats, dtype=np.int64)
     index = np.repeat(np.arange(x.shape[axis]), counts)
     if output_size is not None and index.size != output_size:
@@ -202,6 +232,11 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     out = input
     for s, d in zip(shifts, dims):
         d = int(d) % input.ndim
+        n = input.shape[d]
+        if isinstance(n, Dim):  # a run-time size: the last (s mod n) elements, then the rest
+            cut = n - int(s) % n
+            out = F.concat([slice_in_range(out, d, cut, n), slice_in_range(out, d, 0, cut)], d)
+            continue
         out = F.gather(out, Tensor(np.roll(np.arange(input.shape[d]), int(s))), d)
     return out
 
@@ -236,8 +271,19 @@ def tensor_split(input: Tensor, indices_or_sections: Any, axis: int = 0) -> tupl
         k = indices_or_sections
         if k <= 0:
             raise ValueError(f"tensor_split: sections must be positive, got {k}")
+        if isinstance(n, Dim):  # numpy's rule as size expressions: the first n % k parts are one longer
+            out, start = [], 0
+            for i in range(k):
+                size = (n + k - 1 - i) // k
+                out.append(slice_in_range(input, axis, start, start + size))
+                start = start + size
+            return tuple(out)
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
     else:
+        if isinstance(n, Dim):
+            raise DynamicDimError(f"tensor_split: axis {axis} has the run-time size {n} (declared None): where the "
+                                  f"cuts {list(indices_or_sections)} fall (min(cut, {n})) is unknown while "
+                                  f"compiling; declare that axis with a fixed size")
         cuts = [min(max(int(c), 0), n) for c in indices_or_sections]
         bounds = [0] + cuts + [n]
         sizes = [max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]

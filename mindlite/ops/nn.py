@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from . import cpu_kernels
+from ._sizes import numel
+from ..core.dims import Dim
 from .registry import Aval, Primitive
 from ..core import dtype as mstype
 from ..core.tensor import Tensor
@@ -198,7 +200,10 @@ def batch_norm_with_stats(input_x: Tensor, running_mean: Tensor, running_var: Te
         return y, running_mean, running_var
     n = input_x.size // input_x.shape[1]
     batch_mean = F.stop_gradient(mu)
-    batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
+    if isinstance(n, Dim):  # a run-time batch: max(n - 1, 1) as a size expression (n >= 1)
+        batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * n / (n - 1 + 1 // n)
+    else:
+        batch_var = F.stop_gradient(1.0 / (invstd * invstd) - eps) * (n / max(n - 1, 1))
     new_mean = running_mean * (1 - momentum) + batch_mean * momentum
     new_var = running_var * (1 - momentum) + batch_var * momentum
     running_mean.assign_value(F.cast(new_mean, running_mean.dtype))
@@ -240,7 +245,7 @@ def _layer_norm_bprop(x, gamma, beta, *, out, dout, begin_norm_axis, begin_param
     _, mu, rstd = out
     dy, dmu, drstd = dout
     axes = tuple(range(begin_norm_axis, x.ndim))
-    m = int(np.prod([x.shape[a] for a in axes]))
+    m = numel(x.shape[a] for a in axes)
     xhat = (x - mu) * rstd
     lead = tuple(range(begin_params_axis))
     dgamma = F.sum(dy * xhat, lead) if lead else dy * xhat

@@ -8,6 +8,9 @@ from typing import Any
 import numpy as np
 
 from ..core.tensor import Tensor
+from ._sizes import numel
+from ..core.dims import Dim, DynamicDimError, is_static
+from .registry import broadcast_shapes
 
 
 def _rank(op: str, name: str, x: Any, ranks: tuple) -> Tensor:
@@ -79,9 +82,8 @@ def tensor_dot(x1: Tensor, x2: Tensor, axes: Any) -> Tensor:
             raise ValueError(f"tensor_dot: axis {i} of {list(x1.shape)} and axis {j} of {list(x2.shape)} differ")
     free_a = [i for i in range(x1.ndim) if i not in xa]
     free_b = [j for j in range(x2.ndim) if j not in xb]
-    k = int(np.prod([x1.shape[i] for i in xa])) if xa else 1
-    a = F.reshape(F.transpose(x1, free_a + list(xa)), (-1, k))
-    b = F.reshape(F.transpose(x2, list(xb) + free_b), (k, -1))
+    a = F.reshape(F.transpose(x1, free_a + list(xa)), (-1, numel(x1.shape[i] for i in xa)))
+    b = F.reshape(F.transpose(x2, list(xb) + free_b), (numel(x2.shape[j] for j in xb), -1))
     return F.reshape(F.matmul(a, b), tuple(x1.shape[i] for i in free_a) + tuple(x2.shape[j] for j in free_b))
 
 
@@ -123,7 +125,10 @@ def addr(x: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1
 
 def cross(input: Tensor, other: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     """3-vector cross product along `dim` (None: the first axis of size 3)."""
-    shape = np.broadcast_shapes(input.shape, other.shape)
+    if is_static(input.shape) and is_static(other.shape):
+        shape = np.broadcast_shapes(input.shape, other.shape)
+    else:
+        shape = broadcast_shapes("cross", input.shape, other.shape)
     if dim is None:
         sized = [i for i, d in enumerate(shape) if d == 3]
         if not sized:
@@ -148,6 +153,11 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     rest = [i for i in range(input.ndim) if i not in (d1, d2)]
     x = F.transpose(input, rest + [d1, d2])
     n1, n2 = input.shape[d1], input.shape[d2]
+    if isinstance(n1, Dim) or isinstance(n2, Dim):
+        raise DynamicDimError(f"diagonal: the planes of axes {d1} and {d2} have sizes {n1} and {n2}, one of them "
+                              f"declared None: the length of the offset-{offset} diagonal, min({n1}, {n2} - "
+                              f"{offset}) - max(0, {-offset}), is unknown while compiling; declare both axes with "
+                              f"fixed sizes")
     rows = np.arange(max(0, -offset), min(n1, n2 - offset)) if min(n1, n2 - offset) > max(0, -offset) \
         else np.zeros(0, np.int64)
     cols = rows + offset
@@ -166,7 +176,11 @@ def diag(input: Tensor) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor) or input.ndim == 0:
         raise ValueError(f"diag: input must be a Tensor of rank >= 1, got {getattr(input, 'shape', input)!r}")
     n = input.size
-    eye = Tensor(np.eye(n, dtype=bool))
+    if isinstance(n, Dim):  # a run-time size: the identity mask from an index range
+        r = F.arange(0, n)
+        eye = F.equal(F.expand_dims(r, 1), r)
+    else:
+        eye = Tensor(np.eye(n, dtype=bool))
     flat = F.reshape(input, (1, n))
     return F.reshape(F.where(eye, flat, F.zeros((), input.dtype)), tuple(input.shape) * 2)
 

@@ -12,6 +12,7 @@ import numpy as np
 from .registry import Aval, Primitive
 from ..core import dtype as mstype
 from ..core import rng
+from ..core.dims import dim_of
 from ..core.tensor import Tensor
 
 
@@ -128,7 +129,7 @@ def randperm(n: int, seed: Any = 0, offset: int = 0, dtype: Any = mstype.int64) 
 
 def shuffle(x: Tensor, seed: Any = None) -> Tensor:
     """A random permutation of `x` along axis 0."""
-    perm = randperm_p(_key(seed), n=int(x.shape[0]), dtype=mstype.int64)
+    perm = randperm_p(_key(seed), n=dim_of(x.shape[0]), dtype=mstype.int64)
     from .array import gather_p
     return gather_p(x, perm, axis=0)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._sizes import numel
 from .registry import Aval, Primitive, norm_axis
 
 
@@ -126,7 +127,7 @@ def mean(input: Any, axis: Any = None, keep_dims: bool = False) -> Any:  # noqa:
     axes = norm_axis(axis, x.ndim, "mean")
     if not x.dtype.is_floating_point:
         x = F.cast(x, np.float32)
-    n = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+    n = numel(x.shape[a] for a in axes) if x.ndim else 1
     return reduce_sum_p(x, axis=axes, keepdims=keep_dims) / n
 
 
@@ -180,7 +181,7 @@ def cumsum(x: Any, axis: int, dtype: Any = None, exclusive: bool = False, revers
 def var(x: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Variance with `ddof` (0 = biased)."""
     axes = norm_axis(axis, x.ndim, "var")
-    n = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+    n = numel(x.shape[a] for a in axes) if x.ndim else 1
     d = x - mean(x, axes, keep_dims=True)
     return reduce_sum_p(d * d, axis=axes, keepdims=keepdims) / (n - ddof)
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import dtype as mstype
+from ..core.dims import is_static
 from ..core.tensor import Tensor
 from .primitive import PrimitiveOp
 
@@ -139,8 +140,11 @@ def tensor_scatter_elements(input_x: Tensor, indices: Tensor, updates: Tensor, a
         raise ValueError(f"{op}: indices {list(indices.shape)} and updates {list(updates.shape)} must have one shape "
                          f"and input_x's rank {input_x.ndim}")
     axis = int(axis) % input_x.ndim
-    grids = np.indices(indices.shape)
-    coords = [Tensor(g.astype(np.int64)) for g in grids]
+    if is_static(indices.shape):
+        coords = [Tensor(g.astype(np.int64)) for g in np.indices(indices.shape)]
+    else:  # run-time sizes: each axis's positions from an index range, broadcast
+        coords = [F.broadcast_to(F.reshape(F.arange(0, d), tuple(d if a == k else 1 for a in range(indices.ndim))),
+                                 indices.shape) for k, d in enumerate(indices.shape)]
     n = input_x.shape[axis]
     idx = F.cast(indices, mstype.int64)
     coords[axis] = F.where(idx < 0, idx + n, idx)

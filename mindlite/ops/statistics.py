@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import dtype as mstype
+from ..core.dims import Dim
 from ..core.tensor import Tensor
 
 
@@ -57,6 +58,10 @@ def median(input: Tensor, axis: int = -1, keepdims: bool = False) -> tuple:  # n
     axis = int(axis) % max(input.ndim, 1)
     values, idx = F.sort(input, axis)
     k = (input.shape[axis] - 1) // 2
+    if isinstance(k, Dim):  # a run-time size: the middle position as a one-element index tensor
+        at = F.zeros((1,), mstype.int64) + k
+        v, i = F.gather(values, at, axis), F.cast(F.gather(idx, at, axis), mstype.int64)
+        return (v, i) if keepdims else (F.squeeze(v, axis), F.squeeze(i, axis))
     pick = (slice(None),) * axis + (slice(k, k + 1),)
     v, i = values[pick], F.cast(idx[pick], mstype.int64)  # ops.median's indices are int64
     return (v, i) if keepdims else (F.squeeze(v, axis), F.squeeze(i, axis))

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..core.dims import Dim, DynamicDimError
 from ..core.tensor import Tensor
 from .primitive import PrimitiveOp
 from .registry import Aval, Primitive, result_dtype
@@ -222,6 +223,10 @@ def _cumprod(x: Tensor, axis: int, exclusive: bool, reverse: bool, dtype: Any = 
     axis = int(axis) % x.ndim
     if reverse:
         x = F.flip(x, (axis,))
+    if isinstance(x.shape[axis], Dim):
+        raise DynamicDimError(f"cumprod: axis {axis} has the run-time size {x.shape[axis]} (declared None): the "
+                              f"running product is built from one piece per element, whose number is unknown "
+                              f"while compiling; declare that axis with a fixed size")
     parts = list(F.split(x, 1, axis)) if x.shape[axis] > 1 else [x]
     if exclusive:
         parts = [F.ones_like(parts[0])] + parts[:-1]
