@@ -236,6 +236,8 @@ def test_rules_match_impls_for_every_dtype(spec: OpSpec) -> None:
 
 # Primitives the op table does not reach, each with the reason (they have tests of their own).
 NOT_IN_TABLE = {
+    "runtime_size": "a run-time size as a 0-d tensor inside graphs with axes declared None "
+                    "(tests/test_dynamic_sizes.py)",
     "fused_elementwise": "made by the elementwise-fusion pass inside compiled graphs (tests/test_passes.py)",
     "summary": "side effect of the summary operators, no numbers to compare (tests/insight/test_summary_ops.py)",
     "watch": "the debugger's check inserted into watched compiled steps (tests/insight/test_debugger.py)",

@@ -335,6 +335,7 @@ def _divides(d: Any, m: tuple, c: int) -> tuple | None:
 
 
 def _floordiv(a: Any, b: Any) -> Any:
+    a, b = _canon(a), _canon(b)  # unified sizes divide exactly: s2 // s1 is 1 once s1 == s2
     pa, pb = _poly(a), _poly(b)
     if pa is None or pb is None:
         return _to_tensor(a) // b if isinstance(a, Dim) else a // _to_tensor(b)
@@ -362,6 +363,7 @@ def _floordiv(a: Any, b: Any) -> Any:
 
 
 def _mod(a: Any, b: Any) -> Any:
+    a, b = _canon(a), _canon(b)
     pa, pb = _poly(a), _poly(b)
     if pa is None or pb is None:
         return _to_tensor(a) % b if isinstance(a, Dim) else a % _to_tensor(b)

@@ -1,0 +1,244 @@
+"""Run-time sizes (core/dims.py): an axis declared None with `Cell.set_inputs` or
+`jit(input_signature=...)` compiles ONE graph that serves every size along it, in both
+modes with the numbers of a numpy reference; questions about a size that tracing cannot
+answer raise an error naming the user's line; answers that a call's sizes contradict make
+that call compile its exact shapes instead of computing something else."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import mindlite as ms
+from mindlite import nn, ops, Tensor
+from mindlite.core.dims import Dim, DynamicDimError, unification_scope
+from mindlite.core.jit import cell_function
+
+MODES = [ms.PYNATIVE_MODE, ms.GRAPH_MODE]
+
+
+@pytest.fixture(autouse=True)
+def _restore_mode():
+    yield
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def _count(jf) -> int:
+    return sum(len(v) for v in jf.cache.values())
+
+
+# ---- the size algebra -------------------------------------------------------------------------------
+def test_size_arithmetic_is_exact_where_provable():
+    s, t = Dim.var("ta"), Dim.var("tb")
+    assert (s * 400) // s == 400 and (2 * s + 1) // 2 == s and (2 * s + 1) % 2 == 1
+    out = (t + 2 * 1 - 3) // 2 + 1  # a convolution's output size
+    for h in (1, 2, 3, 8, 9, 224):
+        assert out.evaluate({"tb": h}) == (h + 2 - 3) // 2 + 1
+    assert s >= 1 and s > 0 and not (s < 1)
+    with pytest.raises(DynamicDimError, match="depends on the sizes"):
+        _ = s > 5
+    with pytest.raises(DynamicDimError, match="known only when the graph runs"):
+        int(s)
+    with pytest.raises(DynamicDimError):
+        range(s)
+
+
+def test_equal_sizes_are_unified_and_recorded():
+    a, b = Dim.var("ua"), Dim.var("ub")
+    with unification_scope() as u:
+        assert a == b and 3 * a == 3 * b and a + b == 2 * a
+        assert not (a == 1)
+    assert u.assumed[a - b] is True and u.assumed[a - 1] is False
+
+
+# ---- one graph for every size ------------------------------------------------------------------------
+class MLP(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(3, 4)
+
+    def construct(self, x):
+        y = ops.relu(self.fc(x))
+        # a size used in a shape and as a number
+        return y.reshape(x.shape[0], 2, 2), y.sum() / x.shape[0], ops.zeros((x.shape[0], 2), ms.float32)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_set_inputs_none_batch_one_graph(mode):
+    ms.set_context(mode=mode)
+    net = MLP()
+    net.set_inputs(Tensor(shape=[None, 3], dtype=ms.float32))
+    w, bias = net.fc.weight.asnumpy(), net.fc.bias.asnumpy()
+    for b in (2, 5, 1, 7):
+        x = np.random.default_rng(b).random((b, 3), dtype=np.float32)
+        y, m, z = net(Tensor(x))
+        ref = np.maximum(x @ w.T + bias, 0)
+        np.testing.assert_allclose(y.asnumpy(), ref.reshape(b, 2, 2), rtol=1e-6)
+        np.testing.assert_allclose(m.asnumpy(), ref.sum() / b, rtol=1e-5)
+        assert m.dtype == ms.float32 and z.shape == (b, 2)
+    if mode == ms.GRAPH_MODE:
+        assert _count(cell_function(net)) == 1
+    with pytest.raises(ValueError, match=r"declared \[None, 3\]"):
+        net(Tensor(np.ones((2, 4), np.float32)))
+
+
+def test_jit_input_signature_several_axes_and_arange():
+    sig = [Tensor(shape=[None, None], dtype=ms.float32)]
+
+    @ms.jit(input_signature=sig)
+    def f(x):
+        pos = ops.arange(x.shape[1])
+        return x * pos.astype(ms.float32), x.mean(axis=1), x.sum() / x.size
+
+    for shape in [(2, 3), (4, 7), (1, 1), (3, 5)]:
+        x = np.random.default_rng(sum(shape)).random(shape)
+        x = x.astype(np.float32)
+        a, m, avg = f(Tensor(x))
+        np.testing.assert_allclose(a.asnumpy(), x * np.arange(shape[1], dtype=np.float32), rtol=1e-6)
+        np.testing.assert_allclose(m.asnumpy(), x.mean(1), rtol=1e-5)
+        np.testing.assert_allclose(avg.asnumpy(), x.mean(), rtol=1e-5)
+    assert _count(f) == 1
+
+
+def test_convolution_sizes_follow_the_input():
+    """None height and width: conv/pool output sizes are expressions of them."""
+    ms.set_context(mode=ms.GRAPH_MODE)
+    conv = nn.Conv2d(2, 3, 3, stride=2, pad_mode="pad", padding=1, has_bias=False)
+    conv.set_inputs(Tensor(shape=[1, 2, None, None], dtype=ms.float32))
+    w = conv.weight.asnumpy().astype(np.float64)
+    for h, wd in [(5, 6), (8, 8), (3, 9)]:
+        x = np.random.default_rng(h * wd).standard_normal((1, 2, h, wd)).astype(np.float32)
+        out = conv(Tensor(x)).asnumpy()
+        xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        oh, ow = (h + 2 - 3) // 2 + 1, (wd + 2 - 3) // 2 + 1
+        ref = np.zeros((1, 3, oh, ow))
+        for i in range(oh):
+            for j in range(ow):
+                ref[0, :, i, j] = np.einsum("ckl,ockl->o", xp[0, :, 2 * i:2 * i + 3, 2 * j:2 * j + 3], w)
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    assert _count(cell_function(conv)) == 1
+
+
+# ---- gradients -----------------------------------------------------------------------------------------
+def test_gradients_of_any_order_through_one_graph():
+    w = ms.Parameter(Tensor(np.random.default_rng(0).random((3, 4))), name="w")
+
+    @ms.jit(input_signature=[Tensor(shape=[None, 3], dtype=ms.float64)])
+    def f(x):
+        return (ops.tanh(ops.matmul(x, w)) ** 2).sum() / x.shape[0]
+
+    W = w.asnumpy()
+    for b in (2, 5, 3):
+        x = np.random.default_rng(b).random((b, 3))
+        g = ms.grad(f)(Tensor(x)).asnumpy()
+        h = np.tanh(x @ W)
+        np.testing.assert_allclose(g, (2 * h * (1 - h ** 2)) @ W.T / b, rtol=1e-10)
+        # second order against central differences of the first
+        gg = ms.grad(lambda t: ms.grad(f)(t).sum())(Tensor(x)).asnumpy()
+        eps, fd = 1e-6, np.zeros_like(x)
+        for idx in np.ndindex(*x.shape):
+            d = np.zeros_like(x)
+            d[idx] = eps
+            fd[idx] = (ms.grad(f)(Tensor(x + d)).asnumpy().sum() - ms.grad(f)(Tensor(x - d)).asnumpy().sum()) / (2 * eps)
+        np.testing.assert_allclose(gg, fd, rtol=1e-5, atol=1e-7)
+    assert _count(f) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_training_step_with_none_batch(mode):
+    """A train step whose last batch is smaller: one graph, the numbers of a numpy SGD."""
+    ms.set_context(mode=mode)
+    net = nn.Dense(3, 2, weight_init="ones", bias_init="zeros")
+    loss = nn.MSELoss()
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, loss), nn.SGD(net.trainable_params(), 0.1))
+    step.set_inputs(Tensor(shape=[None, 3], dtype=ms.float32), Tensor(shape=[None, 2], dtype=ms.float32))
+    W, bias = np.ones((2, 3), np.float32), np.zeros(2, np.float32)
+    rng = np.random.default_rng(1)
+    for b in (4, 4, 3):
+        x, y = rng.random((b, 3), dtype=np.float32), rng.random((b, 2), dtype=np.float32)
+        got = step(Tensor(x), Tensor(y)).asnumpy()
+        err = x @ W.T + bias - y
+        np.testing.assert_allclose(got, (err ** 2).mean(), rtol=1e-5)
+        gw, gb = 2 * err.T @ x / err.size, 2 * err.sum(0) / err.size
+        W, bias = W - 0.1 * gw, bias - 0.1 * gb
+        np.testing.assert_allclose(net.weight.asnumpy(), W, rtol=1e-5)
+    if mode == ms.GRAPH_MODE:
+        assert _count(cell_function(step)) == 1
+
+
+def test_two_none_batch_axes_are_assumed_equal_and_checked():
+    """logits [None, 4] with labels [None]: the loss pairs them, so the graph assumes the sizes
+    are equal; a call where they differ compiles its own shapes and fails as eager does."""
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    net.set_inputs(Tensor(shape=[None, 4], dtype=ms.float32), Tensor(shape=[None], dtype=ms.int32))
+    rng = np.random.default_rng(2)
+    for b in (3, 6):
+        x, y = rng.standard_normal((b, 4)).astype(np.float32), rng.integers(0, 4, b).astype(np.int32)
+        logp = x - x.max(1, keepdims=True)
+        logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
+        np.testing.assert_allclose(net(Tensor(x), Tensor(y)).asnumpy(), -logp[np.arange(b), y].mean(), rtol=1e-5)
+    assert _count(cell_function(net)) == 1
+    with pytest.raises(ValueError):
+        net(Tensor(np.zeros((3, 4), np.float32)), Tensor(np.zeros(2, np.int32)))
+
+
+# ---- what tracing decided about a size -------------------------------------------------------------------
+def test_a_call_that_contradicts_an_answer_gets_its_own_graph(caplog):
+    """squeeze() keeps a None axis (a size is not assumed to be 1); a call of size 1 compiles
+    its exact shapes and drops the axis, as eager mode does."""
+    f = ms.jit(lambda a: ops.squeeze(a) * 2, input_signature=[Tensor(shape=[None, 3], dtype=ms.float32)])
+    with caplog.at_level(logging.INFO, logger="mindlite"):
+        for b, want in [(2, (2, 3)), (1, (3,)), (4, (4, 3)), (1, (3,))]:
+            out = f(Tensor(np.full((b, 3), 1.5, np.float32)))
+            assert out.shape == want
+            np.testing.assert_array_equal(out.asnumpy(), np.full(want, 3.0, np.float32))
+    assert _count(f) == 2
+    assert any("assumed" in r.getMessage() for r in caplog.records)
+
+
+def test_the_executor_checks_every_shape():
+    """A graph whose recorded shapes a call contradicts raises naming the op (the safety net
+    behind the size guards)."""
+    from mindlite.backend.executor import compile_graph
+    from mindlite.core.graph_trace import GraphTrace, run_traced
+    s = Dim.var("chk0")
+    t = GraphTrace("probe")
+    x = t.symbolic((s, 3), np.float32, "x")
+    out = run_traced(t, lambda a: ops.exp(a), (x,))
+    g = t.graph([out])
+    g.nodes[0].outs[0].shape = (s, 4)  # corrupt the recorded shape
+    with pytest.raises(ValueError, match="exp"):
+        compile_graph(g)(np.ones((2, 3), np.float32))
+
+
+def test_unanswerable_questions_name_the_line():
+    def f(x):
+        n = int(x.shape[0])  # the size is not known while compiling
+        return x * n
+
+    jf = ms.jit(f, input_signature=[Tensor(shape=[None, 3], dtype=ms.float32)])
+    with pytest.raises(DynamicDimError, match=r"test_dynamic_sizes.py:\d+"):
+        jf(Tensor(np.ones((2, 3), np.float32)))
+
+
+def test_a_none_axis_meeting_a_fixed_size_says_so():
+    c = Tensor(np.ones((4, 1), np.float32))
+    jf = ms.jit(lambda a: a + c, input_signature=[Tensor(shape=[None, 3], dtype=ms.float32)])
+    with pytest.raises(ValueError, match="declared None.*meets the fixed size 4"):
+        jf(Tensor(np.ones((4, 3), np.float32)))
+
+
+def test_range_over_a_size_is_a_graph_loop():
+    @ms.jit(input_signature=[Tensor(shape=[None], dtype=ms.float32)])
+    def f(x):
+        total = x.sum() * 0
+        for i in range(x.shape[0]):
+            total = total + x[i] * (i + 1)
+        return total
+
+    for b in (1, 3, 6):
+        x = np.random.default_rng(b).random(b).astype(np.float32)
+        np.testing.assert_allclose(f(Tensor(x)).asnumpy(), (x * np.arange(1, b + 1)).sum(), rtol=1e-5)
+    assert _count(f) == 1
