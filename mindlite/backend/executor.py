@@ -78,9 +78,11 @@ def _plan_outs(g: Graph) -> dict:
     return plan.outs if plan is not None else {}
 
 
-def _buffer_factory(g: Graph, xp: Any) -> Callable[[], list]:
+def _buffer_factory(g: Graph, xp: Any) -> Callable[..., list]:
     """`B()` -> this thread's list of planned buffers (views into one raw array per slot),
-    allocated on first use: each thread (and each compiled graph) owns its buffers."""
+    allocated on first use: each thread (and each compiled graph) owns its buffers.
+    `B(sizes)` for a graph with run-time sizes: the views for those sizes, carved from raw
+    arrays that grow to the largest sizes met (views for the last few sizes are kept)."""
     plan = g.memory_plan
     local = threading.local()
     nhwc = plan.channels_last if xp is np else set()  # the layout the values will have (passes/layout.py)
@@ -92,11 +94,30 @@ def _buffer_factory(g: Graph, xp: Any) -> Callable[[], list]:
             return flat.reshape(n, h, w, c).transpose(0, 3, 1, 2)
         return flat.reshape(shape)
 
-    def buffers() -> list:
+    def buffers(sizes: Any = None) -> list:
+        if sizes is not None:
+            return sized(*sizes)
         b = getattr(local, "b", None)
         if b is None:
             raw = {s: xp.empty(n, np.uint8) for s, n in plan.raw_bytes.items()}
             b = local.b = [view(raw[s], k, shape, dt) for k, (s, shape, dt) in enumerate(plan.buffers)]
+        return b
+
+    def sized(key: tuple, env: dict) -> list:
+        views = getattr(local, "views", None)
+        if views is None:
+            views = local.views = {}
+            local.raw = {}
+        b = views.get(key)
+        if b is None:
+            raw = local.raw
+            for s, n in plan.bytes_for(env).items():
+                if s not in raw or raw[s].size < n:
+                    raw[s] = xp.empty(n, np.uint8)
+                    views.clear()  # views of the smaller arrays go with them
+            if len(views) >= 8:
+                views.clear()
+            b = views[key] = [view(raw[s], k, evaluate(shape, env), dt) for k, (s, shape, dt) in enumerate(plan.buffers)]
         return b
     return buffers
 
@@ -153,7 +174,7 @@ class RuntimeSizes:
         self.cache: dict[tuple, tuple] = {}
 
     def resolve(self, *inputs: Any) -> tuple:
-        """(attributes by node, shapes by node) for the sizes of these inputs."""
+        """(attributes by node, shapes by node, (sizes, env)) for the sizes of these inputs."""
         key = tuple(inputs[k].shape[ax] for _, k, ax in self.binds)
         hit = self.cache.get(key)
         if hit is not None:
@@ -169,7 +190,8 @@ class RuntimeSizes:
                 raise ValueError(f"graph {self.name}: input {k} has size {inputs[k].shape[ax]} along axis {ax}; "
                                  f"the graph needs {d} = {want} there")
         hit = ({i: evaluate(p, env) for i, p in self.params.items()},
-               {i: tuple(None if s is None else evaluate(s, env) for s in ss) for i, ss in self.shapes.items()})
+               {i: tuple(None if s is None else evaluate(s, env) for s in ss) for i, ss in self.shapes.items()},
+               (key, env))
         if len(self.cache) >= self.MAX_CACHED:
             self.cache.clear()
         self.cache[key] = hit
@@ -224,13 +246,13 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
     specs = _plan_outs(g)
     params = [name(v) for v in g.inputs]
     lines = [f"def run({', '.join(params)}):"]
-    if any(s.buf is not None for s in specs.values()):
-        ns["_buffers"] = _buffer_factory(g, xp)
-        lines.append("    B = _buffers()")
     sizes = None
     if has_runtime_sizes(g):
         sizes = ns["_sizes"] = RuntimeSizes(g)
-        lines.append(f"    RP, RS = _sizes.resolve({', '.join(params)}{',' if len(params) == 1 else ''})")
+        lines.append(f"    RP, RS, RE = _sizes.resolve({', '.join(params)})")
+    if any(s.buf is not None for s in specs.values()):
+        ns["_buffers"] = _buffer_factory(g, xp)
+        lines.append("    B = _buffers(RE)" if sizes is not None else "    B = _buffers()")
     unused = [p for v, p in zip(g.inputs, params) if id(v) not in last]
     if unused:
         lines.append(f"    del {', '.join(unused)}")

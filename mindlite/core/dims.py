@@ -46,6 +46,7 @@ _COUNTER = [0]
 class _Scope(threading.local):
     def __init__(self) -> None:
         self.assumed: dict | None = None
+        self.generic = True  # record "False" answers too (tracing); passes record unifications only
 
 
 _SCOPE = _Scope()
@@ -58,12 +59,19 @@ class unification_scope:
     compiles for the call's exact shapes when one does not hold)."""
 
     def __enter__(self) -> "unification_scope":
-        self.saved = _SCOPE.assumed
-        _SCOPE.assumed = self.assumed = {}
+        self.saved = (_SCOPE.assumed, _SCOPE.generic)
+        self.assumed: dict = {}
+        _SCOPE.assumed, _SCOPE.generic = self.assumed, True
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _SCOPE.assumed = self.saved
+        _SCOPE.assumed, _SCOPE.generic = self.saved
+
+    @staticmethod
+    def optimizing() -> None:
+        """From here on (the passes), a False answer is not recorded: a pass that finds two
+        shapes unequal just does not rewrite, which is right for every size."""
+        _SCOPE.generic = False
 
 
 def fresh(prefix: str = "s") -> "Dim":
@@ -193,7 +201,7 @@ class Dim:
             with _LOCK:
                 if _root(a) != _root(b):
                     _PARENT[_root(b)] = _root(a)
-        if _SCOPE.assumed is not None:
+        if _SCOPE.assumed is not None and (pair is not None or _SCOPE.generic):
             _SCOPE.assumed[self - other] = pair is not None
         return pair is not None
 
@@ -513,6 +521,24 @@ def instantiate(shape: tuple, env: dict) -> tuple:
     return tuple(substitute(d, lambda n: env.get(n, Dim.var(n))) if isinstance(d, Dim) else d for d in shape)
 
 
+TYPICAL_SIZE = 64
+
+
+def typical(x: Any) -> Any:
+    """x with every run-time size taken as TYPICAL_SIZE: for decisions that only weigh costs
+    (which values share a buffer slot, whether fusing pays), never for correctness."""
+    if isinstance(x, Dim):
+        return x.evaluate(_Typical())
+    if isinstance(x, tuple):
+        return tuple(typical(v) for v in x)
+    return x
+
+
+class _Typical(dict):
+    def __missing__(self, key: str) -> int:
+        return TYPICAL_SIZE
+
+
 def size_index(x: Any) -> Any:
     """`operator.index` that lets a run-time size through (shape arguments)."""
     return x if isinstance(x, Dim) else operator.index(x)
@@ -551,4 +577,4 @@ def _to_tensor(d: Any) -> Any:
 
 
 __all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "fresh", "is_dim", "is_static", "has_dims", "evaluate",
-           "substitute", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]
+           "substitute", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]

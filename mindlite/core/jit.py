@@ -237,6 +237,7 @@ def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functi
     # new parameter values may overwrite the old arrays when nothing in the graph reads them after
     param_input = {id(ref): k for k, (kind, ref) in enumerate(sources) if kind == "param"}
     inplace = {out: param_input[id(p)] for p, out in state_outs if id(p) in param_input}
+    unification_scope.optimizing()
     graph, compiled = _COMPILER[0](captured, inplace or None)
     exe = Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
                      frozenset(inplace.values()), guards)

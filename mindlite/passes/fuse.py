@@ -21,11 +21,13 @@ bprops.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..core import threads
+from ..core.dims import Dim, is_static, typical
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
 from ..ops.cpu_kernels import block_of, elementwise_blocks
 from ..ops.registry import Primitive
@@ -117,7 +119,7 @@ def _generate(fs: FusedSteps) -> Any:
             lines.append(f"    s{j} = f{j}(xp, {', '.join(ops)}, **k{j})")
             continue
         new = f"_buf(xp, D{j}, {', '.join(ops)})"  # runtime shape (a block) and layout (4-D: channels-last?)
-        if len(st.shape) != 4:
+        if len(st.shape) != 4 and is_static(st.shape):  # run-time sizes: from the operands
             new = f"({new} if blk else xp.empty(S{j}, D{j}))"
         if st.buf == final and j == last and final not in made:
             target = f"{new} if out is None else out"
@@ -160,9 +162,12 @@ def _like_inputs(args: tuple, shape: tuple, dtype: Any) -> Any:
 def _in_blocks(xp: Any, args: tuple, out: Any, steps: FusedSteps, alias: bool) -> Any:
     """Run the steps block by block over the thread pool (numpy, large results), or None
     when the node is too small to split."""
-    if xp is not np or steps.shape == () or np.prod(steps.shape) < 4 * (1 << 17):
+    if xp is not np or steps.shape == ():
         return None
-    target = _like_inputs(args, steps.shape, steps.dtype) if out is None else out
+    shape = steps.shape if is_static(steps.shape) else np.broadcast_shapes(*(getattr(a, "shape", ()) for a in args))
+    if math.prod(shape) < 4 * (1 << 17):
+        return None
+    target = _like_inputs(args, shape, steps.dtype) if out is None else out
     blocks = elementwise_blocks(target)
     if blocks is None:
         return None
@@ -251,7 +256,7 @@ def _merge_group(steps: FusedSteps, inputs: list) -> tuple | None:
 
 def _fusible(n: Node) -> bool:
     return (n.prim.fuse_kind == "elementwise" and not n.prim.multiple_results and len(n.outs) == 1
-            and n.outs[0].dtype != object and not n.outs[0].is_dynamic  # buffers come from static shapes
+            and n.outs[0].dtype != object and not any(not isinstance(d, Dim) and d < 0 for d in n.outs[0].shape)
             and not any(True for _ in n.subgraphs()))
 
 
@@ -272,7 +277,7 @@ def _find_groups(g: Graph, min_elems: int) -> list[list[int]]:
     groups: list[list[int]] = []
     for i in reversed(range(len(g.nodes))):
         root = g.nodes[i]
-        if i in taken or not _fusible(root) or root.outs[0].size < min_elems:
+        if i in taken or not _fusible(root) or typical(root.outs[0].size) < min_elems:
             continue
         group, work = {i}, [i]
         seen: dict[int, int] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from ..core.dims import Dim, evaluate, typical
 from ..ir.graph import Graph, Var, aval_of_atom
 from .layout import channels_last_values
 from .outimpl import impl_out, returns_fresh, usable
@@ -45,7 +46,9 @@ class MemoryPlan:
     """slots: node index -> slot per output; buffers: (slot, shape, dtype) per OutSpec buffer;
     channels_last: the buffers whose values will be channels-last on numpy (layout.py), to be
     allocated with NHWC memory; raw_bytes: bytes to allocate per slot for those buffers;
-    report: the numbers."""
+    sized_bytes: per slot, the sizes (expressions of run-time sizes, core/dims.py) of its
+    buffers whose shapes hold run-time sizes, so a slot is as large as the largest of them
+    for the sizes of a call (`bytes_for`); report: the numbers."""
 
     def __init__(self) -> None:
         self.slots: dict[int, tuple] = {}
@@ -53,19 +56,34 @@ class MemoryPlan:
         self.buffers: list[tuple] = []
         self.channels_last: set[int] = set()
         self.raw_bytes: dict[int, int] = {}
+        self.sized_bytes: dict[int, list] = {}
         self.report: dict[str, int] = {}
+
+    def bytes_for(self, env: dict) -> dict[int, int]:
+        """Bytes per slot for the run-time sizes `env`."""
+        out = dict(self.raw_bytes)
+        for s, sizes in self.sized_bytes.items():
+            out[s] = max([out.get(s, 0)] + [evaluate(n, env) for n in sizes])
+        return out
 
     def copy(self) -> MemoryPlan:
         p = MemoryPlan()
         p.slots, p.outs, p.buffers = dict(self.slots), dict(self.outs), list(self.buffers)
         p.channels_last = set(self.channels_last)
         p.raw_bytes, p.report = dict(self.raw_bytes), dict(self.report)
+        p.sized_bytes = {s: list(v) for s, v in self.sized_bytes.items()}
         return p
 
 
 def memory_plan(g: Graph) -> MemoryPlan | None:
     """The plan recorded on g by plan_memory (None if g was not planned)."""
     return g.memory_plan
+
+
+def plannable(v: Var) -> bool:
+    """A value that can live in a planned buffer: an array whose sizes are ints or run-time
+    sizes (a -1, a loop's stacked iterations, is known only after the value exists)."""
+    return v.dtype != object and not any(not isinstance(d, Dim) and d < 0 for d in v.shape)
 
 
 def fresh(n: Any) -> bool:
@@ -98,7 +116,7 @@ def _out_candidates(g: Graph) -> set[int]:
         escapes = any(id(o) in esc for o in n.outs)
         if fresh(n):
             ops = tuple(aval_of_atom(a) for a in n.inputs)
-            if not escapes and len(n.outs) == 1 and not n.outs[0].is_dynamic and usable(n.prim, ops, n.outs[0]):
+            if not escapes and len(n.outs) == 1 and plannable(n.outs[0]) and usable(n.prim, ops, n.outs[0]):
                 cands.add(i)
         elif escapes:
             esc.update(id(a) for a in n.inputs if isinstance(a, Var))
@@ -141,11 +159,13 @@ def _in_place_chains(g: Graph, cands: set[int], end: dict[int, int]) -> dict[int
 
 def _values(g: Graph, end: dict[int, int], head: dict[int, int]) -> list[tuple[int, int, int, int]]:
     """(nbytes, defining node, output index, last node it is alive at) per value to place;
-    an in-place chain is one value that lives from its first node to its last one's end."""
+    an in-place chain is one value that lives from its first node to its last one's end. A
+    value with run-time sizes weighs its typical size: sizes order the placement only, slots
+    are sized per call (MemoryPlan.bytes_for)."""
     chain_end = {h: end[id(g.nodes[i].outs[0])] for i, h in sorted(head.items())}
-    return [(o.nbytes, i, k, chain_end[i] if i in chain_end else end.get(id(o), i))
+    return [(typical(o.nbytes), i, k, chain_end[i] if i in chain_end else end.get(id(o), i))
             for i, n in enumerate(g.nodes) if head.get(i, i) == i
-            for k, o in enumerate(n.outs) if o.dtype != object and not o.is_dynamic]
+            for k, o in enumerate(n.outs) if plannable(o)]
 
 
 def _assign_slots(g: Graph, end: dict[int, int], head: dict[int, int]) -> tuple[dict[int, tuple], list[int]]:
@@ -207,7 +227,11 @@ def plan_graph(g: Graph) -> MemoryPlan:
             if id(n.outs[0]) in cl:
                 plan.channels_last.add(len(plan.buffers))
             plan.buffers.append((slot, n.outs[0].shape, n.outs[0].dtype))
-            plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), n.outs[0].nbytes)
+            nbytes = n.outs[0].nbytes
+            if isinstance(nbytes, Dim):
+                plan.sized_bytes.setdefault(slot, []).append(nbytes)
+            else:
+                plan.raw_bytes[slot] = max(plan.raw_bytes.get(slot, 0), nbytes)
         plan.outs[i] = OutSpec(impl_out(n.prim), buf=buf_of[h])
     plan.report = {
         "naive_bytes": sum(o.nbytes for n in g.nodes for o in n.outs if o.dtype != object and not o.is_dynamic),
