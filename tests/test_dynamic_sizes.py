@@ -242,3 +242,33 @@ def test_range_over_a_size_is_a_graph_loop():
         x = np.random.default_rng(b).random(b).astype(np.float32)
         np.testing.assert_allclose(f(Tensor(x)).asnumpy(), (x * np.arange(1, b + 1)).sum(), rtol=1e-5)
     assert _count(f) == 1
+
+
+# ---- the compiler keeps its optimisations ------------------------------------------------------------
+def _executable(jf):
+    (entries,) = jf.cache.values()
+    return entries[0]
+
+
+def test_fusion_and_planned_buffers_follow_the_sizes():
+    """Values with run-time sizes are fused and written into planned buffers; the buffers
+    grow and shrink with the sizes of each call (the last size is the largest in the
+    middle, then small again) and the numbers stay numpy's."""
+    @ms.jit(input_signature=[Tensor(shape=[None, 2048], dtype=ms.float32)] * 2)
+    def f(x, y):
+        a = ops.exp(x) * y + 1.0
+        b = ops.tanh(a) - x * 0.5
+        return (b * b + a).sum(axis=1), ops.relu(b) * 3.0
+
+    rng = np.random.default_rng(3)
+    for b in (3, 300, 40, 2):  # 300 x 2048 runs the fused kernel block-parallel
+        x, y = rng.standard_normal((2, b, 2048)).astype(np.float32)
+        s, r = f(Tensor(x), Tensor(y))
+        a = np.exp(x) * y + 1.0
+        bb = np.tanh(a) - x * 0.5
+        np.testing.assert_allclose(s.asnumpy(), (bb * bb + a).sum(axis=1), rtol=2e-5)
+        np.testing.assert_allclose(r.asnumpy(), np.maximum(bb, 0) * 3.0, rtol=1e-6)
+    assert _count(f) == 1
+    exe = _executable(f)
+    assert any(n.prim.name == "fused_elementwise" for n in exe.graph.nodes)
+    assert exe.compiled.source.count("out=B[") >= 2  # written into planned buffers
