@@ -444,3 +444,38 @@ def test_minilm_import_matches_numpy_reference():
     np.testing.assert_allclose(seq.asnumpy()[valid], ref_seq[valid], atol=2e-4, rtol=1e-4)
     np.testing.assert_allclose(pooled.asnumpy(), ref_pooled, atol=2e-4, rtol=1e-4)
     assert np.abs(ref_seq[valid]).max() > 1.0  # a real, non-trivial output
+
+
+def test_finetune_step_with_none_batch_and_sequence():
+    """The recipe's classifier step declared with [None, None] ids/masks and [None] labels: one
+    graph for four (batch, sequence) shapes, with PYNATIVE's losses (Adam updates included)."""
+    from mindlite import nn
+    from mindlite.core.jit import cell_function
+    from model_zoo.bert.src.bert_for_finetune import BertCLS
+
+    def losses(mode):
+        ms.set_context(mode=mode)
+        ms.set_seed(0)
+        cfg = BertConfig.tiny(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        net = BertCLS(cfg, is_training=True, num_labels=3)
+        step = nn.TrainOneStepCell(net, nn.Adam(net.trainable_params(), 1e-3))
+        ints = [Tensor(shape=[None, None], dtype=ms.int32) for _ in range(3)]
+        step.set_inputs(*ints, Tensor(shape=[None], dtype=ms.int32))
+        rng = np.random.default_rng(0)
+        out = []
+        for b, s in [(2, 8), (3, 12), (2, 5), (4, 16)]:
+            ids = rng.integers(0, cfg.vocab_size, (b, s)).astype(np.int32)
+            mask = (rng.random((b, s)) < 0.8).astype(np.int32)
+            mask[:, 0] = 1
+            labels = rng.integers(0, 3, b).astype(np.int32)
+            out.append(float(step(Tensor(ids), Tensor(mask), Tensor(np.zeros((b, s), np.int32)),
+                                  Tensor(labels)).asnumpy()))
+        return out, step
+
+    try:
+        eager, _ = losses(ms.PYNATIVE_MODE)
+        graph, step = losses(ms.GRAPH_MODE)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    np.testing.assert_allclose(graph, eager, rtol=2e-5)
+    assert sum(len(v) for v in cell_function(step).cache.values()) == 1

@@ -49,7 +49,40 @@ def test_equal_sizes_are_unified_and_recorded():
     with unification_scope() as u:
         assert a == b and 3 * a == 3 * b and a + b == 2 * a
         assert not (a == 1)
-    assert u.assumed[a - b] is True and u.assumed[a - 1] is False
+    assert u.assumed[(a - b, "eq")] is True and u.assumed[(a - 1, "eq")] is False
+
+
+def test_orderings_are_answered_for_the_traced_sizes_and_guarded():
+    a = Dim.var("uc")
+    with unification_scope({"uc": 7}) as u:
+        assert a >= 5 and not (a > 9)
+    assert u.assumed == {(a - 5, "ge"): True, (a - 10, "ge"): False}
+    with pytest.raises(DynamicDimError):  # no sizes to answer with: the question is refused
+        _ = a >= 5
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_slicing_a_none_axis_with_a_fixed_bound(mode):
+    """position_ids[:, :seq] of a fixed table, x[:4] of a None axis: one graph for the sizes
+    that answer "is it within the bound" as the traced call did, exact shapes for the others."""
+    ms.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.table = Tensor(np.arange(32, dtype=np.float32).reshape(1, 32))
+
+        def construct(self, x):
+            return x[:, :4] * 2 + self.table[:, :x.shape[1]].sum()
+
+    net = Net()
+    net.set_inputs(Tensor(shape=[2, None], dtype=ms.float32))
+    for s in (6, 9, 3, 12, 2, 30):
+        x = np.random.default_rng(s).random((2, s), dtype=np.float32)
+        want = x[:, :4] * 2 + np.arange(32, dtype=np.float32)[:s].sum()
+        np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-6)
+    if mode == ms.GRAPH_MODE:
+        assert _count(cell_function(net)) == 3  # sizes >= 4 share one graph; 3 and 2 have their own
 
 
 # ---- one graph for every size ------------------------------------------------------------------------

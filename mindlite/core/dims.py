@@ -19,6 +19,8 @@ size belongs to one graph): the trace records the assumption and each call check
 from __future__ import annotations
 
 import operator
+import os
+import sys
 import threading
 from typing import Any, Iterable
 
@@ -47,6 +49,7 @@ class _Scope(threading.local):
     def __init__(self) -> None:
         self.assumed: dict | None = None
         self.generic = True  # record "False" answers too (tracing); passes record unifications only
+        self.hints: dict | None = None  # the sizes of the call being traced
 
 
 _SCOPE = _Scope()
@@ -54,18 +57,23 @@ _SCOPE = _Scope()
 
 class unification_scope:
     """While tracing one graph: every answer to a question the sizes could answer otherwise
-    is recorded in `assumed` ({difference: whether it is zero}: `s0 == s1` unified -> True,
-    `s0 == 1` answered False -> False); the caller checks them on every call (core/jit.py
-    compiles for the call's exact shapes when one does not hold)."""
+    is recorded in `assumed` - {(expression, "eq"): is it zero} for equalities (`s0 == s1`
+    unified -> True, `s0 == 1` answered False -> False) and {(expression, "ge"): is it >= 0}
+    for orderings that only the traced call's sizes (`hints`) could answer (`x[:10]` along a
+    None axis: is s >= 10?). The caller checks them on every call (core/jit.py compiles for
+    the call's exact shapes when one does not hold)."""
+
+    def __init__(self, hints: dict | None = None) -> None:
+        self.hints = hints
 
     def __enter__(self) -> "unification_scope":
-        self.saved = (_SCOPE.assumed, _SCOPE.generic)
+        self.saved = (_SCOPE.assumed, _SCOPE.generic, _SCOPE.hints)
         self.assumed: dict = {}
-        _SCOPE.assumed, _SCOPE.generic = self.assumed, True
+        _SCOPE.assumed, _SCOPE.generic, _SCOPE.hints = self.assumed, True, self.hints
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _SCOPE.assumed, _SCOPE.generic = self.saved
+        _SCOPE.assumed, _SCOPE.generic, _SCOPE.hints = self.saved
 
     @staticmethod
     def optimizing() -> None:
@@ -201,8 +209,10 @@ class Dim:
             with _LOCK:
                 if _root(a) != _root(b):
                     _PARENT[_root(b)] = _root(a)
-        if _SCOPE.assumed is not None and (pair is not None or _SCOPE.generic):
-            _SCOPE.assumed[self - other] = pair is not None
+        elif _provably_nonzero(diff):  # s == -1, s == 0, s + 1 == 1: never, for sizes >= 1
+            return False
+        if _SCOPE.assumed is not None and (pair is not None or (_SCOPE.generic and _semantic(diff))):
+            _SCOPE.assumed[(self - other, "eq")] = pair is not None
         return pair is not None
 
     def __ne__(self, other: Any) -> bool:  # type: ignore[override]
@@ -427,8 +437,70 @@ def _decide(diff: Any, at_least: int, what: str) -> bool:
     ub = _lower_bound(-diff) if not isinstance(diff, int) else -diff
     if ub is not None and -ub < at_least:  # diff <= -ub < at_least always
         return False
+    hints = _SCOPE.hints
+    if hints is not None and _SCOPE.assumed is not None and diff.names() <= set(hints):
+        # answered for the sizes being traced, and guarded: other sizes that answer it
+        # otherwise get their own graph
+        answer = diff.evaluate(hints) >= at_least
+        _SCOPE.assumed[(diff - at_least, "ge")] = answer
+        return answer
     raise DynamicDimError(f"comparing run-time sizes while compiling ({what}): the answer depends on the "
                           f"sizes of each call. Declare that axis with a fixed size, or avoid the comparison")
+
+
+def assume_zero(expr: Any) -> bool:
+    """Whether `expr` (a remainder, a difference of element counts) is 0, for a shape rule
+    that needs it to be (reshape): True where provable; else, while tracing, where unifying
+    two sizes that are equal in the traced call makes it 0 (ids [None, None] and their mask
+    [None, None] reshaped together), or where it is 0 for the traced call's sizes - recorded
+    either way, so other calls are checked; False otherwise."""
+    expr = _canon(expr)
+    if not isinstance(expr, Dim):
+        return expr == 0
+    hints = _SCOPE.hints
+    if hints is None or _SCOPE.assumed is None:
+        return False
+    names = sorted(expr.names())
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            if hints.get(x) is None or hints.get(x) != hints.get(y) or _root(x) == _root(y):
+                continue
+            with _LOCK:
+                ry = _root(y)
+                _PARENT[ry] = _root(x)
+            if _canon(expr) == 0:
+                _SCOPE.assumed[(Dim.var(x) - Dim.var(y), "eq")] = True
+                return True
+            with _LOCK:
+                del _PARENT[ry]
+    if set(names) <= set(hints) and expr.evaluate(hints) == 0:
+        _SCOPE.assumed[(expr, "eq")] = True
+        return True
+    return False
+
+
+def _provably_nonzero(diff: Dim) -> bool:
+    lb = _lower_bound(diff)
+    if lb is not None and lb > 0:
+        return True
+    ub = _lower_bound(-diff)
+    return ub is not None and ub > 0
+
+
+_PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _semantic(diff: Dim) -> bool:
+    """Whether a "not equal" answer may change what a program computes, so it must be
+    guarded: a comparison in the user's code (`if x.shape[0] == 3:`), or with 1 anywhere
+    (size-1 axes broadcast and squeeze). mindlite's own rules treat every other size alike
+    (their equality tests pick fast paths), so guarding those would only recompile."""
+    if _lower_bound(diff + 1) == 1 or _lower_bound(1 - diff) == 1:  # diff is s - 1 (or 1 - s)
+        return True
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename == __file__:
+        f = f.f_back
+    return f is None or not f.f_code.co_filename.startswith(_PKG)
 
 
 def _canon(x: Any) -> Any:
@@ -577,4 +649,4 @@ def _to_tensor(d: Any) -> Any:
 
 
 __all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "fresh", "is_dim", "is_static", "has_dims", "evaluate",
-           "substitute", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]
+           "substitute", "assume_zero", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]

@@ -114,7 +114,7 @@ class Executable:
         self.guards = guards
         self.compile_seconds = 0.0
         self.sizes: dict[str, tuple[int, int]] = {}   # run-time size name -> (argument leaf, axis)
-        self.assumed: dict = {}                        # size expression -> assumed zero (core/dims.py)
+        self.assumed: dict = {}                        # answers about the sizes (core/dims.py)
         self._sizes_ok: dict[tuple, Any] = {}
 
     def sizes_hold(self, leaves: list) -> Any:
@@ -128,9 +128,11 @@ class Executable:
             return hit
         env = dict(zip(self.sizes, key))
         broken = None
-        for diff, zero in self.assumed.items():
-            if (diff.evaluate(env) == 0) != zero:
-                broken = f"{diff} {'==' if zero else '!='} 0 (sizes {env})"
+        for (expr, kind), answer in self.assumed.items():
+            v = expr.evaluate(env)
+            if (v == 0 if kind == "eq" else v >= 0) != answer:
+                op = ("==" if answer else "!=") if kind == "eq" else (">=" if answer else "<")
+                broken = f"{expr} {op} 0 (sizes {env})"
                 break
         if len(self._sizes_ok) > 256:
             self._sizes_ok.clear()
@@ -191,19 +193,20 @@ def trace_to_executable(fn: Callable, args: tuple, name: str, watch: list, funct
                         dynamic: Any = None) -> Executable:
     """Trace `fn(*args)` (tensor leaves become graph inputs) and compile it. `dynamic[i]`:
     the axes of leaf i declared None, traced as run-time sizes (core/dims.py)."""
-    with unification_scope() as unified:
+    hints: dict = {}  # the sizes of this call, filled in as sizes are made
+    with unification_scope(hints) as unified:
         try:
-            exe = _trace_and_compile(fn, args, name, watch, functions, dynamic)
+            exe = _trace_and_compile(fn, args, name, watch, functions, dynamic, hints)
         except DynamicDimError as e:
             if "\n  at " in str(e):
                 raise
             raise DynamicDimError(f"{e}\n  at {user_frame_of(e.__traceback__)}") from None
-    exe.assumed = {d: z for d, z in unified.assumed.items() if d.names() <= set(exe.sizes)}
+    exe.assumed = {k: z for k, z in unified.assumed.items() if k[0].names() <= set(exe.sizes)}
     return exe
 
 
 def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functions: list,
-                       dynamic: Any) -> Executable:
+                       dynamic: Any, hints: dict) -> Executable:
     t = GraphTrace(name)
     leaves, _ = _split_args(args)
     by_var: dict[int, tuple] = {}
@@ -214,6 +217,7 @@ def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functi
         for ax in (dynamic[i] if dynamic else ()):
             shape[ax] = fresh()
             sizes[shape[ax].name] = (i, ax)
+            hints[shape[ax].name] = a.shape[ax]
         s = t.symbolic(tuple(shape), a._data.dtype, f"arg{i}")
         by_var[id(s._data)] = ("arg", i)
         sym.append(s)

@@ -29,7 +29,7 @@ def slice_length(op: str, start: Any, stop: Any, step: Any, n: Any) -> Any:
     step = 1 if step is None else step
     if step == 0:
         raise ValueError(f"{op}: slice step cannot be zero")
-    if not isinstance(n, Dim):
+    if not any(isinstance(v, Dim) for v in (n, start, stop)):
         return len(range(*slice(start, stop, step).indices(n)))
     what = f"the length of the slice {_fmt(start)}:{_fmt(stop)}:{step} of an axis of size {n}"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dims import Dim, dim_of, is_static
+from ..core.dims import Dim, assume_zero, dim_of, has_dims, is_static
 from ._sizes import slice_length
 from .registry import Aval, Primitive, broadcast_shapes, same_as_first
 from .math import identity_p  # noqa: F401  (re-exported: the tape marks leaves with it)
@@ -20,11 +20,11 @@ def _resolve_shape(shape: tuple, size: int, op: str = "reshape") -> tuple:
     if shape.count(-1) > 1:
         raise ValueError(f"{op}: only one dimension may be -1, got {list(shape)}")
     known = math.prod(s for s in shape if s != -1)
-    if -1 in shape:
-        if known == 0 or size % known:
+    if -1 in shape:  # with run-time sizes: divisibility may be an assumption the call checks (core/dims.py)
+        if known == 0 or not assume_zero(size % known):
             raise ValueError(f"{op}: cannot reshape {size} elements into {list(shape)}")
         shape = tuple(size // known if s == -1 else s for s in shape)
-    elif known != size:
+    elif not assume_zero(known - size):
         raise ValueError(f"{op}: cannot reshape {size} elements into {list(shape)}")
     return shape
 
@@ -169,7 +169,7 @@ def _getitem_impl(xp: Any, x: Any, *arrays: Any, spec: tuple) -> Any:
 
 
 def _getitem_infer(x: Aval, *arrays: Aval, spec: tuple) -> Aval:
-    if not is_static(x.shape) or not all(is_static(a.shape) for a in arrays):
+    if not is_static(x.shape) or not all(is_static(a.shape) for a in arrays) or has_dims(spec):
         return Aval(_index_shape(x.shape, [a.shape for a in arrays], spec), x.dtype)
     dummy = np.broadcast_to(np.zeros((), x.dtype), x.shape)
     idx = _build_index(spec, tuple(np.zeros(a.shape, np.int64) for a in arrays))
