@@ -82,7 +82,7 @@ def _buffer_factory(g: Graph, xp: Any) -> Callable[..., list]:
     """`B()` -> this thread's list of planned buffers (views into one raw array per slot),
     allocated on first use: each thread (and each compiled graph) owns its buffers.
     `B(sizes)` for a graph with run-time sizes: the views for those sizes, carved from raw
-    arrays that grow to the largest sizes met (views for the last few sizes are kept)."""
+    arrays that grow to the largest sizes met (the views of up to 64 sets of sizes are kept)."""
     plan = g.memory_plan
     local = threading.local()
     nhwc = plan.channels_last if xp is np else set()  # the layout the values will have (passes/layout.py)
@@ -115,7 +115,7 @@ def _buffer_factory(g: Graph, xp: Any) -> Callable[..., list]:
                 if s not in raw or raw[s].size < n:
                     raw[s] = xp.empty(n, np.uint8)
                     views.clear()  # views of the smaller arrays go with them
-            if len(views) >= 8:
+            if len(views) >= 64:  # views share the raw arrays: cheap to keep for many sizes
                 views.clear()
             b = views[key] = [view(raw[s], k, evaluate(shape, env), dt) for k, (s, shape, dt) in enumerate(plan.buffers)]
         return b
