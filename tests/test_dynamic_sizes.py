@@ -305,3 +305,21 @@ def test_fusion_and_planned_buffers_follow_the_sizes():
     exe = _executable(f)
     assert any(n.prim.name == "fused_elementwise" for n in exe.graph.nodes)
     assert exe.compiled.source.count("out=B[") >= 2  # written into planned buffers
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_jit_method_keeps_its_input_signature(mode):
+    ms.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        @ms.jit(input_signature=[Tensor(shape=[None, 3], dtype=ms.float32)])
+        def construct(self, x):
+            return x * 2 + x.shape[0]
+
+    net = Net()
+    for b in (2, 3, 4):
+        np.testing.assert_array_equal(net(Tensor(np.ones((b, 3), np.float32))).asnumpy(), np.full((b, 3), 2.0 + b))
+    jf = cell_function(net) if mode == ms.GRAPH_MODE else Net.construct._bound[net]
+    assert _count(jf) == 1
+    with pytest.raises(ValueError, match=r"declared \[None, 3\]"):
+        net(Tensor(np.ones((2, 4), np.float32)))

@@ -289,6 +289,10 @@ class JitFunction:
         owner = self.cell if self.cell is not None else getattr(self.fn, "__self__", None)
         if owner is not None and hasattr(owner, "__dict__") and "_input_signature" in owner.__dict__:
             return owner.__dict__["_input_signature"]
+        if self.cell is not None:  # a Cell whose construct is @jit(input_signature=...)
+            construct = getattr(type(self.cell), "construct", None)
+            if isinstance(construct, JitFunction):
+                return construct.input_signature
         return self.input_signature
 
     input_signature: Any = None
@@ -383,6 +387,7 @@ class JitFunction:
         bound = self._bound.get(obj)
         if bound is None:
             bound = JitFunction(self.fn.__get__(obj, objtype), name=self.name, cache_size=self.cache_size)
+            bound.input_signature = self.input_signature
             self._bound[obj] = bound
         return bound
 
