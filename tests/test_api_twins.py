@@ -376,6 +376,33 @@ def test_print_twins(capsys):
     assert out == ["[1.5 2. ] tag", "tag 3"]
 
 
+def test_print_in_a_compiled_graph_prints_every_run(capsys):
+    """GRAPH_MODE prints when the graph runs (not while compiling), in program order, inside a
+    tensor-dependent branch too, and under a gradient - the text PYNATIVE prints."""
+    class Net(ms.nn.Cell):
+        def construct(self, x):
+            y = x * 2
+            ops.print_("y", y)
+            if y.sum() > 5:
+                P.Print()("big", y.sum())
+            return (y * y).sum()
+
+    def run(mode):
+        ms.set_context(mode=mode)
+        try:
+            net = Net()
+            for v in (1.0, 2.0):
+                net(ms.Tensor(np.full(2, v, np.float32)))
+            ms.grad(net)(ms.Tensor(np.full(2, 3.0, np.float32)))
+        finally:
+            ms.set_context(mode=ms.PYNATIVE_MODE)
+        return capsys.readouterr().out.splitlines()
+
+    want = ["y [2. 2.]", "y [4. 4.]", "big 8.0", "y [6. 6.]", "big 12.0"]
+    assert run(ms.PYNATIVE_MODE) == want
+    assert run(ms.GRAPH_MODE) == want
+
+
 # ---- every twin pair exists ---------------------------------------------------------------------------
 # MindSpore 2.x exports both spellings for these: class -> functional
 PAIRS = {

@@ -236,6 +236,7 @@ def test_rules_match_impls_for_every_dtype(spec: OpSpec) -> None:
 
 # Primitives the op table does not reach, each with the reason (they have tests of their own).
 NOT_IN_TABLE = {
+    "print": "a side effect (ops.print_/Print), no numbers to compare (tests/test_api_twins.py, both modes)",
     "runtime_size": "a run-time size as a 0-d tensor inside graphs with axes declared None "
                     "(tests/test_dynamic_sizes.py)",
     "fused_elementwise": "made by the elementwise-fusion pass inside compiled graphs (tests/test_passes.py)",

@@ -275,7 +275,7 @@ def _generate(g: Graph, xp: Any) -> tuple[str, dict]:
         if not n.prim.multiple_results:
             lhs = outs[0]
         comment = f"  # {n.prim.name}" + (f" @ {n.loc}" if n.loc else "")
-        lines.append(f"    {lhs} = {call}{comment}")
+        lines.append(f"    {lhs} = {call}{comment}" if n.outs else f"    {call}{comment}")  # no outputs: an effect
         if sizes is not None and i in sizes.shapes:
             for k, (o, want) in enumerate(zip(n.outs, sizes.shapes[i])):
                 if want is not None and id(o) in last:

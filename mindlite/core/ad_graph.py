@@ -78,19 +78,34 @@ def vjp_graph(g: Graph, wrt: list[int], n_ct: int | None = None) -> Graph:
 
 
 def grads_only(g: Graph, n_fwd: int) -> Graph:
-    """A vjp graph without its forward outputs, pruned to what the gradients need."""
-    return prune(Graph(g.name, g.inputs, g.nodes, g.outputs[n_fwd:]))
+    """A vjp graph without its forward outputs, pruned to what the gradients need. It runs after
+    the forward has: the forward's effects (prints, summaries), in if/while bodies too, are not
+    repeated."""
+    return prune(Graph(g.name, g.inputs, g.nodes, g.outputs[n_fwd:]), keep_effects=False)
 
 
-def prune(g: Graph) -> Graph:
-    """Drop nodes whose results are unused (pure nodes only)."""
+def prune(g: Graph, keep_effects: bool = True) -> Graph:
+    """Drop nodes whose results are unused: nodes without effects, or every such node (and
+    recursively in subgraphs) with `keep_effects=False`."""
     live = {id(a) for a in g.outputs if isinstance(a, Var)}
     kept = []
     for n in reversed(g.nodes):
-        if not n.prim.is_pure or any(id(o) in live for o in n.outs):
+        if any(id(o) in live for o in n.outs) or (keep_effects and n.has_effects):
+            if not keep_effects and n.has_effects and any(True for _ in n.subgraphs()):
+                n = _with_subgraphs(n, lambda sg: prune(sg, keep_effects=False))
             kept.append(n)
             live.update(id(a) for a in n.inputs if isinstance(a, Var))
     return Graph(g.name, g.inputs, kept[::-1], g.outputs)
+
+
+def _with_subgraphs(n: Node, fn: Callable[[Graph], Graph]) -> Node:
+    def sub(v: Any) -> Any:
+        if isinstance(v, Graph):
+            return fn(v)
+        if isinstance(v, tuple) and any(isinstance(x, Graph) for x in v):
+            return tuple(fn(x) if isinstance(x, Graph) else x for x in v)
+        return v
+    return Node(n.prim, n.inputs, {k: sub(v) for k, v in n.params.items()}, n.outs, n.loc)
 
 
 def _lit_aval(a: Lit) -> tuple:

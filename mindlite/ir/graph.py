@@ -91,6 +91,15 @@ class Node:
         self.outs = tuple(outs)
         self.loc = loc
 
+    @property
+    def has_effects(self) -> bool:
+        """The node does something besides computing its outputs: an impure primitive (print,
+        summary, random draws) or a subgraph (an if/while body) holding one, so removing or
+        merging it would change what the program does."""
+        if not self.prim.is_pure:
+            return True
+        return any(g.has_effects for g in self.subgraphs())
+
     def subgraphs(self) -> Iterator["Graph"]:
         for v in self.params.values():
             if isinstance(v, Graph):
@@ -123,6 +132,14 @@ class Graph:
 
     def __repr__(self) -> str:
         return f"Graph({self.name}, {len(self.inputs)} inputs, {len(self.nodes)} nodes, {len(self.outputs)} outputs)"
+
+    @property
+    def has_effects(self) -> bool:
+        """Whether some node (here or in a subgraph) has effects (Node.has_effects); cached."""
+        hit = self._cache.get("effects")
+        if hit is None:
+            hit = self._cache["effects"] = any(n.has_effects for n in self.nodes)
+        return hit
 
     def node_count(self, recursive: bool = True) -> int:
         n = len(self.nodes)

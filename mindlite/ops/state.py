@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..core.tensor import Tensor
+from .registry import Aval, Primitive
 
 
 def _value_for(op: str, variable: Any, value: Any) -> Tensor:
@@ -45,10 +46,28 @@ def assign_sub(variable: Tensor, value: Any) -> Tensor:
     return variable.assign_value(F.cast(variable - _value_for("assign_sub", variable, value), variable.dtype))
 
 
+def _host(x: Any) -> np.ndarray:
+    if hasattr(x, "get") and not isinstance(x, np.ndarray):  # cupy
+        return x.get()
+    return np.asarray(x)
+
+
+def _print_impl(xp: Any, *arrays: Any, layout: tuple) -> Any:
+    values = iter(arrays)
+    print(*[_host(next(values)) if kind == "T" else value for kind, value in layout])
+    return xp.zeros((), np.int32)
+
+
+# impure: a compiled graph keeps it (dead-code elimination, CSE and folding leave it alone) and
+# prints when the graph runs, in program order, as PYNATIVE prints when the call is made
+print_p = Primitive("print", _print_impl, lambda *avals, layout: Aval((), np.dtype(np.int32)), is_pure=False)
+
+
 def print_(*input_x: Any) -> None:
-    """Print the inputs (tensors as their values), as `ops.Print`. PYNATIVE: printed now; while
-    compiling a graph a tensor has no value yet, which raises an error naming the call."""
-    print(*[x.asnumpy() if isinstance(x, Tensor) else x for x in input_x])
+    """Print the inputs (tensors as their values), as `ops.Print`: in PYNATIVE when called, in a
+    compiled graph each time the graph runs (the same text)."""
+    layout = tuple(("T", None) if isinstance(x, Tensor) else ("V", x) for x in input_x)
+    print_p(*[x for x in input_x if isinstance(x, Tensor)], layout=layout)
 
 
 from . import functional as F  # noqa: E402  (resolved at call time)

@@ -55,7 +55,7 @@ def cse(g: Graph) -> Graph:
     seen: dict[Any, tuple] = {}
     for n in g.nodes:
         n2 = b.prepare(n)
-        if n2.prim.is_pure:
+        if not n2.has_effects:
             key = (n2.prim, tuple(_operand_key(a) for a in n2.inputs),
                    tuple(sorted((k, freeze(v)) for k, v in n2.params.items())))
             first = seen.get(key)

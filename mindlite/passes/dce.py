@@ -1,4 +1,5 @@
-"""Dead-code elimination: drop pure nodes none of whose outputs is used (recursively)."""
+"""Dead-code elimination: drop nodes without effects none of whose outputs is used (an if/while
+whose body prints or records a summary is kept, see Node.has_effects)."""
 from __future__ import annotations
 
 from ..ir.graph import Graph, Node, Var
@@ -9,7 +10,7 @@ def dce(g: Graph) -> Graph:
     live: set[int] = {id(a) for a in g.outputs if isinstance(a, Var)}
     kept: list[Node] = []
     for n in reversed(g.nodes):
-        if n.prim.is_pure and not any(id(o) in live for o in n.outs):
+        if not n.has_effects and not any(id(o) in live for o in n.outs):
             continue
         kept.append(n)
         for a in n.inputs:
