@@ -420,3 +420,31 @@ def test_jit_input_signature():
         f(Tensor(np.zeros((2, 2), np.float32)))
     with pytest.raises(TypeError, match="Tensor declaration"):
         ms.jit(lambda x: x, input_signature=(3,))
+
+
+# ---- global state changed by the compiled function -----------------------------------------------------
+def test_set_seed_inside_a_compiled_function_is_replayed_each_call():
+    """`ms.set_seed` inside the function reseeds on every call in PYNATIVE; the compiled graph
+    replays it between the same draws, so every call draws what PYNATIVE draws (and the seed
+    state after the call is the same)."""
+    def f(x):
+        a = ops.standard_normal((3,))  # drawn from the state before the reseed
+        ms.set_seed(7)
+        b = ops.uniform((4,), Tensor(0.0), Tensor(1.0))
+        c = ops.standard_normal((2,))
+        return x + a.sum(), b, c
+
+    def calls(fn):
+        ms.set_seed(1)
+        out = [[o.asnumpy() for o in fn(Tensor(np.float32(1.0)))] for _ in range(3)]
+        return out, ops.standard_normal((2,)).asnumpy()  # the state the calls leave
+
+    eager, eager_after = calls(f)
+    graph, graph_after = calls(ms.jit(f))
+    for e, g in zip(eager, graph):
+        for a, b in zip(e, g):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(eager_after, graph_after)
+    # the reseeded draws repeat from call to call; the draw before the reseed does not
+    np.testing.assert_array_equal(graph[0][1], graph[2][1])
+    assert graph[0][0] != graph[1][0] or graph[1][0] != graph[2][0]

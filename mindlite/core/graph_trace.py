@@ -81,6 +81,7 @@ class GraphTrace(Trace):
         self.params: dict[int, tuple[Parameter, Var, Any]] = {}  # id -> (param, input var, original array)
         self.mutated: dict[int, tuple[Tensor, Any]] = {}           # id -> (param, original array)
         self.rng_inputs: list[tuple[Var, Any]] = []                 # (input var, op seed)
+        self.seed_events: list[tuple[int, int]] = []               # set_seed(s) before key k: (k, s)
         self.mutation_log: list[tuple[Tensor, Any]] = []            # (param, value before the change)
 
     @property

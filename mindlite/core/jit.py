@@ -113,6 +113,7 @@ class Executable:
         self.inplace_inputs = inplace_inputs
         self.guards = guards
         self.compile_seconds = 0.0
+        self.seed_events: list = []                    # set_seed calls made while tracing (core/rng.py)
         self.sizes: dict[str, tuple[int, int]] = {}   # run-time size name -> (argument leaf, axis)
         self.assumed: dict = {}                        # answers about the sizes (core/dims.py)
         self._sizes_ok: dict[tuple, Any] = {}
@@ -139,16 +140,23 @@ class Executable:
         self._sizes_ok[key] = broken
         return broken
 
+    def _keys(self) -> Any:
+        """The random ops' keys in input order (None: draw them one by one)."""
+        if not self.seed_events:
+            return None
+        return iter(rng.draw_keys([ref for kind, ref in self.sources if kind == "rng"], self.seed_events))
+
     def inputs(self, leaves: list) -> list:
         xp = STATE.xp
         ins = []
+        keys = self._keys()
         for kind, ref in self.sources:
             if kind == "arg":
                 ins.append(leaves[ref]._data)
             elif kind == "param":
                 ins.append(ref._data)
             else:
-                key = rng.next_key(ref)
+                key = rng.next_key(ref) if keys is None else next(keys)
                 ins.append(key if xp.__name__ == "numpy" else xp.asarray(key))
         return ins
 
@@ -175,13 +183,14 @@ class Executable:
         from .ad_graph import call_graph
         xp = STATE.xp
         ins: list = []
+        keys = self._keys()
         for kind, ref in self.sources:
             if kind == "arg":
                 ins.append(leaves[ref])
             elif kind == "param":
                 ins.append(ref)
             else:
-                key = rng.next_key(ref)
+                key = rng.next_key(ref) if keys is None else next(keys)
                 ins.append(wrap(key if xp.__name__ == "numpy" else xp.asarray(key)))
         outs = call_graph(self.captured, ins)
         for p, i in self.state_outs:
@@ -222,6 +231,7 @@ def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functi
         by_var[id(s._data)] = ("arg", i)
         sym.append(s)
     call_args = _rebuild(args, sym)
+    rng_before = rng.snapshot()
     with recording(watch, functions) as guards:
         try:
             out = run_traced(t, fn, call_args)
@@ -232,6 +242,8 @@ def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functi
         finally:
             for p, original in t.mutated.values():
                 p._data, p._node, p._idx = original, None, 0
+            if t.seed_events:  # tracing reseeded: the calls replay it (Executable._keys), not the trace
+                rng.restore(rng_before)
     for p, var, _ in t.params.values():
         by_var[id(var)] = ("param", p)
     for var, seed in t.rng_inputs:
@@ -245,6 +257,7 @@ def _trace_and_compile(fn: Callable, args: tuple, name: str, watch: list, functi
     graph, compiled = _COMPILER[0](captured, inplace or None)
     exe = Executable(captured, graph, compiled, sources, state_outs, struct, len(out_leaves),
                      frozenset(inplace.values()), guards)
+    exe.seed_events = list(t.seed_events)
     exe.sizes = sizes
     return exe
 

@@ -12,6 +12,8 @@ import threading
 
 import numpy as np
 
+from .prim import STATE
+
 _DEFAULT_SEED = 0x5EED
 
 
@@ -32,6 +34,35 @@ def set_seed(seed: int) -> None:
     _STATE.seed = int(seed)
     _STATE.offsets.clear()
     np.random.seed(int(seed) % 2**32)
+    root = getattr(STATE.trace, "root", None)
+    if root is not None and hasattr(root, "seed_events"):  # inside a function being compiled:
+        root.seed_events.append((len(root.rng_inputs), int(seed)))  # replayed on every call
+
+
+def snapshot() -> tuple:
+    """Everything `set_seed` changes (mindlite's state and numpy's global generator)."""
+    return _STATE.seed, dict(_STATE.offsets), np.random.get_state()
+
+
+def restore(snap: tuple) -> None:
+    _STATE.seed, offsets, np_state = snap
+    _STATE.offsets = dict(offsets)
+    np.random.set_state(np_state)
+
+
+def draw_keys(seeds: list, seed_events: list) -> list:
+    """Keys for a compiled graph's random ops (op seeds in trace order), replaying the
+    `set_seed` calls the traced function made between them, so each call reseeds where
+    PYNATIVE would and draws the same numbers."""
+    keys, j = [], 0
+    for k, seed in enumerate(seeds):
+        while j < len(seed_events) and seed_events[j][0] <= k:
+            set_seed(seed_events[j][1])
+            j += 1
+        keys.append(next_key(seed))
+    for _, s in seed_events[j:]:
+        set_seed(s)
+    return keys
 
 
 def get_seed() -> int | None:
