@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..core.tensor import Tensor
+from ..ir.graph import Var
 from .capture import capture
 from .graph_json import BatchMismatch, Decoder, Encoder, dtype_from_name, unify
 
@@ -173,8 +174,25 @@ def _probe(shape: tuple, dtype: Any, batch: int) -> Tensor:
     return Tensor(np.zeros((batch,) + tuple(shape[1:]), dtype))
 
 
+def _example(a: Tensor, i: int, dynamic_batch: bool) -> Tensor:
+    """An example tensor for an input declaration (`Tensor(shape=[None, 3], dtype=...)`): a
+    None batch becomes an example batch of 2 with the batch dynamic; the exported format has
+    no other dynamic dimension."""
+    if not isinstance(a._data, Var):
+        return a
+    shape = tuple(a._data.shape)
+    shown = [None if d < 0 else d for d in shape]
+    if any(d < 0 for d in shape[1:]):
+        raise ValueError(f"export: input {i} is declared {shown}; only dimension 0 (the batch) may be None "
+                         f"in an exported graph")
+    if shape and shape[0] < 0 and not dynamic_batch:
+        raise ValueError(f"export: input {i} is declared {shown} with a None batch, which needs dynamic_batch=True")
+    return Tensor(np.zeros(((2,) + shape[1:]) if shape and shape[0] < 0 else shape, a._data.dtype))
+
+
 def from_network(net: Any, inputs: tuple, dynamic_batch: bool = True) -> MindIRGraph:
-    """Capture `net` in eval mode on `inputs` (example Tensors) into a MindIRGraph.
+    """Capture `net` in eval mode on `inputs` (example Tensors, or declarations with a None
+    batch) into a MindIRGraph.
 
     With `dynamic_batch`, the network is also traced at batch B+1 and B+2 (B = the examples'
     batch); integers that follow the batch become symbolic and the signature gets -1 for
@@ -186,6 +204,7 @@ def from_network(net: Any, inputs: tuple, dynamic_batch: bool = True) -> MindIRG
     for i, a in enumerate(inputs):
         if not isinstance(a, Tensor):
             raise TypeError(f"export: input {i} must be a Tensor, got {type(a).__name__}")
+    inputs = tuple(_example(a, i, dynamic_batch) for i, a in enumerate(inputs))
     flags = {id(c): c.training for _, c in net.cells_and_names()}
     name = type(net).__name__
     net.set_train(False)

@@ -41,6 +41,24 @@ def test_signature_marks_the_dynamic_batch(tmp_file):
         nn.GraphCell(static)(_x(3, 1, 8, 8))
 
 
+def test_export_from_an_input_declaration(tmp_file):
+    """`ms.export(net, Tensor(shape=[None, ...], dtype=...))`: a None batch exports a dynamic
+    batch; a None elsewhere is refused by name."""
+    net = MLP()
+    net.set_train(False)
+    decl = ms.Tensor(shape=[None, 64], dtype=ms.float32)
+    graph = ms.load(ms.export(net, decl, file_name=tmp_file("decl")))
+    assert graph.dynamic_batch and graph.input_signature == [((-1, 64), np.dtype(np.float32))]
+    cell = nn.GraphCell(graph)
+    for batch in (1, 3, 6):
+        x = _x(batch, 64, seed=batch)
+        np.testing.assert_array_equal(cell(x).asnumpy(), net(x).asnumpy())
+    with pytest.raises(ValueError, match=r"input 0 is declared \[2, None\]; only dimension 0"):
+        ms.export(net, ms.Tensor(shape=[2, None], dtype=ms.float32), file_name=tmp_file("bad"))
+    with pytest.raises(ValueError, match="needs dynamic_batch=True"):
+        ms.export(net, decl, file_name=tmp_file("bad2"), dynamic_batch=False)
+
+
 def test_export_restores_the_training_flags(tmp_file):
     net = CNN()
     net.set_train(True)
