@@ -2,19 +2,22 @@
 
 `Cell.set_inputs(Tensor(shape=[None, 3], dtype=...))` or `jit(input_signature=...)` makes
 axis 0 of that input a *run-time size*: while tracing, the symbolic input's shape holds a
-`Dim` (named `s0`, `s1`, ... in declaration order) instead of an int. A `Dim` is an integer
-polynomial over such sizes (and over floor divisions / remainders of them), so the shape
-rules' own arithmetic - `(h + 2*pad - k)//stride + 1`, `math.prod(shape)`, reshape's `-1` -
-gives exact symbolic answers, and the graph's shapes and attributes are expressions that the
-executor evaluates from the input shapes of each call (backend/executor.py).
+`Dim` (with a process-wide unique name such as `s12`) instead of an int. A `Dim` is an
+integer polynomial over such sizes (and over floor divisions / remainders of them), so the
+shape rules' own arithmetic - `(h + 2*pad - k)//stride + 1`, `math.prod(shape)`, reshape's
+`-1` - gives exact symbolic answers, and the graph's shapes and attributes are expressions
+that the executor evaluates from the input shapes of each call (backend/executor.py).
 
-Questions a polynomial cannot answer while compiling raise `DynamicDimError` naming them:
-`int(d)`, `range(d)`, `d > 5`. Sizes are assumed >= 1 (checked at run time), which decides
-`d >= 1`, `d > 0`; `d == 1` is answered False (the generic case) and the executor checks
-every value's shape against the graph at run time, so an answer that does not hold for the
-sizes of a call raises instead of computing something else. Two different sizes compared
-for equality (`s0 == s1`: a loss pairing logits with labels) are *unified* (for good: each
-size belongs to one graph): the trace records the assumption and each call checks it.
+Comparisons. Sizes are >= 1 (checked at run time), which decides `s >= 1`, `s == 0`,
+`s == -1`. Two different sizes compared equal (`s0 == s1`: a loss pairing logits with labels)
+are *unified* for good (each size belongs to one graph). Another equality (`s == 3`) is
+answered False, the generic case. An ordering that depends on the size (`x[:10]` along the
+axis: is `s >= 10`?) is answered for the sizes of the call being traced (`hints`). Every
+answer that can change what the program computes is recorded in the `unification_scope`
+and checked on each call; a call whose sizes answer one otherwise compiles its exact shapes
+(core/jit.py), and the executor checks every value's shape, so the numbers are always
+eager mode's. What cannot be answered at all - `int(s)`, `range(s)` outside a converted
+loop, `float(s)` - raises `DynamicDimError`.
 """
 from __future__ import annotations
 
