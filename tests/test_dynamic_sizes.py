@@ -188,7 +188,7 @@ def test_training_step_with_none_batch(mode):
     step.set_inputs(Tensor(shape=[None, 3], dtype=ms.float32), Tensor(shape=[None, 2], dtype=ms.float32))
     W, bias = np.ones((2, 3), np.float32), np.zeros(2, np.float32)
     rng = np.random.default_rng(1)
-    for b in (4, 4, 3):
+    for b in (4, 4, 3, 1):  # a batch of 1 too: the backward's size-1 tests need no guard
         x, y = rng.random((b, 3), dtype=np.float32), rng.random((b, 2), dtype=np.float32)
         got = step(Tensor(x), Tensor(y)).asnumpy()
         err = x @ W.T + bias - y
@@ -207,7 +207,7 @@ def test_two_none_batch_axes_are_assumed_equal_and_checked():
     net = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
     net.set_inputs(Tensor(shape=[None, 4], dtype=ms.float32), Tensor(shape=[None], dtype=ms.int32))
     rng = np.random.default_rng(2)
-    for b in (3, 6):
+    for b in (3, 1, 6):
         x, y = rng.standard_normal((b, 4)).astype(np.float32), rng.integers(0, 4, b).astype(np.int32)
         logp = x - x.max(1, keepdims=True)
         logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))

@@ -506,6 +506,26 @@ def _semantic(diff: Dim) -> bool:
     return f is None or not f.f_code.co_filename.startswith(_PKG)
 
 
+def same_shape(a: tuple, b: tuple) -> bool:
+    """Whether two shapes are the same, asking nothing of the sizes: a run-time size equals
+    only an equal expression, never an int. For fast paths (`reshape` to the same shape returns
+    the input) whose "no" is right for every size, so it needs no guard."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x is y:
+            continue
+        if isinstance(x, Dim) or isinstance(y, Dim):
+            if not (isinstance(x, Dim) and isinstance(y, Dim)):
+                return False
+            d = _canon(x - y)
+            if not (isinstance(d, int) and d == 0):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
 def _canon(x: Any) -> Any:
     """x with unified sizes replaced by their representative."""
     if not isinstance(x, Dim) or not _PARENT:
@@ -652,4 +672,4 @@ def _to_tensor(d: Any) -> Any:
 
 
 __all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "fresh", "is_dim", "is_static", "has_dims", "evaluate",
-           "substitute", "assume_zero", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]
+           "substitute", "same_shape", "assume_zero", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]

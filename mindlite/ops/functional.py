@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 from operator import index as _index
 
-from ..core.dims import Dim, DynamicDimError, dim_of, size_index
+from ..core.dims import Dim, DynamicDimError, dim_of, same_shape, size_index
 from ._sizes import decide as _decide
 from typing import Any, Sequence
 
@@ -246,7 +246,7 @@ def _int_arg(value: Any, op: str, what: str) -> int:
 
 def reshape(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
     shape = _index_tuple(shape, "reshape", "shape")
-    if shape == input.shape:
+    if same_shape(shape, input.shape):
         return input
     return _a.reshape_p(input, shape=_a._resolve_shape(shape, input.size))
 
@@ -310,7 +310,7 @@ def flatten(input: Tensor, order: str = "C", *, start_dim: int = 1, end_dim: int
 
 def broadcast_to(input: Tensor, shape: Any) -> Tensor:  # noqa: A002
     shape = tuple(input.shape[i - (len(shape) - input.ndim)] if d == -1 else d for i, d in enumerate(shape))
-    if tuple(shape) == input.shape:
+    if same_shape(tuple(shape), input.shape):
         return input
     return _a.broadcast_to_p(input, shape=tuple(dim_of(d) for d in shape))
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dims import same_shape
 from . import _special, cpu_kernels
 from .registry import (Aval, Primitive, broadcast_shapes, elementwise_infer, float_infer, predicate_infer, promote,
                        same_as_first)
@@ -22,7 +23,8 @@ def _unb(g: Any, x: Any) -> Any:
     if not isinstance(x, Tensor):
         return None
     gd, xd = g._data, x._data
-    if gd.shape == xd.shape and gd.dtype == xd.dtype:  # the common case, on the eager hot path
+    if gd.dtype == xd.dtype and (same_shape(gd.shape, xd.shape) if getattr(gd, "is_symbolic", False)
+                                 else gd.shape == xd.shape):  # the common case, on the eager hot path
         return g
     g = F.sum_to(g, x.shape)
     return g if g.dtype == x.dtype else F.cast(g, x.dtype)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.dims import same_shape
 from ._sizes import numel
 from .registry import Aval, Primitive, norm_axis
 
@@ -250,10 +251,12 @@ def _matrix_norm(x: Any, ord: Any, dim: tuple, keepdim: bool) -> Any:
 def sum_to(g: Any, shape: tuple) -> Any:
     """Sum a broadcast gradient back to `shape` (the adjoint of broadcast_to)."""
     shape = tuple(shape)
-    if g.shape == shape:
+    if same_shape(g.shape, shape):
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    # summing a size-1 axis changes nothing, so a run-time size there is summed without asking
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and not (type(g.shape[lead + i]) is int and g.shape[lead + i] == 1))
     s = reduce_sum_p(g, axis=axes, keepdims=True)
     return F.reshape(s, shape)
 
