@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..ir.walk import postorder
 from .nvrtc import NVRTC_HINT, nvrtc_available, nvrtc_check  # noqa: F401  (part of this module's API)
 
 # numpy dtype -> (cupy parameter type, C type)
@@ -166,22 +167,8 @@ def emit_values(nodes: Sequence[CNode], prefix: str = "t") -> tuple[list[str], l
 
 
 def _postorder(roots: Sequence[CNode]) -> list[CNode]:
-    """Nodes reachable from roots, operands first (iterative: deep DAGs must not hit the
-    recursion limit)."""
-    order: list[CNode] = []
-    seen: set[int] = set()
-    stack: list[tuple[CNode, bool]] = [(n, False) for n in reversed(roots)]
-    while stack:
-        n, done = stack.pop()
-        if done:
-            order.append(n)
-            continue
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        stack.append((n, True))
-        stack.extend((a, False) for a in reversed(n.args) if id(a) not in seen)
-    return order
+    """Nodes reachable from roots, operands first."""
+    return postorder(roots, lambda n: n.args)
 
 
 def inputs_of(nodes: Sequence[CNode]) -> list[CNode]:

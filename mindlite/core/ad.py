@@ -94,7 +94,10 @@ def backward(entries: Iterable[Any], ct: dict, view: Callable[[Any], tuple]) -> 
 
 # ---- the eager tape -------------------------------------------------------------------------------
 def _toposort(roots: Sequence[Any], level: int) -> list:
-    """Tape entries reachable from `roots` (within this level), parents before children."""
+    """Tape entries reachable from `roots` (within this level), parents before children.
+
+    ir/walk.postorder written out: this runs on every eager backward, and the generic walk's
+    per-node callback costs about 8% of a small network's gradient."""
     gen = STATE.gen
     order: list = []
     seen: set[int] = set()

@@ -14,6 +14,7 @@ from mindlite.core.prim import UnsupportedError
 
 from typing import Any, Callable, Sequence
 
+from ..ir import walk
 from . import intrin as I
 from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, SizeVar, Tensor, make_stage
 from .printer import expr_text
@@ -185,20 +186,7 @@ def differentiate(out: Tensor, inputs: Sequence[Tensor] | None = None, head: Ten
 
 
 def _topo(out: Tensor, kids: Callable[[Tensor], list]) -> list[Tensor]:
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(out, False)]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        stack.extend((c, False) for c in reversed(kids(t)) if id(c) not in seen)
-    return order
+    return walk.postorder([out], kids)
 
 
 def _sum_stage(parts: list[Tensor], t: Tensor) -> Tensor:

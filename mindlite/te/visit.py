@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Sequence
 
+from ..ir import walk
 from .expr import Access, Axis, Const, Expr, Op, Reduce, ReduceVar, Tensor, Var, op
 
 
@@ -19,21 +20,7 @@ def children(e: Expr) -> tuple:
 
 def postorder(roots: Sequence[Expr], into_indices: bool = True) -> list[Expr]:
     """Distinct nodes reachable from roots, operands before users (iterative)."""
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        n, done = stack.pop()
-        if done:
-            order.append(n)
-            continue
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        stack.append((n, True))
-        kids = () if isinstance(n, Access) and not into_indices else children(n)
-        stack.extend((c, False) for c in reversed(kids) if id(c) not in seen)
-    return order
+    return walk.postorder(roots, lambda n: () if isinstance(n, Access) and not into_indices else children(n))
 
 
 def free_vars(e: Expr) -> list[Var]:
