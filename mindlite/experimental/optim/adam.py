@@ -13,7 +13,29 @@ from ...ops import functional as F
 from .optimizer import Optimizer, _check_betas, _check_lr, _step_count
 
 
-class Adam(Optimizer):
+class _AdamFamily(Optimizer):
+    """What Adam and AdamW share: the options and their checks, the moment buffers and the step."""
+
+    def __init__(self, params: Any, lr: Any, betas: Any, eps: float, weight_decay: float, amsgrad: bool,
+                 maximize: bool, where: str) -> None:
+        lr = _check_lr(lr, where)
+        betas = _check_betas(betas, where)
+        eps = validator.check_non_negative_float(eps, "eps", where)
+        weight_decay = validator.check_non_negative_float(weight_decay, "weight_decay", where)
+        validator.check_bool(amsgrad, "amsgrad", where)
+        validator.check_bool(maximize, "maximize", where)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+        for group in self.param_groups:  # options a group overrides get the same checks
+            group["betas"] = _check_betas(group["betas"], where)
+            group["eps"] = validator.check_non_negative_float(group["eps"], "eps", where)
+        self._add_state("exp_avg", "exp_avg")
+        self._add_state("exp_avg_sq", "exp_avg_sq")
+        self._add_state("max_exp_avg_sq", "max_exp_avg_sq")
+        self.state_step = Parameter(Tensor(np.int32(0)), name="state_step", requires_grad=False)
+
+
+class Adam(_AdamFamily):
     """`Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)`.
 
     Per step t (`state_step`), per parameter, with `g` the gradient (negated if `maximize`)
@@ -36,22 +58,7 @@ class Adam(Optimizer):
 
     def __init__(self, params: Any, lr: Any = 1e-3, betas: Any = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False) -> None:
-        where = "Adam"
-        lr = _check_lr(lr, where)
-        betas = _check_betas(betas, where)
-        eps = validator.check_non_negative_float(eps, "eps", where)
-        weight_decay = validator.check_non_negative_float(weight_decay, "weight_decay", where)
-        validator.check_bool(amsgrad, "amsgrad", where)
-        validator.check_bool(maximize, "maximize", where)
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
-        for group in self.param_groups:  # options a group overrides get the same checks
-            group["betas"] = _check_betas(group["betas"], where)
-            group["eps"] = validator.check_non_negative_float(group["eps"], "eps", where)
-        self._add_state("exp_avg", "exp_avg")
-        self._add_state("exp_avg_sq", "exp_avg_sq")
-        self._add_state("max_exp_avg_sq", "max_exp_avg_sq")
-        self.state_step = Parameter(Tensor(np.int32(0)), name="state_step", requires_grad=False)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize, "Adam")
 
     def construct(self, gradients: Any) -> bool:
         gradients = self._check_gradients(gradients)

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ... import _checkparam as validator
-from ...core.tensor import Parameter, Tensor
 from ...nn.optim.optimizer import _assign
 from ...ops import functional as F
-from .optimizer import Optimizer, _check_betas, _check_lr, _step_count
+from .adam import _AdamFamily
+from .optimizer import _step_count
 
 
-class AdamW(Optimizer):
+class AdamW(_AdamFamily):
     """`AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False)`.
 
     Per step t, per parameter (`g` negated if `maximize`)::
@@ -28,22 +25,7 @@ class AdamW(Optimizer):
 
     def __init__(self, params: Any, lr: Any = 1e-3, betas: Any = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False) -> None:
-        where = "AdamW"
-        lr = _check_lr(lr, where)
-        betas = _check_betas(betas, where)
-        eps = validator.check_non_negative_float(eps, "eps", where)
-        weight_decay = validator.check_non_negative_float(weight_decay, "weight_decay", where)
-        validator.check_bool(amsgrad, "amsgrad", where)
-        validator.check_bool(maximize, "maximize", where)
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
-        for group in self.param_groups:
-            group["betas"] = _check_betas(group["betas"], where)
-            group["eps"] = validator.check_non_negative_float(group["eps"], "eps", where)
-        self._add_state("exp_avg", "exp_avg")
-        self._add_state("exp_avg_sq", "exp_avg_sq")
-        self._add_state("max_exp_avg_sq", "max_exp_avg_sq")
-        self.state_step = Parameter(Tensor(np.int32(0)), name="state_step", requires_grad=False)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize, "AdamW")
 
     def construct(self, gradients: Any) -> bool:
         gradients = self._check_gradients(gradients)
