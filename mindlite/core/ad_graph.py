@@ -23,7 +23,7 @@ import numpy as np
 from ..ir.graph import Graph, Lit, Node, Var
 from .ad import backward
 from .dims import bind_sizes, instantiate
-from .graph_trace import GraphTrace, current_graph_trace, graph_error, run_traced
+from .graph_trace import GraphTrace, current_graph_trace, run_traced
 from .prim import STATE, Aval, Primitive, aval_of, bind
 from .tensor import Tensor
 from .trace import wrap

@@ -5,7 +5,6 @@ of embedding large constants.
 """
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ def _shape_tuple(shape: Any) -> tuple:
         return (int(shape),)
     if isinstance(shape, Dim):
         return (shape,)
-    try:  # operator.index: a float dimension is a TypeError, never truncated
+    try:  # size_index (operator.index): a float dimension is a TypeError, never truncated
         shape = tuple(size_index(s) for s in shape)
     except TypeError:
         raise TypeError(f"shape must be an int or a sequence of ints, got {shape!r}") from None

@@ -6,7 +6,6 @@ from typing import Any
 import numpy as np
 
 from ... import _checkparam as validator
-from ...core import dtype as mstype
 from ...core.tensor import Parameter, Tensor
 from ...nn.optim.optimizer import _assign
 from ...ops import functional as F
