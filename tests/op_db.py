@@ -1099,6 +1099,7 @@ spec("linspace", lambda a, b, n: ops.linspace(a, b, n), lambda a, b, n: np.linsp
 spec("eye", lambda *a: ops.eye(*a), lambda n, m=None, dtype=None: np.eye(n, m, dtype=(dtype or ms.float32).np),
      lambda rng: [(3,), (2, 4, ms.int32), (3, 2, ms.float64)], exact_dtype=True, **_NO_GRAD)
 spec("zeros_like", ops.zeros_like, np.zeros_like, unary(rnd), **_NO_GRAD)
+spec("dyn_shape", ops.dyn_shape, lambda x: np.array(np.shape(x), np.int64), unary(rnd), exact_dtype=True, **_NO_GRAD)
 spec("ones_like", ops.ones_like, np.ones_like, unary(rnd), **_NO_GRAD)
 spec("full_like", lambda x, v: ops.full_like(x, v), lambda x, v: np.full_like(x, v),
      lambda rng: [(rnd(rng, (2, 3)), 2.5), (rnd(rng, ()), -1.0)], **_NO_GRAD)

@@ -396,3 +396,26 @@ def test_vit_style_training_with_none_batch():
     np.testing.assert_allclose(graph, eager, rtol=1e-5)
     np.testing.assert_allclose(graph_eval, eager_eval, rtol=1e-5, atol=1e-6)
     assert graphs == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dyn_shape_reads_each_calls_sizes(mode):
+    """ops.dyn_shape / P.TensorShape: the shape as an int64 tensor, read when the op runs."""
+    ms.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            s = ops.dyn_shape(x)
+            return s, x.sum() / s[0].astype(ms.float32), ops.TensorShape()(x), ops.DynamicShape()(x)
+
+    net = Net()
+    net.set_inputs(Tensor(shape=[None, None], dtype=ms.float32))
+    for shape in [(2, 3), (5, 1), (1, 4)]:
+        x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+        s, mean_row, t, d = net(Tensor(x))
+        for got in (s, t, d):
+            assert got.dtype == ms.int64
+            np.testing.assert_array_equal(got.asnumpy(), np.array(shape))
+        np.testing.assert_allclose(mean_row.asnumpy(), x.sum() / shape[0], rtol=1e-6)
+    if mode == ms.GRAPH_MODE:
+        assert _count(cell_function(net)) == 1

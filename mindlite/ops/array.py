@@ -14,6 +14,13 @@ from .math import identity_p  # noqa: F401  (re-exported: the tape marks leaves 
 from ..core.tensor import Tensor
 
 
+# ---- the shape as a tensor ------------------------------------------------------------------
+# read from the array when the op runs, so in a graph with run-time sizes (axes declared None)
+# it gives each call's sizes
+dyn_shape_p = Primitive("dyn_shape", lambda xp, x: xp.asarray(x.shape, dtype=np.int64),
+                        lambda x: Aval((x.ndim,), np.dtype(np.int64)))
+
+
 # ---- reshape / transpose / broadcast -------------------------------------------------------
 def _resolve_shape(shape: tuple, size: int, op: str = "reshape") -> tuple:
     shape = tuple(dim_of(s) for s in shape)

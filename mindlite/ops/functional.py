@@ -547,6 +547,14 @@ def shape(input_x: Tensor) -> tuple:
     return input_x.shape
 
 
+def dyn_shape(input_x: Tensor) -> Tensor:
+    """`ops.dyn_shape(input_x)`: the shape as an int64 Tensor, read when the op runs (in a
+    compiled graph with axes declared None: each call's sizes)."""
+    if not isinstance(input_x, Tensor):
+        raise TypeError(f"dyn_shape: input_x must be a Tensor, got {type(input_x).__name__}")
+    return _a.dyn_shape_p(input_x)
+
+
 def rank(input_x: Tensor) -> int:
     return input_x.ndim
 

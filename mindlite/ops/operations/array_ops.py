@@ -6,7 +6,6 @@ from typing import Any
 
 from .. import functional as F
 from ..primitive import PrimitiveOp, simple_op
-from ...core import dtype as mstype
 from ...core.tensor import Tensor
 
 Reshape = simple_op("Reshape", F.reshape)
@@ -28,7 +27,8 @@ MaskedFill = simple_op("MaskedFill", F.masked_fill)
 MaskedSelect = simple_op("MaskedSelect", F.masked_select)
 NonZero = simple_op("NonZero", F.nonzero)
 Shape = simple_op("Shape", F.shape)
-TensorShape = simple_op("TensorShape", lambda x: Tensor(list(F.shape(x)), mstype.int64))
+TensorShape = simple_op("TensorShape", lambda x: F.dyn_shape(x))
+DynamicShape = simple_op("DynamicShape", lambda x: F.dyn_shape(x))  # MindSpore's older name for TensorShape
 Size = simple_op("Size", F.size)
 Rank = simple_op("Rank", F.rank)
 DType = simple_op("DType", F.dtype)
