@@ -1704,7 +1704,7 @@ hinge_embedding_loss cosine_embedding_loss rand std_mean var_mean clip_by_norm t
 
 NOT_DIFFERENTIABLE = """equal not_equal less less_equal greater greater_equal logical_and logical_or logical_not
 logical_xor isnan isinf isfinite argmax argmin one_hot argsort zeros ones fill full arange linspace eye zeros_like
-ones_like full_like uniform normal standard_normal bernoulli randint randperm batch_norm_running_stats
+ones_like full_like dyn_shape uniform normal standard_normal bernoulli randint randperm batch_norm_running_stats
 bitwise_and bitwise_or bitwise_xor bitwise_not all any stop_gradient unique nonzero invert truncate_div
 truncate_mod div_floor div_trunc approximate_equal isclose count_nonzero rint div_no_nan_at_zero xdivy_at_zero
 xlogy_at_zero heaviside sinc nan_to_num nan_to_num_default isneginf isposinf nansum nanmean rand""".split()
