@@ -87,21 +87,7 @@ def accessed_tensors(e: Expr) -> list[Tensor]:
 def tensors(roots: Iterable[Tensor], stop: Callable[[Tensor], bool] = lambda t: False) -> list[Tensor]:
     """Tensors reachable from roots (through stage bodies), producers first. `stop(t)`: do
     not look inside t (it is treated as a leaf)."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(list(roots))]
-    while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        if t.body is not None and not stop(t):
-            stack.extend((c, False) for c in reversed(accessed_tensors(t.body)) if id(c) not in seen)
-    return order
+    return walk.postorder(roots, lambda t: accessed_tensors(t.body) if t.body is not None and not stop(t) else ())
 
 
 def placeholders(t: Tensor) -> list[Tensor]:
