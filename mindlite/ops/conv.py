@@ -75,9 +75,15 @@ def conv_pads(in_hw: Any, kernel: Any, stride: Any = 1, dilation: Any = 1, pad_m
     if mode == "valid":
         return (0, 0, 0, 0)
     k, s, d = _pair(kernel, "kernel_size", op), _pair(stride, "stride", op), _pair(dilation, "dilation", op)
-    out = []
-    for n, ki, si, di in zip(tuple(in_hw)[-2:], k, s, d):
-        total = max((-(-n // si) - 1) * si + di * (ki - 1) + 1 - n, 0)
+    return same_pads(tuple(in_hw)[-2:], k, s, d)
+
+
+def same_pads(sizes: Any, kernel: Any, stride: Any, dilation: Any) -> tuple:
+    """MindSpore's pad_mode 'same' for any number of spatial axes: per axis (before, after), the
+    output being ceil(size / stride), the odd pixel going after."""
+    out: list = []
+    for n, k, s, d in zip(sizes, kernel, stride, dilation):
+        total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
         out += [total // 2, total - total // 2]
     return tuple(out)
 

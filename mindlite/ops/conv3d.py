@@ -54,11 +54,7 @@ def conv3d_pads(in_dhw: tuple, kernel: tuple, stride: tuple, dilation: tuple, pa
         raise ValueError(f"{op}: padding must be 0 when pad_mode is {pad_mode!r}, got {padding!r}")
     if mode == "valid":
         return (0,) * 6
-    out = []
-    for n, k, s, d in zip(in_dhw, kernel, stride, dilation):
-        total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-        out += [total // 2, total - total // 2]
-    return tuple(out)
+    return C.same_pads(in_dhw, kernel, stride, dilation)
 
 
 def _check5(op: str, x: Any, name: str = "input") -> None:

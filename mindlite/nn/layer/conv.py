@@ -24,6 +24,8 @@ class _Conv(Cell):
     pad_mode='same' and has_bias=False. With weight_init=None (2.1+) the weight is
     HeUniform(negative_slope=sqrt(5)) and the bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
 
+    _padding_lengths = (2, 4)  # the tuple lengths `padding` may have: one per spatial axis, or per side
+
     def __init__(self, in_channels: int, out_channels: int, kernel: tuple, stride: tuple, pad_mode: str,
                  padding: Any, dilation: tuple, group: int, has_bias: bool, weight_init: Any, bias_init: Any,
                  weight_shape: tuple, dtype: Any) -> None:
@@ -36,10 +38,10 @@ class _Conv(Cell):
                              f"divisible by group {group}")
         validator.check_string(pad_mode.lower() if isinstance(pad_mode, str) else pad_mode, ["same", "valid", "pad"],
                                "pad_mode", owner)
-        padding = validator.check_padding(padding, (2, 4), "padding", owner)
+        padding = validator.check_padding(padding, self._padding_lengths, "padding", owner)
         validator.check_bool(has_bias, "has_bias", owner)
         dtype = validator.check_float_dtype(dtype, "dtype", owner)
-        if str(pad_mode).lower() != "pad" and padding not in (0, (0, 0, 0, 0)):
+        if str(pad_mode).lower() != "pad" and any(padding if isinstance(padding, tuple) else (padding,)):
             raise ValueError(f"{owner}: padding must be 0 unless pad_mode='pad', got {padding!r}")
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.pad_mode, self.padding, self.dilation = stride, str(pad_mode).lower(), padding, dilation
@@ -55,9 +57,13 @@ class _Conv(Cell):
             self.bias = Parameter(initializer(bias_init, (out_channels,), dtype), name="bias")
 
     def _check_input(self, x: Tensor, ndim: int) -> None:
-        if x.ndim != ndim or x.shape[1] != self.in_channels:
+        if not isinstance(x, Tensor) or x.ndim != ndim or x.shape[1] != self.in_channels:
+            got = f"shape {list(x.shape)}" if isinstance(x, Tensor) else type(x).__name__
             raise ValueError(f"{type(self).__name__}: expected a {ndim}-d input with {self.in_channels} channels, "
-                             f"got shape {list(x.shape)}")
+                             f"got {got}")
+
+    def _add_bias(self, y: Tensor) -> Tensor:
+        return y if self.bias is None else y + ops.reshape(self.bias, (1, -1) + (1,) * (y.ndim - 2))
 
     def extend_repr(self) -> str:
         return (f"input_channels={self.in_channels}, output_channels={self.out_channels}, "
