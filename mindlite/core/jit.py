@@ -116,17 +116,16 @@ class Executable:
         self.seed_events: list = []                    # set_seed calls made while tracing (core/rng.py)
         self.sizes: dict[str, tuple[int, int]] = {}   # run-time size name -> (argument leaf, axis)
         self.assumed: dict = {}                        # answers about the sizes (core/dims.py)
-        self._sizes_ok: dict[tuple, Any] = {}
+        self._checked: dict[tuple, str | None] = {}  # sizes -> broken_assumption's answer
 
-    def sizes_hold(self, leaves: list) -> Any:
-        """None if what tracing assumed about the run-time sizes holds for these arguments,
-        else the first assumption that does not (as text)."""
+    def broken_assumption(self, leaves: list) -> str | None:
+        """The first answer about the run-time sizes that tracing gave and these arguments'
+        sizes contradict (as text), or None when all hold."""
         if not self.assumed:
             return None
         key = tuple(leaves[k].shape[ax] for k, ax in self.sizes.values())
-        hit = self._sizes_ok.get(key, False)
-        if hit is not False:
-            return hit
+        if key in self._checked:
+            return self._checked[key]
         env = dict(zip(self.sizes, key))
         broken = None
         for (expr, kind), answer in self.assumed.items():
@@ -135,9 +134,9 @@ class Executable:
                 op = ("==" if answer else "!=") if kind == "eq" else (">=" if answer else "<")
                 broken = f"{expr} {op} 0 (sizes {env})"
                 break
-        if len(self._sizes_ok) > 256:
-            self._sizes_ok.clear()
-        self._sizes_ok[key] = broken
+        if len(self._checked) > 256:
+            self._checked.clear()
+        self._checked[key] = broken
         return broken
 
     def _keys(self) -> Any:
@@ -329,13 +328,14 @@ class JitFunction:
             masked = tuple((k[0], tuple(None if ax in axes else d for ax, d in enumerate(k[1])), k[2])
                            for k, axes in zip(key, dynamic))
             exe = self._lookup((masked, extra), args, dynamic)
-            broken = exe.sizes_hold(leaves)
+            broken = exe.broken_assumption(leaves)
             if broken is None:
                 return exe
             # tracing answered a question about the sizes that these sizes answer otherwise (a
             # size-1 axis that squeeze would drop): these exact shapes get their own graph
-            if broken not in self._warned:
-                self._warned.add(broken)
+            said = broken.split(" (sizes")[0]  # once per assumption, not per size
+            if said not in self._warned:
+                self._warned.add(said)
                 _log.info("mindlite: compiling %s for the shapes %s: its graph for any size assumed %s",
                           self.name, key, broken)
         return self._lookup((key, extra), args, None)
