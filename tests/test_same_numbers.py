@@ -448,3 +448,21 @@ def test_set_seed_inside_a_compiled_function_is_replayed_each_call():
     # the reseeded draws repeat from call to call; the draw before the reseed does not
     np.testing.assert_array_equal(graph[0][1], graph[2][1])
     assert graph[0][0] != graph[1][0] or graph[1][0] != graph[2][0]
+
+
+def test_a_host_random_draw_while_compiling_is_named(caplog):
+    """np.random / random inside a compiled function run once, while compiling: the graph
+    reuses the value, where PYNATIVE draws on every call. The compiler says so, naming the line."""
+    import random
+
+    def f(x):
+        return x + Tensor(np.random.rand(2).astype(np.float32)) + random.random()
+
+    with caplog.at_level(logging.WARNING, logger="mindlite"):
+        jf = ms.jit(f)
+        a = jf(Tensor(np.zeros(2, np.float32))).asnumpy()
+        b = jf(Tensor(np.zeros(2, np.float32))).asnumpy()
+    np.testing.assert_array_equal(a, b)  # the draw is a constant of the graph, as warned
+    said = [r.getMessage() for r in caplog.records if "draws on the host" in r.getMessage()]
+    assert len(said) == 2 and all("test_same_numbers.py:" in m for m in said)
+    assert "RandomState.rand" in said[0] and "Random.random" in said[1]

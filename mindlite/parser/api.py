@@ -10,10 +10,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import random
+import sys
 import site
 import sysconfig
 import types
 from typing import Any
+
+import numpy as np
 
 from ..ops import control
 from ..core.prim import STATE
@@ -129,6 +133,9 @@ def converted(f: Any) -> Any:
     kind = type(f)
     if kind is types.FunctionType:
         return _callee(f)
+    if isinstance(getattr(f, "__self__", None), _HOST_RANDOM):
+        _warn_host_random(f)
+        return f
     if kind is types.MethodType:
         func = f.__func__
         new = converted(func)
@@ -150,6 +157,26 @@ def converted(f: Any) -> Any:
 def call(f: Any, *args: Any, **kwargs: Any) -> Any:
     """`f(*args, **kwargs)` as a converted call (see `converted`)."""
     return converted(f)(*args, **kwargs)
+
+
+# host random generators: numpy's (np.random.rand is a RandomState method) and Python's
+# (random.random is a Random method)
+_HOST_RANDOM = (np.random.RandomState, np.random.Generator, random.Random)
+_WARNED: set = set()
+
+
+def _warn_host_random(f: Any) -> None:
+    """A host random draw while compiling runs once: its value is a constant of the graph,
+    where PYNATIVE draws anew on every call. Said once per place in the user's code."""
+    frame = sys._getframe(2)  # the converted call's frame: the user's code
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    name = getattr(f, "__qualname__", getattr(f, "__name__", repr(f)))
+    if (where, name) in _WARNED:
+        return
+    _WARNED.add((where, name))
+    _log.warning("mindlite: %s: %s draws on the host while the graph is compiled, once: the compiled graph "
+                 "reuses that value on every call (PYNATIVE draws anew). Use mindlite's random ops "
+                 "(ops.standard_normal, ops.uniform, ...) to draw on every call.", where, name)
 
 
 _OPAQUE = frozenset({types.BuiltinFunctionType, types.MethodWrapperType, types.WrapperDescriptorType,
