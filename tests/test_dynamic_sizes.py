@@ -419,3 +419,29 @@ def test_dyn_shape_reads_each_calls_sizes(mode):
         np.testing.assert_allclose(mean_row.asnumpy(), x.sum() / shape[0], rtol=1e-6)
     if mode == ms.GRAPH_MODE:
         assert _count(cell_function(net)) == 1
+
+
+def test_model_trains_with_a_declared_train_network():
+    """Model.train over batches 4, 4, 2 (drop_remainder=False) with the train network declared
+    [None, 4] / [None]: one graph, and the weights of a numpy SGD on the same batches."""
+    import mindlite.dataset as ds
+    from mindlite.train import Model
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        net = nn.Dense(4, 3, weight_init="zeros", bias_init="zeros")
+        model = Model(net, nn.MSELoss(), nn.SGD(net.trainable_params(), 0.1))
+        model.train_network.set_inputs(Tensor(shape=[None, 4], dtype=ms.float32),
+                                       Tensor(shape=[None, 3], dtype=ms.float32))
+        rng = np.random.default_rng(4)
+        x, y = rng.random((10, 4), dtype=np.float32), rng.random((10, 3), dtype=np.float32)
+        model.train(1, ds.NumpySlicesDataset({"x": x, "y": y}, shuffle=False).batch(4, drop_remainder=False))
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    W, b = np.zeros((3, 4), np.float32), np.zeros(3, np.float32)
+    for lo in (0, 4, 8):
+        xb, yb = x[lo:lo + 4], y[lo:lo + 4]
+        err = xb @ W.T + b - yb
+        W, b = W - 0.1 * 2 * err.T @ xb / err.size, b - 0.1 * 2 * err.sum(0) / err.size
+    np.testing.assert_allclose(net.weight.asnumpy(), W, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(net.bias.asnumpy(), b, rtol=1e-5, atol=1e-7)
+    assert _count(cell_function(model.train_network)) == 1
