@@ -19,8 +19,11 @@ Memory per rank, in bytes: each parameter shard x (2 + `optimizer_state_factor`)
 """
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any, Sequence
+
+_log = logging.getLogger("mindlite")
 
 _DEFAULTS: dict = {
     "costmodel_alpha": 5e-6,             # s per message step
@@ -30,13 +33,18 @@ _DEFAULTS: dict = {
     "device_memory_capacity": 32.0 * 2 ** 30,
     "device_num_per_node": 8,
     "optimizer_state_factor": 2,
-    # accepted for MindSpore compatibility; mindlite's model has no use for them
+    # MindSpore's tuning knobs that mindlite's model does not use: kept so scripts setting them run,
+    # and a value other than the default is reported (the strategy search ignores it)
     "costmodel_communi_threshold": 2048.0, "costmodel_communi_const": 3072.0, "costmodel_communi_bias": 1024.0,
     "multi_subgraphs": False, "run_phase": 0, "tensor_slice_align_enable": False, "tensor_slice_align_size": 16,
     "fully_use_devices": True, "elementwise_op_strategy_follow": False, "enable_algo_approxi": False,
     "algo_approxi_epsilon": 0.1,
 }
 _ctx: dict = dict(_DEFAULTS)
+_UNUSED = frozenset({"costmodel_communi_threshold", "costmodel_communi_const", "costmodel_communi_bias",
+                     "multi_subgraphs", "run_phase", "tensor_slice_align_enable", "tensor_slice_align_size",
+                     "fully_use_devices", "elementwise_op_strategy_follow", "enable_algo_approxi",
+                     "algo_approxi_epsilon"})
 
 
 def set_cost_model_context(**kwargs: Any) -> None:
@@ -50,6 +58,9 @@ def set_cost_model_context(**kwargs: Any) -> None:
                 (isinstance(v, bool) or not isinstance(v, int) or v < (1 if k == "device_num_per_node" else 0)):
             kind = "positive" if k == "device_num_per_node" else "non-negative"
             raise ValueError(f"set_cost_model_context: {k} must be a {kind} int, got {v!r}")
+        if k in _UNUSED and v != _DEFAULTS[k]:
+            _log.warning("set_cost_model_context: %s=%r is kept but mindlite's cost model does not use it; "
+                         "the strategy search is the same as with the default %r", k, v, _DEFAULTS[k])
     _ctx.update(kwargs)
 
 
