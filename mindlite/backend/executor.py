@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.dims import Dim, evaluate, has_dims
+from ..core.dims import Dim, evaluate, has_dims, size_names
 from ..core.prim import STATE, UnsupportedError, exec_context
 from ..ir.graph import Graph, Lit, Var
 
@@ -165,9 +165,7 @@ class RuntimeSizes:
                        for i, n in enumerate(g.nodes) if any(isinstance(d, Dim) for o in n.outs for d in o.shape)}
         self.nodes = g.nodes
         bound = {b[0] for b in self.binds}
-        used: set = set()
-        for value in list(self.params.values()) + [s for ss in self.shapes.values() for s in ss if s]:
-            _collect_names(value, used)
+        used = size_names(list(self.params.values()) + [s for ss in self.shapes.values() for s in ss if s])
         if used - bound:
             raise UnsupportedError(f"graph {g.name}: the run-time sizes {sorted(used - bound)} are not the size "
                                    f"of any input axis, so they cannot be known when it runs")
@@ -210,17 +208,6 @@ def has_runtime_sizes(g: Graph) -> bool:
     return any(isinstance(d, Dim) for v in g.inputs for d in v.shape) or \
         any(has_dims(n.params) or any(isinstance(d, Dim) for o in n.outs for d in o.shape)
             or any(isinstance(a, Lit) and has_dims(a.value) for a in n.inputs) for n in g.nodes)
-
-
-def _collect_names(value: Any, out: set) -> None:
-    if isinstance(value, Dim):
-        out |= value.names()
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            _collect_names(v, out)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _collect_names(v, out)
 
 
 def _generate(g: Graph, xp: Any) -> tuple[str, dict]:

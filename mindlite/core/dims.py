@@ -566,6 +566,17 @@ def has_dims(value: Any) -> bool:
     return False
 
 
+def size_names(value: Any) -> set:
+    """The names of the run-time sizes in a (nested) attribute value."""
+    if isinstance(value, Dim):
+        return value.names()
+    if isinstance(value, (tuple, list)):
+        return set().union(*map(size_names, value)) if value else set()
+    if isinstance(value, dict):
+        return size_names(tuple(value.values()))
+    return set()
+
+
 def evaluate(x: Any, env: dict) -> Any:
     """x with every size replaced by its value in env (tuples, lists and dicts recursively)."""
     if isinstance(x, Dim):
@@ -672,4 +683,4 @@ def _to_tensor(d: Any) -> Any:
 
 
 __all__ = ["Dim", "DynamicDimError", "SizeScalar", "unification_scope", "fresh", "is_dim", "is_static", "has_dims", "evaluate",
-           "substitute", "same_shape", "assume_zero", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]
+           "size_names", "substitute", "same_shape", "assume_zero", "typical", "bind_sizes", "instantiate", "dim_of", "size_index", "size_tensor", "set_tensor_hook"]

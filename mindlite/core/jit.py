@@ -319,9 +319,7 @@ class JitFunction:
         dynamic = None
         if signature is not None:
             check_signature(self.name, signature, args)
-            dynamic = [tuple(ax for ax, w in enumerate(decl.shape) if w < 0) for decl in signature]
-            if not any(dynamic):
-                dynamic = None
+            dynamic = self._axes_declared_none(signature)
         leaves, key = _split_args(args)
         extra = self._extra_key()
         if dynamic is not None:  # one graph for every size along the axes declared None
@@ -339,6 +337,15 @@ class JitFunction:
                 _log.info("mindlite: compiling %s for the shapes %s: its graph for any size assumed %s",
                           self.name, key, broken)
         return self._lookup((key, extra), args, None)
+
+    def _axes_declared_none(self, signature: tuple) -> list | None:
+        """Per declared input, its None axes (None when there are none); worked out once per
+        declaration, not per call."""
+        known = self.__dict__.get("_declared")
+        if known is None or known[0] is not signature:
+            axes = [tuple(ax for ax, w in enumerate(decl.shape) if w < 0) for decl in signature]
+            known = self._declared = (signature, axes if any(axes) else None)
+        return known[1]
 
     def _lookup(self, key: Any, args: tuple, dynamic: Any) -> Executable:
         entries = self.cache.get(key)

@@ -37,6 +37,12 @@ class Var:
         return any(isinstance(d, Dim) or d < 0 for d in self.shape)
 
     @property
+    def unsized(self) -> bool:
+        """A dimension is -1: its size exists only once the value does (a loop's stacked
+        iterations), unlike a run-time size, which the inputs' shapes give before it runs."""
+        return any(not isinstance(d, Dim) and d < 0 for d in self.shape)
+
+    @property
     def size(self) -> int:
         return math.prod(self.shape)
 

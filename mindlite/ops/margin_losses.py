@@ -3,16 +3,7 @@ margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss."""
 from __future__ import annotations
 
 from ..core.tensor import Tensor
-
-
-def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
-    if reduction == "mean":
-        return F.mean(loss)
-    if reduction == "sum":
-        return F.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+from .nn import _reduce
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..core import threads
-from ..core.dims import Dim, is_static, typical
+from ..core.dims import is_static, typical
 from ..ir.graph import Graph, Lit, Node, Var, aval_of_atom
 from ..ops.cpu_kernels import block_of, elementwise_blocks
 from ..ops.registry import Primitive
@@ -256,7 +256,7 @@ def _merge_group(steps: FusedSteps, inputs: list) -> tuple | None:
 
 def _fusible(n: Node) -> bool:
     return (n.prim.fuse_kind == "elementwise" and not n.prim.multiple_results and len(n.outs) == 1
-            and n.outs[0].dtype != object and not any(not isinstance(d, Dim) and d < 0 for d in n.outs[0].shape)
+            and n.outs[0].dtype != object and not n.outs[0].unsized
             and not any(True for _ in n.subgraphs()))
 
 

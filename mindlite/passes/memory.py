@@ -83,7 +83,7 @@ def memory_plan(g: Graph) -> MemoryPlan | None:
 def plannable(v: Var) -> bool:
     """A value that can live in a planned buffer: an array whose sizes are ints or run-time
     sizes (a -1, a loop's stacked iterations, is known only after the value exists)."""
-    return v.dtype != object and not any(not isinstance(d, Dim) and d < 0 for d in v.shape)
+    return v.dtype != object and not v.unsized
 
 
 def fresh(n: Any) -> bool:

@@ -29,6 +29,7 @@ import numpy as np
 from .. import codegen_cuda as cg
 from ...ir.graph import Graph, Lit, Node, Var
 from ...passes.dce import dce
+from ...passes.inplace import _aliases
 from ...passes.memory import fresh, last_uses
 from .regions import CONST, IN, STEP, Draw, Region, RStep, gpu_region_p, has_expr
 
@@ -280,13 +281,7 @@ def _alias_closure(g: Graph, v: Var) -> set[int]:
         for a in n.inputs:
             if isinstance(a, Var):
                 edges.setdefault(id(a), []).extend(id(o) for o in n.outs)
-    alias, work = {id(v)}, [id(v)]
-    while work:
-        for o in edges.get(work.pop(), ()):
-            if o not in alias:
-                alias.add(o)
-                work.append(o)
-    return alias
+    return _aliases(v, edges)
 
 
 def mark_in_place(g: Graph, state_outs: dict) -> Graph:
